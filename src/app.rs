@@ -1,0 +1,60 @@
+//! The router and the app-wide contexts.
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::header::Header;
+use crate::components::toasts::ToastRegion;
+use crate::pages::keys::KeysPage;
+use crate::pages::not_found::NotFound;
+use crate::pages::settings::SettingsPage;
+use crate::state::{Session, Toasts, autolock};
+use crate::storage;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let session = Session::new();
+    let toasts = Toasts::new();
+    provide_context(session);
+    provide_context(toasts);
+    autolock::install(session);
+
+    // Another tab saved, created or forgot the vault: follow it.
+    let _ = window_event_listener(ev::storage, move |e: web_sys::StorageEvent| {
+        let ours = match e.key() {
+            Some(k) => k == storage::VAULT_KEY,
+            // `clear()` in another tab reports no key.
+            None => true,
+        };
+        if !ours {
+            if e.key().as_deref() == Some(storage::SETTINGS_KEY) {
+                session.settings.set(storage::read_settings());
+            }
+            return;
+        }
+        let before = session.external_updates.get_untracked();
+        match session.on_external_change() {
+            Ok(()) if session.external_updates.get_untracked() != before => {
+                toasts.info("Updated with changes made in another tab.")
+            }
+            Ok(()) => {}
+            Err(err) => toasts.error(err.message()),
+        }
+    });
+
+    view! {
+        <Router>
+            <a class="skip" href="#main">"Skip to content"</a>
+            <Header/>
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=KeysPage/>
+                    <Route path=path!("/settings") view=SettingsPage/>
+                </Routes>
+            </main>
+            <ToastRegion/>
+        </Router>
+    }
+}

@@ -1,0 +1,23 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::state::session::use_session;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <header class="top">
+            <a class="brand" href="/">"byok"</a>
+            <Show when=move || session.is_unlocked()>
+                <nav aria-label="Main">
+                    <A href="/">"Keys"</A>
+                    <A href="/settings">"Settings"</A>
+                </nav>
+                <button class="secondary lock" type="button" on:click=move |_| session.lock()>
+                    "Lock"
+                </button>
+            </Show>
+        </header>
+    }
+}

@@ -1,0 +1,201 @@
+//! The "Add key" form.
+
+use byok_core::keyfmt;
+use byok_core::model::{NewKey, Provider, new_id};
+use byok_core::Secret;
+use leptos::html;
+use leptos::prelude::*;
+
+use crate::components::key_item::parse_date;
+use crate::error::AppError;
+use crate::state::session::use_session;
+use crate::state::toasts::use_toasts;
+
+#[component]
+pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let secret = RwSignal::new(String::new());
+    let provider = RwSignal::new(Provider::Anthropic);
+    // Once the person picks a provider themselves, the guess stops overriding it.
+    let provider_chosen = RwSignal::new(false);
+    let label = RwSignal::new(String::new());
+    let base_url = RwSignal::new(String::new());
+    let expires = RwSignal::new(String::new());
+    let notes = RwSignal::new(String::new());
+    let make_default = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let secret_input = NodeRef::<html::Input>::new();
+
+    Effect::new(move |_| {
+        if let Some(i) = secret_input.get() {
+            let _ = i.focus();
+        }
+    });
+
+    let warnings = Memo::new(move |_| {
+        secret.with(|s| {
+            if s.is_empty() {
+                Vec::new()
+            } else {
+                keyfmt::check(s, Some(provider.get()))
+                    .iter()
+                    .map(|w| w.message())
+                    .collect::<Vec<_>>()
+            }
+        })
+    });
+    let guess_kind = Memo::new(move |_| secret.with(|s| keyfmt::guess(s).kind));
+
+    let on_secret = move |ev| {
+        let v = event_target_value(&ev);
+        let g = keyfmt::guess(&v);
+        if !provider_chosen.get_untracked() {
+            if let Some(p) = g.provider {
+                provider.set(p);
+            }
+        }
+        if let Some(u) = g.suggested_base_url {
+            if base_url.with_untracked(|b| b.is_empty()) {
+                base_url.set(u.to_string());
+            }
+        }
+        secret.set(v);
+    };
+
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let expires_at = match expires.with_untracked(|e| parse_date(e)) {
+            Ok(d) => d,
+            Err(msg) => {
+                error.set(Some(msg));
+                return;
+            }
+        };
+        let id = match new_id() {
+            Ok(id) => id,
+            Err(e) => {
+                error.set(Some(AppError::Crypto(e.to_string()).message()));
+                return;
+            }
+        };
+        let new = NewKey {
+            provider: provider.get_untracked(),
+            label: label.get_untracked(),
+            secret: Secret::new(secret.get_untracked()),
+            base_url: Some(base_url.get_untracked()),
+            expires_at,
+            notes: notes.get_untracked(),
+            make_default: make_default.get_untracked(),
+        };
+        let shown_label = new.label.trim().to_string();
+        match session.mutate(|v| v.add(new, id, crate::now())) {
+            Ok(_) => {
+                secret.set(String::new());
+                toasts.info(format!("Saved the key \u{201c}{shown_label}\u{201d}."));
+                on_done.run(());
+            }
+            Err(e) => error.set(Some(e.message())),
+        }
+    };
+
+    let base_url_field = move || {
+        view! {
+            <label for="add-base-url">"Base URL"</label>
+            <input
+                id="add-base-url"
+                type="url"
+                placeholder="https://api.example.com/v1"
+                prop:value=move || base_url.get()
+                on:input=move |ev| base_url.set(event_target_value(&ev))
+            />
+        }
+    };
+
+    view! {
+        <form class="card stack add-key" on:submit=save aria-labelledby="add-title">
+            <h2 id="add-title">"Add a key"</h2>
+            <label for="add-secret">"Secret"</label>
+            <input
+                id="add-secret"
+                node_ref=secret_input
+                type="password"
+                autocomplete="off"
+                spellcheck="false"
+                aria-describedby="add-secret-hints"
+                prop:value=move || secret.get()
+                on:input=on_secret
+            />
+            <div id="add-secret-hints" role="status">
+                {move || guess_kind.get().map(|k| view! { <p class="hint">"Looks like: " {k}</p> })}
+                <ul class="warnings">
+                    {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                </ul>
+            </div>
+            <label for="add-provider">"Provider"</label>
+            <select
+                id="add-provider"
+                on:change=move |ev| {
+                    if let Some(p) = Provider::from_id(&event_target_value(&ev)) {
+                        provider.set(p);
+                        provider_chosen.set(true);
+                    }
+                }
+                prop:value=move || provider.get().id()
+            >
+                {Provider::ALL
+                    .into_iter()
+                    .map(|p| view! { <option value=p.id() selected=move || provider.get() == p>{p.display_name()}</option> })
+                    .collect_view()}
+            </select>
+            <label for="add-label">"Label"</label>
+            <input
+                id="add-label"
+                type="text"
+                placeholder="Personal, Work, …"
+                maxlength="80"
+                prop:value=move || label.get()
+                on:input=move |ev| label.set(event_target_value(&ev))
+            />
+            <Show when=move || provider.get() == Provider::OpenaiCompatible>{base_url_field}</Show>
+            <label for="add-expires">"Expires on (optional)"</label>
+            <input
+                id="add-expires"
+                type="date"
+                prop:value=move || expires.get()
+                on:input=move |ev| expires.set(event_target_value(&ev))
+            />
+            <label for="add-notes">"Notes (optional)"</label>
+            <textarea
+                id="add-notes"
+                rows="2"
+                prop:value=move || notes.get()
+                on:input=move |ev| notes.set(event_target_value(&ev))
+            ></textarea>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    prop:checked=move || make_default.get()
+                    on:change=move |ev| make_default.set(event_target_checked(&ev))
+                />
+                {move || format!("Make this the default {} key", provider.get().display_name())}
+            </label>
+            <Show when=move || provider.get() != Provider::OpenaiCompatible>
+                <details>
+                    <summary>"Advanced"</summary>
+                    <div class="stack">
+                        {base_url_field}
+                        <p class="hint">"Leave empty to use the provider's own API."</p>
+                    </div>
+                </details>
+            </Show>
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            <div class="row">
+                <button type="submit">"Save"</button>
+                <button type="button" class="secondary" on:click=move |_| on_done.run(())>"Cancel"</button>
+            </div>
+        </form>
+    }
+}

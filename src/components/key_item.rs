@@ -1,0 +1,318 @@
+//! One key in the list: masked secret, badges, and every action on it.
+
+use std::time::Duration;
+
+use byok_core::model::{KeyEdit, KeyEntry};
+use byok_core::Secret;
+use leptos::prelude::*;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::state::session::use_session;
+use crate::state::toasts::use_toasts;
+
+/// `YYYY-MM-DD` from a date input, as midnight UTC of that day; empty means none.
+pub fn parse_date(s: &str) -> Result<Option<OffsetDateTime>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &fmt)
+        .map(|d| Some(d.midnight().assume_utc()))
+        .map_err(|_| "The expiry date is not a valid date (YYYY-MM-DD).".to_string())
+}
+
+pub fn format_date(d: OffsetDateTime) -> String {
+    format!("{}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+const REVEAL_FOR: Duration = Duration::from_secs(30);
+const CLIPBOARD_CLEAR_AFTER: Duration = Duration::from_secs(30);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Panel {
+    None,
+    Edit,
+    Rotate,
+    Delete,
+}
+
+#[component]
+pub fn KeyItem(id: Uuid) -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let entry = Memo::new(move |_| {
+        session
+            .vault
+            .with(|v| v.as_ref().and_then(|v| v.get(id).cloned()))
+    });
+    let revealed = RwSignal::new(None::<Secret>);
+    let panel = RwSignal::new(Panel::None);
+    let error = RwSignal::new(None::<String>);
+    // Each reveal gets a number so an older timer cannot hide a newer reveal early.
+    let reveal_gen = StoredValue::new(0u32);
+
+    let label = move || entry.with(|e| e.as_ref().map(|e| e.label.clone()).unwrap_or_default());
+
+    let toggle_reveal = move |_| {
+        if revealed.with_untracked(Option::is_some) {
+            revealed.set(None);
+            return;
+        }
+        let s = entry.with_untracked(|e| e.as_ref().map(|e| e.secret.clone()));
+        revealed.set(s);
+        let g = reveal_gen.get_value() + 1;
+        reveal_gen.set_value(g);
+        set_timeout(
+            move || {
+                if reveal_gen.try_get_value() == Some(g) {
+                    revealed.try_set(None);
+                }
+            },
+            REVEAL_FOR,
+        );
+    };
+
+    let copy = move |_| {
+        let Some(s) = entry.with_untracked(|e| e.as_ref().map(|e| e.secret.clone())) else {
+            return;
+        };
+        let clipboard = window().navigator().clipboard();
+        let p = clipboard.write_text(s.expose());
+        leptos::task::spawn_local(async move {
+            match wasm_bindgen_futures::JsFuture::from(p).await {
+                Ok(_) => {
+                    toasts.info("Copied. The clipboard will be cleared in 30 seconds.");
+                    set_timeout(
+                        move || {
+                            // Browsers refuse this when the page is not focused; then the
+                            // copied key stays until something else is copied.
+                            let _ = window().navigator().clipboard().write_text("");
+                        },
+                        CLIPBOARD_CLEAR_AFTER,
+                    );
+                }
+                Err(_) => toasts.error("The browser did not allow copying. Reveal the key and copy it by hand."),
+            }
+        });
+    };
+
+    let act = move |f: Box<dyn FnOnce(&mut byok_core::model::Vault) -> Result<(), byok_core::model::ModelError>>,
+                    done: &'static str| {
+        match session.mutate(f) {
+            Ok(()) => {
+                error.set(None);
+                panel.set(Panel::None);
+                if !done.is_empty() {
+                    toasts.info(done);
+                }
+            }
+            Err(e) => error.set(Some(e.message())),
+        }
+    };
+
+    view! {
+        <Show when=move || entry.with(Option::is_some)>
+            <li class="key" aria-label=label>
+                <div class="key-head">
+                    <span class="key-label">{label}</span>
+                    <KeyBadges entry=entry/>
+                </div>
+                <code class="key-secret" aria-label="Secret">
+                    {move || match revealed.get() {
+                        Some(s) => s.expose().to_string(),
+                        None => entry.with(|e| e.as_ref().map(KeyEntry::masked).unwrap_or_default()),
+                    }}
+                </code>
+                <KeyMeta entry=entry/>
+                <div class="actions">
+                    <button type="button" class="secondary" on:click=toggle_reveal aria-pressed=move || revealed.with(Option::is_some).to_string()>
+                        {move || if revealed.with(Option::is_some) { "Hide" } else { "Reveal" }}
+                    </button>
+                    <button type="button" class="secondary" on:click=copy>"Copy"</button>
+                    <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Edit)>"Edit"</button>
+                    <Show when=move || entry.with(|e| e.as_ref().is_some_and(|e| !e.is_default))>
+                        <button type="button" class="secondary" on:click=move |_| act(Box::new(move |v| v.set_default(id)), "Default changed.")>
+                            "Set as default"
+                        </button>
+                    </Show>
+                    <button
+                        type="button"
+                        class="secondary"
+                        on:click=move |_| {
+                            let active = entry.with_untracked(|e| e.as_ref().is_some_and(|e| e.is_active));
+                            act(Box::new(move |v| v.set_active(id, !active)), if active { "Key switched off." } else { "Key switched on." })
+                        }
+                    >
+                        {move || if entry.with(|e| e.as_ref().is_some_and(|e| e.is_active)) { "Deactivate" } else { "Activate" }}
+                    </button>
+                    <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Rotate)>"Rotate"</button>
+                    <button type="button" class="danger" on:click=move |_| panel.set(Panel::Delete)>"Delete"</button>
+                </div>
+                <Show when=move || error.get().is_some()>
+                    <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+                </Show>
+                {move || match panel.get() {
+                    Panel::None => ().into_any(),
+                    Panel::Edit => view! { <EditPanel id entry panel error/> }.into_any(),
+                    Panel::Rotate => view! { <RotatePanel id panel error/> }.into_any(),
+                    Panel::Delete => {
+                        let (name, masked) = entry.with_untracked(|e| e.as_ref().map(|e| (e.label.clone(), e.masked())).unwrap_or_default());
+                        view! {
+                            <div class="confirm" role="alertdialog" aria-label="Confirm delete">
+                                <p>{format!("Delete the key \u{201c}{name}\u{201d} ({masked})? This cannot be undone unless you have an exported bundle.")}</p>
+                                <div class="row">
+                                    <button type="button" class="danger" on:click=move |_| {
+                                        match session.mutate(|v| v.remove(id).map(|_| ())) {
+                                            Ok(()) => toasts.info(format!("Deleted \u{201c}{name}\u{201d}.")),
+                                            Err(e) => error.set(Some(e.message())),
+                                        }
+                                    }>"Yes, delete"</button>
+                                    <button type="button" class="secondary" autofocus on:click=move |_| panel.set(Panel::None)>"Cancel"</button>
+                                </div>
+                            </div>
+                        }.into_any()
+                    }
+                }}
+            </li>
+        </Show>
+    }
+}
+
+#[component]
+fn KeyBadges(entry: Memo<Option<KeyEntry>>) -> impl IntoView {
+    move || {
+        entry.with(|e| {
+            let Some(e) = e else { return Vec::new() };
+            let now = crate::now();
+            let mut b: Vec<(&'static str, String)> = Vec::new();
+            if e.is_default {
+                b.push(("badge default", "Default".into()));
+            }
+            b.push(if e.is_active {
+                ("badge active", "Active".into())
+            } else {
+                ("badge inactive", "Inactive".into())
+            });
+            if e.is_expired(now) {
+                b.push(("badge expired", "Expired".into()));
+            } else if e.expires_at.is_some_and(|x| x - now < time::Duration::days(14)) {
+                b.push(("badge warn", "Expires soon".into()));
+            }
+            match &e.last_test {
+                Some(t) if t.outcome == byok_core::model::TestOutcome::Ok => b.push(("badge ok", "Test passed".into())),
+                Some(_) => b.push(("badge expired", "Test failed".into())),
+                None => b.push(("badge muted", "Never tested".into())),
+            }
+            b.into_iter()
+                .map(|(c, t)| view! { <span class=c>{t}</span> })
+                .collect::<Vec<_>>()
+        })
+    }
+}
+
+#[component]
+fn KeyMeta(entry: Memo<Option<KeyEntry>>) -> impl IntoView {
+    move || {
+        entry.with(|e| {
+            let e = e.as_ref()?;
+            let mut parts = vec![format!("Added {}", format_date(e.created_at))];
+            if let Some(r) = e.rotated_at {
+                parts.push(format!("rotated {}", format_date(r)));
+            }
+            if let Some(x) = e.expires_at {
+                parts.push(format!("expires {}", format_date(x)));
+            }
+            if let Some(u) = &e.base_url {
+                parts.push(format!("base URL {u}"));
+            }
+            let notes = (!e.notes.is_empty()).then(|| e.notes.clone());
+            Some(view! {
+                <p class="meta">{parts.join(" · ")}</p>
+                {notes.map(|n| view! { <p class="notes">{n}</p> })}
+            })
+        })
+    }
+}
+
+#[component]
+fn EditPanel(id: Uuid, entry: Memo<Option<KeyEntry>>, panel: RwSignal<Panel>, error: RwSignal<Option<String>>) -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let e = entry.get_untracked();
+    let label = RwSignal::new(e.as_ref().map(|e| e.label.clone()).unwrap_or_default());
+    let base_url = RwSignal::new(e.as_ref().and_then(|e| e.base_url.clone()).unwrap_or_default());
+    let expires = RwSignal::new(e.as_ref().and_then(|e| e.expires_at).map(format_date).unwrap_or_default());
+    let notes = RwSignal::new(e.as_ref().map(|e| e.notes.clone()).unwrap_or_default());
+    let pid = id.simple().to_string();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let expires_at = match parse_date(&expires.get_untracked()) {
+            Ok(d) => d,
+            Err(m) => return error.set(Some(m)),
+        };
+        let edit = KeyEdit {
+            label: label.get_untracked(),
+            base_url: Some(base_url.get_untracked()),
+            expires_at,
+            notes: notes.get_untracked(),
+        };
+        match session.mutate(|v| v.edit(id, edit)) {
+            Ok(()) => {
+                error.set(None);
+                panel.set(Panel::None);
+                toasts.info("Changes saved.");
+            }
+            Err(e) => error.set(Some(e.message())),
+        }
+    };
+    view! {
+        <form class="panel stack" on:submit=save aria-label="Edit key">
+            <label for=format!("l-{pid}")>"Label"</label>
+            <input id=format!("l-{pid}") type="text" maxlength="80" autofocus prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/>
+            <label for=format!("u-{pid}")>"Base URL"</label>
+            <input id=format!("u-{pid}") type="url" prop:value=move || base_url.get() on:input=move |ev| base_url.set(event_target_value(&ev))/>
+            <label for=format!("x-{pid}")>"Expires on (optional)"</label>
+            <input id=format!("x-{pid}") type="date" prop:value=move || expires.get() on:input=move |ev| expires.set(event_target_value(&ev))/>
+            <label for=format!("n-{pid}")>"Notes (optional)"</label>
+            <textarea id=format!("n-{pid}") rows="2" prop:value=move || notes.get() on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
+            <div class="row">
+                <button type="submit">"Save"</button>
+                <button type="button" class="secondary" on:click=move |_| panel.set(Panel::None)>"Cancel"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn RotatePanel(id: Uuid, panel: RwSignal<Panel>, error: RwSignal<Option<String>>) -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let secret = RwSignal::new(String::new());
+    let pid = id.simple().to_string();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let s = Secret::new(secret.get_untracked());
+        match session.mutate(|v| v.rotate(id, s, crate::now())) {
+            Ok(()) => {
+                secret.set(String::new());
+                error.set(None);
+                panel.set(Panel::None);
+                toasts.info("Key rotated: the new secret replaces the old one.");
+            }
+            Err(e) => error.set(Some(e.message())),
+        }
+    };
+    view! {
+        <form class="panel stack" on:submit=save aria-label="Rotate key">
+            <p>"Paste the new secret from your provider. The label and settings stay; the old secret is discarded."</p>
+            <label for=format!("r-{pid}")>"New secret"</label>
+            <input id=format!("r-{pid}") type="password" autocomplete="off" autofocus prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/>
+            <div class="row">
+                <button type="submit">"Save new secret"</button>
+                <button type="button" class="secondary" on:click=move |_| panel.set(Panel::None)>"Cancel"</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,8 @@
+//! Reusable pieces of the views, one component a file.
+
+pub mod header;
+pub mod key_form;
+pub mod key_item;
+pub mod passphrase_field;
+pub mod toasts;
+pub mod vault_gate;

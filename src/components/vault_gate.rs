@@ -1,0 +1,209 @@
+//! Shows its children only while the vault is unlocked; otherwise the form that gets
+//! there (create a vault, or unlock it).
+
+use byok_core::passphrase;
+use byok_core::vault::VaultError;
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::components::passphrase_field::PassphraseWithStrength;
+use crate::error::AppError;
+use crate::state::session::{Phase, use_session};
+
+#[component]
+pub fn VaultGate(children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    move || match session.phase.get() {
+        Phase::Unlocked => children().into_any(),
+        Phase::Locked => view! { <UnlockForm/> }.into_any(),
+        Phase::NoVault => view! { <CreateVaultForm/> }.into_any(),
+        Phase::StorageUnavailable => view! {
+            <section class="card narrow">
+                <h1>"Storage is blocked"</h1>
+                <p role="alert">
+                    "This browser does not let byok use local storage, so a vault cannot be kept here. "
+                    "Private windows and some privacy settings do this. Allow site data for this page, or "
+                    "use a normal window."
+                </p>
+            </section>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn CreateVaultForm() -> impl IntoView {
+    let session = use_session();
+    let pass = RwSignal::new(String::new());
+    let repeat = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let p = pass.get_untracked();
+        let s = passphrase::assess(&p);
+        if let Some(reason) = s.refusal {
+            error.set(Some(reason.to_string()));
+            return;
+        }
+        if p != repeat.get_untracked() {
+            error.set(Some("The two passphrases differ. Type the same passphrase twice.".into()));
+            return;
+        }
+        error.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            let result = session.create(&p).await;
+            busy.set(false);
+            match result {
+                Ok(()) => {
+                    pass.set(String::new());
+                    repeat.set(String::new());
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+
+    view! {
+        <section class="card narrow" aria-labelledby="create-title">
+            <h1 id="create-title">"Create your vault"</h1>
+            <p>
+                "byok keeps your LLM API keys in this browser, encrypted with a passphrase only you know. "
+                "Keys are sent only to the provider they belong to."
+            </p>
+            <form on:submit=submit class="stack" aria-busy=move || busy.get().to_string()>
+                <PassphraseWithStrength value=pass label="Passphrase" id="new-pass"/>
+                <label for="new-pass-repeat">"Repeat passphrase"</label>
+                <input
+                    id="new-pass-repeat"
+                    type="password"
+                    autocomplete="new-password"
+                    prop:value=move || repeat.get()
+                    on:input=move |ev| repeat.set(event_target_value(&ev))
+                />
+                <p class="warning">
+                    <strong>"There is no way to recover a lost passphrase."</strong>
+                    " Nobody can reset it, not even us. Once you have added keys, export an encrypted bundle: it is your backup."
+                </p>
+                <Show when=move || error.get().is_some()>
+                    <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+                </Show>
+                <button type="submit" disabled=move || busy.get()>
+                    {move || if busy.get() { "Creating vault…" } else { "Create vault" }}
+                </button>
+                <Show when=move || busy.get()>
+                    <p class="progress" role="status"><span class="spinner" aria-hidden="true"></span>"Deriving the encryption key from your passphrase…"</p>
+                </Show>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn UnlockForm() -> impl IntoView {
+    let session = use_session();
+    let input = NodeRef::<html::Input>::new();
+    let error = RwSignal::new(None::<String>);
+    let damaged = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+
+    Effect::new(move |_| {
+        if let Some(i) = input.get() {
+            let _ = i.focus();
+        }
+    });
+
+    let refocus = move || {
+        if let Some(i) = input.get_untracked() {
+            let _ = i.focus();
+            i.select();
+        }
+    };
+
+    let run = move |previous: bool| {
+        let Some(field) = input.get_untracked() else {
+            return;
+        };
+        let p = field.value();
+        if p.is_empty() {
+            error.set(Some("Type your passphrase.".into()));
+            refocus();
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = if previous {
+                session.unlock_previous(&p).await
+            } else {
+                session.unlock(&p).await
+            };
+            busy.set(false);
+            match result {
+                Ok(()) => {}
+                Err(AppError::Vault(VaultError::WrongPassphrase)) => {
+                    error.set(Some("Wrong passphrase. Check it and try again.".into()));
+                    refocus();
+                }
+                Err(AppError::Vault(VaultError::Corrupt(why))) => {
+                    damaged.set(true);
+                    let offer = if session.has_previous() {
+                        " The copy saved before the last change is still here: you can open it instead."
+                    } else {
+                        " There is no earlier copy; import your exported bundle into a new vault."
+                    };
+                    error.set(Some(format!("The saved vault is damaged ({why}).{offer}")));
+                    refocus();
+                }
+                Err(e) => {
+                    error.set(Some(e.message()));
+                    refocus();
+                }
+            }
+        });
+    };
+
+    view! {
+        <section class="card narrow" aria-labelledby="unlock-title">
+            <h1 id="unlock-title">"Unlock your vault"</h1>
+            <form
+                class="stack"
+                aria-busy=move || busy.get().to_string()
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    if !busy.get_untracked() {
+                        run(false);
+                    }
+                }
+            >
+                <label for="unlock-pass">"Passphrase"</label>
+                <input
+                    id="unlock-pass"
+                    node_ref=input
+                    type="password"
+                    autocomplete="current-password"
+                    aria-invalid=move || error.get().is_some().to_string()
+                    aria-describedby="unlock-error"
+                />
+                <p id="unlock-error" class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+                <button type="submit" disabled=move || busy.get()>
+                    {move || if busy.get() { "Unlocking…" } else { "Unlock" }}
+                </button>
+                <Show when=move || busy.get()>
+                    <p class="progress" role="status"><span class="spinner" aria-hidden="true"></span>"Deriving the key…"</p>
+                </Show>
+                <Show when=move || damaged.get() && session.has_previous()>
+                    <button type="button" class="secondary" on:click=move |_| run(true) disabled=move || busy.get()>
+                        "Open the previous copy"
+                    </button>
+                </Show>
+            </form>
+        </section>
+    }
+}

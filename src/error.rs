@@ -1,0 +1,35 @@
+//! Every failure a person can meet, as one type that knows what to tell them: what
+//! happened, and what to do next. No variant carries a secret.
+
+use byok_core::model::{ModelError, ResolveError};
+use byok_core::vault::VaultError;
+
+use crate::storage::StorageError;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    #[error("The browser's cryptography failed ({0}). Reload the page and try again.")]
+    Crypto(String),
+    #[error("The vault is locked. Unlock it first.")]
+    Locked,
+    #[error(
+        "The vault was replaced in another tab (it was forgotten or created anew). Unlock again to see it."
+    )]
+    ReplacedElsewhere,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl AppError {
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+}

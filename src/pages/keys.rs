@@ -1,0 +1,92 @@
+//! `/`: the key list, grouped by provider, with search and the add form.
+
+use byok_core::model::Provider;
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::components::key_form::AddKeyForm;
+use crate::components::key_item::KeyItem;
+use crate::components::vault_gate::VaultGate;
+use crate::state::session::use_session;
+
+#[component]
+pub fn KeysPage() -> impl IntoView {
+    view! {
+        <VaultGate>
+            <KeyList/>
+        </VaultGate>
+    }
+}
+
+#[component]
+fn KeyList() -> impl IntoView {
+    let session = use_session();
+    let adding = RwSignal::new(false);
+    let query = RwSignal::new(String::new());
+
+    let total = Memo::new(move |_| session.vault.with(|v| v.as_ref().map_or(0, |v| v.keys.len())));
+    // Ids per provider that match the search, in the order they were added.
+    let groups = Memo::new(move |_| {
+        let q = query.get().trim().to_lowercase();
+        session.vault.with(|v| {
+            let Some(v) = v else { return Vec::new() };
+            Provider::ALL
+                .into_iter()
+                .filter_map(|p| {
+                    let ids: Vec<Uuid> = v
+                        .keys_for(p)
+                        .filter(|k| q.is_empty() || k.label.to_lowercase().contains(&q))
+                        .map(|k| k.id)
+                        .collect();
+                    (!ids.is_empty()).then_some((p, ids))
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+
+    view! {
+        <section class="keys" aria-labelledby="keys-title">
+            <div class="toolbar">
+                <h1 id="keys-title">"Keys"</h1>
+                <input
+                    type="search"
+                    class="search"
+                    aria-label="Search keys by label"
+                    placeholder="Search by label"
+                    prop:value=move || query.get()
+                    on:input=move |ev| query.set(event_target_value(&ev))
+                />
+                <button type="button" on:click=move |_| adding.set(true) disabled=move || adding.get()>
+                    "Add key"
+                </button>
+            </div>
+            <Show when=move || adding.get()>
+                <AddKeyForm on_done=Callback::new(move |_| adding.set(false))/>
+            </Show>
+            <Show when=move || total.get() == 0 && !adding.get()>
+                <div class="empty card">
+                    <p>"No keys yet. Add your Anthropic, OpenAI, Gemini or OpenAI-compatible API keys: they are encrypted before they are stored."</p>
+                </div>
+            </Show>
+            <Show when=move || total.get() != 0 && groups.with(Vec::is_empty)>
+                <p class="empty">"No key label matches your search."</p>
+            </Show>
+            <For
+                each=move || groups.get()
+                key=|(p, ids)| (*p, ids.clone())
+                children=move |(p, ids)| {
+                    let heading = format!("h-{}", p.id());
+                    let labelled_by = heading.clone();
+                    view! {
+                        <section class="provider" aria-labelledby=labelled_by>
+                            <h2 id=heading>{p.display_name()}</h2>
+                            <ul class="key-list">
+                                {ids.into_iter().map(|id| view! { <KeyItem id/> }).collect_view()}
+                            </ul>
+                        </section>
+                    }
+                }
+            />
+        </section>
+    }
+}

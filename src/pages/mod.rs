@@ -1,0 +1,5 @@
+//! One module a route.
+
+pub mod keys;
+pub mod not_found;
+pub mod settings;

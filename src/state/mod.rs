@@ -1,0 +1,8 @@
+//! App-wide state, provided as contexts: the vault session and the toasts.
+
+pub mod autolock;
+pub mod session;
+pub mod toasts;
+
+pub use session::{Phase, Session};
+pub use toasts::Toasts;

@@ -1,0 +1,283 @@
+//! The vault session: locked or unlocked, and every change to the vault. All writes go
+//! through [`Session::mutate`], which first adopts whatever another tab saved, then
+//! applies the change, then saves, so two tabs never overwrite each other's edits.
+
+use byok_core::crypto::{self, AeadKey, DEFAULT_ITERATIONS, SALT_LEN};
+use byok_core::model::{ModelError, Vault};
+use byok_core::vault::{self, VaultError, VaultRecord};
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::storage::{self, Settings};
+use crate::webcrypto;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// No vault in this browser yet.
+    NoVault,
+    Locked,
+    Unlocked,
+    /// localStorage cannot be used at all.
+    StorageUnavailable,
+}
+
+/// What an unlocked session holds besides the plaintext vault: the data key and the
+/// record it was read from. Dropped (and the key wiped) on lock.
+struct Open {
+    data_key: AeadKey,
+    record: VaultRecord,
+    record_text: String,
+}
+
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub phase: RwSignal<Phase>,
+    /// The decrypted vault while unlocked; `None` when locked.
+    pub vault: RwSignal<Option<Vault>>,
+    pub settings: RwSignal<Settings>,
+    /// Bumped whenever another tab's save was adopted, so views can say so.
+    pub external_updates: RwSignal<u32>,
+    open: StoredValue<Option<Open>>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn phase_from_storage() -> Phase {
+    match storage::read_vault() {
+        Ok(Some(_)) => Phase::Locked,
+        Ok(None) => Phase::NoVault,
+        Err(_) => Phase::StorageUnavailable,
+    }
+}
+
+impl Session {
+    pub fn new() -> Self {
+        Self {
+            phase: RwSignal::new(phase_from_storage()),
+            vault: RwSignal::new(None),
+            settings: RwSignal::new(storage::read_settings()),
+            external_updates: RwSignal::new(0),
+            open: StoredValue::new(None),
+        }
+    }
+
+    pub fn is_unlocked(&self) -> bool {
+        self.phase.get() == Phase::Unlocked
+    }
+
+    pub async fn create(&self, passphrase: &str) -> Result<(), AppError> {
+        if storage::read_vault()?.is_some() {
+            // Another tab created one while this form was open: never overwrite it.
+            self.phase.set(Phase::Locked);
+            return Err(AppError::Invalid(
+                "A vault was created in another tab meanwhile. Unlock it with its passphrase.".into(),
+            ));
+        }
+        let salt: [u8; SALT_LEN] = crypto::random_array().map_err(|e| AppError::Crypto(e.to_string()))?;
+        let kek = webcrypto::derive_key(passphrase, &salt, DEFAULT_ITERATIONS).await?;
+        let (record, data_key) = vault::create(&Vault::default(), &kek, &salt, DEFAULT_ITERATIONS)?;
+        let text = record.to_json();
+        storage::write_vault(&text, None)?;
+        storage::request_persistence();
+        self.enter(data_key, record, text, Vault::default());
+        Ok(())
+    }
+
+    fn enter(&self, data_key: AeadKey, record: VaultRecord, record_text: String, v: Vault) {
+        self.open.set_value(Some(Open {
+            data_key,
+            record,
+            record_text,
+        }));
+        self.vault.set(Some(v));
+        self.phase.set(Phase::Unlocked);
+    }
+
+    /// Unlock the stored vault. A wrong passphrase changes nothing.
+    pub async fn unlock(&self, passphrase: &str) -> Result<(), AppError> {
+        let text = storage::read_vault()?.ok_or_else(|| {
+            self.phase.set(Phase::NoVault);
+            AppError::Invalid("There is no vault in this browser any more.".into())
+        })?;
+        let (record, dk, v) = open_text(&text, passphrase).await?;
+        storage::request_persistence();
+        self.enter(dk, record, text, v);
+        Ok(())
+    }
+
+    /// Whether a previous copy exists that could be offered when the current record is
+    /// damaged.
+    pub fn has_previous(&self) -> bool {
+        matches!(storage::read_prev(), Ok(Some(_)))
+    }
+
+    /// Open the previous copy, set the damaged record aside, and make the previous copy
+    /// current.
+    pub async fn unlock_previous(&self, passphrase: &str) -> Result<(), AppError> {
+        let prev = storage::read_prev()?
+            .ok_or_else(|| AppError::Invalid("There is no previous copy to open.".into()))?;
+        let (record, dk, v) = open_text(&prev, passphrase).await?;
+        let damaged = storage::read_vault()?.unwrap_or_default();
+        storage::restore_previous(&damaged, &prev)?;
+        self.enter(dk, record, prev, v);
+        Ok(())
+    }
+
+    pub fn lock(&self) {
+        // Dropping `Open` wipes the data key; dropping the vault wipes the secrets.
+        self.open.set_value(None);
+        self.vault.set(None);
+        if self.phase.get_untracked() == Phase::Unlocked {
+            self.phase.set(Phase::Locked);
+        }
+    }
+
+    /// Adopt what another tab saved, if anything. Errors lock the session when the
+    /// stored vault is no longer ours (forgotten or re-created elsewhere).
+    pub fn sync_from_storage(&self) -> Result<bool, AppError> {
+        let stored = storage::read_vault()?;
+        let Some(text) = stored else {
+            self.lock();
+            self.phase.set(Phase::NoVault);
+            return Err(AppError::ReplacedElsewhere);
+        };
+        let same = self
+            .open
+            .with_value(|o| o.as_ref().map(|o| o.record_text == text))
+            .ok_or(AppError::Locked)?;
+        if same {
+            return Ok(false);
+        }
+        let record = vault::parse(&text)?;
+        let decrypted = self
+            .open
+            .with_value(|o| o.as_ref().map(|o| record.decrypt(&o.data_key)))
+            .ok_or(AppError::Locked)?;
+        match decrypted {
+            Ok(v) => {
+                self.open.update_value(|o| {
+                    if let Some(o) = o {
+                        o.record = record;
+                        o.record_text = text;
+                    }
+                });
+                self.vault.set(Some(v));
+                self.external_updates.update(|n| *n += 1);
+                Ok(true)
+            }
+            Err(_) => {
+                // Different data key: the vault was re-created in another tab.
+                self.lock();
+                Err(AppError::ReplacedElsewhere)
+            }
+        }
+    }
+
+    /// Apply a change to the vault and save it. On any error nothing is saved and the
+    /// vault in memory stays as stored.
+    pub fn mutate<T>(&self, f: impl FnOnce(&mut Vault) -> Result<T, ModelError>) -> Result<T, AppError> {
+        self.sync_from_storage()?;
+        let mut next = self.vault.get_untracked().ok_or(AppError::Locked)?;
+        let out = f(&mut next)?;
+        let (new_record, old_text) = self
+            .open
+            .with_value(|o| {
+                o.as_ref()
+                    .map(|o| (o.record.with_contents(&o.data_key, &next), o.record_text.clone()))
+            })
+            .ok_or(AppError::Locked)?;
+        let new_record = new_record?;
+        let new_text = new_record.to_json();
+        storage::write_vault(&new_text, Some(&old_text))?;
+        self.open.update_value(|o| {
+            if let Some(o) = o {
+                o.record = new_record;
+                o.record_text = new_text;
+            }
+        });
+        self.vault.set(Some(next));
+        Ok(out)
+    }
+
+    /// Re-wrap the data key under a new passphrase. The old one must be right.
+    pub async fn change_passphrase(&self, old: &str, new: &str) -> Result<(), AppError> {
+        self.sync_from_storage()?;
+        let record = self
+            .open
+            .with_value(|o| o.as_ref().map(|o| o.record.clone()))
+            .ok_or(AppError::Locked)?;
+        let old_kek = webcrypto::derive_key(old, &record.salt(), record.iterations()).await?;
+        record.unwrap_key(&old_kek).map_err(|e| match e {
+            VaultError::WrongPassphrase => {
+                AppError::Invalid("The current passphrase is wrong; nothing was changed.".into())
+            }
+            other => other.into(),
+        })?;
+        let salt: [u8; SALT_LEN] = crypto::random_array().map_err(|e| AppError::Crypto(e.to_string()))?;
+        let new_kek = webcrypto::derive_key(new, &salt, DEFAULT_ITERATIONS).await?;
+        // Another tab may have saved while the keys derived: start from what is stored.
+        self.sync_from_storage()?;
+        let (rewrapped, old_text) = self
+            .open
+            .with_value(|o| {
+                o.as_ref().map(|o| {
+                    (
+                        o.record.rewrap(&o.data_key, &new_kek, &salt, DEFAULT_ITERATIONS),
+                        o.record_text.clone(),
+                    )
+                })
+            })
+            .ok_or(AppError::Locked)?;
+        let rewrapped = rewrapped?;
+        let text = rewrapped.to_json();
+        storage::write_vault(&text, Some(&old_text))?;
+        self.open.update_value(|o| {
+            if let Some(o) = o {
+                o.record = rewrapped;
+                o.record_text = text;
+            }
+        });
+        Ok(())
+    }
+
+    /// Wipe every byok record from this browser.
+    pub fn forget(&self) -> Result<(), AppError> {
+        storage::wipe()?;
+        self.lock();
+        self.phase.set(Phase::NoVault);
+        Ok(())
+    }
+
+    /// Called for `storage` events: another tab saved, created, or forgot the vault.
+    pub fn on_external_change(&self) -> Result<(), AppError> {
+        match self.phase.get_untracked() {
+            Phase::Unlocked => self.sync_from_storage().map(|_| ()),
+            _ => {
+                self.phase.set(phase_from_storage());
+                Ok(())
+            }
+        }
+    }
+
+    pub fn save_settings(&self, s: Settings) -> Result<(), AppError> {
+        storage::write_settings(&s)?;
+        self.settings.set(s);
+        Ok(())
+    }
+}
+
+async fn open_text(text: &str, passphrase: &str) -> Result<(VaultRecord, AeadKey, Vault), AppError> {
+    let record = vault::parse(text)?;
+    let kek = webcrypto::derive_key(passphrase, &record.salt(), record.iterations()).await?;
+    let dk = record.unwrap_key(&kek)?;
+    let v = record.decrypt(&dk)?;
+    Ok((record, dk, v))
+}
+
+pub fn use_session() -> Session {
+    use_context::<Session>().unwrap_or_default()
+}

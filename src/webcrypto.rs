@@ -1,0 +1,57 @@
+//! PBKDF2 through the browser's WebCrypto: native code off the main thread, about four
+//! times faster than the same derivation compiled to wasm. The bytes are identical to
+//! `byok_core::crypto::derive_key` (tested in tests/webcrypto.rs).
+
+use byok_core::crypto::{AeadKey, KEY_LEN};
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::error::AppError;
+
+fn crypto_err(what: &str) -> AppError {
+    AppError::Crypto(what.to_string())
+}
+
+/// PBKDF2-HMAC-SHA256 to 32 bytes. Falls back to the Rust implementation where
+/// `crypto.subtle` is missing (pages served over plain http from a non-local host).
+pub async fn derive_key(passphrase: &str, salt: &[u8], iterations: u32) -> Result<AeadKey, AppError> {
+    let subtle = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.subtle())
+        .filter(|s| !JsValue::from(s).is_undefined());
+    let Some(subtle) = subtle else {
+        return Ok(byok_core::crypto::derive_key(passphrase.as_bytes(), salt, iterations));
+    };
+    let pass = Uint8Array::from(passphrase.as_bytes());
+    let usages = Array::of1(&JsValue::from_str("deriveBits"));
+    let import = subtle
+        .import_key_with_str("raw", &pass, "PBKDF2", false, &usages)
+        .map_err(|_| crypto_err("importKey"));
+    // The passphrase copy in JS memory is not needed once imported.
+    pass.fill(0, 0, pass.length());
+    let base: web_sys::CryptoKey = JsFuture::from(import?)
+        .await
+        .map_err(|_| crypto_err("importKey"))?
+        .dyn_into()
+        .map_err(|_| crypto_err("importKey"))?;
+    let salt_js = Uint8Array::from(salt);
+    let params = web_sys::Pbkdf2Params::new("PBKDF2", &JsValue::from_str("SHA-256"), iterations, &salt_js);
+    let bits = JsFuture::from(
+        subtle
+            .derive_bits_with_object(&params, &base, (KEY_LEN * 8) as u32)
+            .map_err(|_| crypto_err("deriveBits"))?,
+    )
+    .await
+    .map_err(|_| crypto_err("deriveBits"))?;
+    let arr = Uint8Array::new(&bits);
+    if arr.length() as usize != KEY_LEN {
+        return Err(crypto_err("deriveBits returned the wrong length"));
+    }
+    let mut out = [0u8; KEY_LEN];
+    arr.copy_to(&mut out);
+    arr.fill(0, 0, arr.length());
+    let key = AeadKey::from_bytes(out);
+    zeroize::Zeroize::zeroize(&mut out);
+    Ok(key)
+}
