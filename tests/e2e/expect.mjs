@@ -1,0 +1,46 @@
+// Playwright's web-first `expect` is part of @playwright/test, which we do not use (it
+// would bring its own runner). This is the small part we need: polling assertions on
+// locators, with readable failures. No retries of whole tests, no timeouts hidden.
+import assert from 'node:assert/strict';
+
+const TIMEOUT = Number(process.env.E2E_EXPECT_TIMEOUT || 10_000);
+
+async function poll(check, describe, timeout = TIMEOUT) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const r = await check();
+      if (r === true) return;
+      last = r;
+    } catch (e) {
+      last = e.message;
+    }
+    if (Date.now() > end) throw new assert.AssertionError({ message: `${describe} (last seen: ${last})` });
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function expect(locator) {
+  const api = (negate) => ({
+    async toBeVisible(opts) {
+      await poll(async () => (await locator.isVisible()) !== negate || 'visible=' + negate, `${locator} ${negate ? 'hidden' : 'visible'}`, opts?.timeout);
+    },
+    async toHaveCount(n, opts) {
+      await poll(async () => (await locator.count()) === n || `count=${await locator.count()}`, `${locator} count ${n}`, opts?.timeout);
+    },
+    async toContainText(text, opts) {
+      await poll(async () => {
+        const t = (await locator.allInnerTexts()).join('\n');
+        const has = text instanceof RegExp ? text.test(t) : t.includes(text);
+        return has !== negate || t;
+      }, `${locator} ${negate ? 'not ' : ''}contains ${text}`, opts?.timeout);
+    },
+    async toBeFocused(opts) {
+      await poll(async () => (await locator.evaluate((el) => el === document.activeElement)) !== negate || 'focus elsewhere', `${locator} focused`, opts?.timeout);
+    },
+  });
+  const a = api(false);
+  a.not = api(true);
+  return a;
+}

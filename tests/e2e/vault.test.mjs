@@ -1,0 +1,289 @@
+// Issue: the web app, vault lifecycle and key management, end to end in real Chromium
+// against the release build served by byok-host.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+
+import { KEYS, PASS, PASS2, addKey, createVault, keyRow, lockedForm, unlock } from './app.mjs';
+import { expect } from './expect.mjs';
+import { assertNotInStorage, dumpStorage, startBrowser, startHost } from './harness.mjs';
+
+const LABELS = ['Personal Claude', 'Work OpenAI', 'Side OpenAI', 'Gemini hobby'];
+const SECRETS = [KEYS.anthropic, KEYS.openai, KEYS.openai2, KEYS.gemini];
+const NEW_ANTHROPIC = 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-rotatedKey-Rt8Z';
+
+let host;
+let browser;
+before(async () => { host = await startHost(); browser = await startBrowser(); });
+after(async () => { await browser?.close(); await host?.stop(); });
+
+const secretsAndLabels = () => [...SECRETS, NEW_ANTHROPIC, ...LABELS];
+
+describe('vault lifecycle and key management', () => {
+  test('create, add, reload, unlock, default, rotate, delete, lock, auto-lock, change passphrase', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url);
+
+    // A weak passphrase is refused with a reason, and nothing is stored.
+    await page.getByLabel('Passphrase', { exact: true }).fill('short');
+    await page.getByLabel('Repeat passphrase').fill('short');
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await expect(page.getByRole('alert')).toContainText('at least 12 characters');
+    assert.deepEqual((await dumpStorage(page)).localStorage, {});
+    // Mismatched repeats are refused too.
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
+    await page.getByLabel('Repeat passphrase').fill(PASS + 'x');
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await expect(page.getByRole('alert')).toContainText('differ');
+
+    await createVault(page);
+    await addKey(page, { secret: KEYS.anthropic, label: LABELS[0] });
+    await addKey(page, { secret: KEYS.openai, label: LABELS[1], expires: '2030-01-31', notes: 'billing: team' });
+    await addKey(page, { secret: KEYS.openai2, label: LABELS[2] });
+    await addKey(page, { secret: KEYS.gemini, label: LABELS[3] });
+    // The provider was guessed from each prefix: the groups say so.
+    for (const [group, label] of [['Anthropic', LABELS[0]], ['OpenAI', LABELS[1]], ['Gemini', LABELS[3]]]) {
+      await expect(page.getByRole('region', { name: group }).getByRole('listitem', { name: label })).toBeVisible();
+    }
+    await assertNotInStorage(page, secretsAndLabels(), assert);
+
+    // The same secret twice is refused, naming the entry that has it.
+    await page.getByRole('button', { name: 'Add key' }).click();
+    const form = page.getByRole('form', { name: 'Add a key' });
+    await form.getByLabel('Secret').fill(KEYS.openai);
+    await form.getByLabel('Label').fill('Copy');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form.getByRole('alert')).toContainText(`already saved as "${LABELS[1]}"`);
+    await form.getByRole('button', { name: 'Cancel' }).click();
+
+    // Reload: locked. A wrong passphrase says so, keeps focus, changes nothing.
+    await page.reload();
+    await expect(lockedForm(page)).toBeVisible();
+    const before = await dumpStorage(page);
+    await page.getByLabel('Passphrase', { exact: true }).fill('wrong passphrase here');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expect(page.getByRole('alert')).toContainText('Wrong passphrase');
+    await expect(page.getByLabel('Passphrase', { exact: true })).toBeFocused();
+    assert.deepEqual(await dumpStorage(page), before);
+    await unlock(page);
+
+    // Masked: prefix and last four only.
+    const anth = keyRow(page, LABELS[0]);
+    await expect(anth).toContainText('sk-ant-…9xAA');
+    await expect(anth).not.toContainText(KEYS.anthropic);
+    await expect(keyRow(page, LABELS[1])).toContainText('sk-proj-…k3yZ');
+    await expect(keyRow(page, LABELS[1])).toContainText('expires 2030-01-31');
+    await expect(keyRow(page, LABELS[1])).toContainText('billing: team');
+    // Reveal on request, hide again.
+    await anth.getByRole('button', { name: 'Reveal' }).click();
+    await expect(anth).toContainText(KEYS.anthropic);
+    await anth.getByRole('button', { name: 'Hide' }).click();
+    await expect(anth).not.toContainText(KEYS.anthropic);
+
+    // The first OpenAI key became the default; make the second one the default.
+    await expect(keyRow(page, LABELS[1])).toContainText('Default');
+    await keyRow(page, LABELS[2]).getByRole('button', { name: 'Set as default' }).click();
+    await expect(keyRow(page, LABELS[2])).toContainText('Default');
+    await expect(keyRow(page, LABELS[1])).not.toContainText('Default');
+
+    // Rotate: new secret, same label and settings.
+    await anth.getByRole('button', { name: 'Rotate' }).click();
+    await anth.getByLabel('New secret').fill(NEW_ANTHROPIC);
+    await anth.getByRole('button', { name: 'Save new secret' }).click();
+    await expect(anth).toContainText('sk-ant-…Rt8Z');
+    await expect(anth).toContainText('rotated');
+    await expect(anth).toContainText('Default');
+
+    // Delete, with a confirmation that names the key.
+    const gem = keyRow(page, LABELS[3]);
+    await gem.getByRole('button', { name: 'Delete' }).click();
+    await expect(gem.getByRole('alertdialog')).toContainText(`Delete the key “${LABELS[3]}” (AIza…77Gm)`);
+    await gem.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect(gem).toHaveCount(0);
+    await assertNotInStorage(page, secretsAndLabels(), assert);
+
+    // Search by label.
+    await page.getByLabel('Search keys by label').fill('openai');
+    await expect(keyRow(page, LABELS[0])).toHaveCount(0);
+    await expect(keyRow(page, LABELS[1])).toBeVisible();
+    await page.getByLabel('Search keys by label').fill('');
+
+    // Everything survives a reload.
+    await page.reload();
+    await unlock(page);
+    await expect(keyRow(page, LABELS[0])).toContainText('sk-ant-…Rt8Z');
+    await expect(keyRow(page, LABELS[2])).toContainText('Default');
+    await expect(keyRow(page, LABELS[3])).toHaveCount(0);
+
+    // Lock drops the keys from the page.
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await expect(lockedForm(page)).toBeVisible();
+    await expect(page.getByText('sk-ant-…')).toHaveCount(0);
+    await assertNotInStorage(page, secretsAndLabels(), assert);
+
+    // Auto-lock after a short idle time.
+    await unlock(page);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel(/Lock after this many minutes/).fill('0.25');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Settings saved' })).toBeVisible();
+    await expect(lockedForm(page)).toBeVisible({ timeout: 30_000 });
+    await assertNotInStorage(page, secretsAndLabels(), assert);
+
+    // Change the passphrase; the old one stops working, the new one opens the vault.
+    await unlock(page);
+    await page.getByLabel(/Lock after this many minutes/).fill('15');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByLabel('Current passphrase').fill(PASS);
+    await page.getByLabel('New passphrase', { exact: true }).fill(PASS2);
+    await page.getByLabel('Repeat new passphrase').fill(PASS2);
+    await page.getByRole('button', { name: 'Change passphrase' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Passphrase changed' })).toBeVisible();
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expect(page.getByRole('alert')).toContainText('Wrong passphrase');
+    await unlock(page, PASS2);
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await expect(keyRow(page, LABELS[1])).toBeVisible();
+    await assertNotInStorage(page, [...secretsAndLabels(), PASS, PASS2], assert);
+
+    assert.deepEqual(browser.problems, []);
+    await page.close();
+  });
+
+  test('two tabs editing at once lose neither edit', async () => {
+    const a = await browser.newPage();
+    await a.goto(host.url);
+    // Continue with the vault of the previous test if it exists; else make one.
+    if (await a.getByRole('button', { name: 'Create vault' }).isVisible()) await createVault(a, PASS2);
+    else await unlock(a, PASS2);
+    const b = await browser.newPage();
+    await b.goto(host.url);
+    await unlock(b, PASS2);
+
+    await addKey(a, { secret: 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKE-tabA-key-AAAA', label: 'From tab A' });
+    // Tab B has not reloaded; its edit must not erase tab A's.
+    await addKey(b, { secret: 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKE-tabB-key-BBBB', label: 'From tab B' });
+    await expect(keyRow(b, 'From tab A')).toBeVisible();
+    await expect(keyRow(a, 'From tab B')).toBeVisible();
+    // Both edit the same key's neighbours at once: rename in A, deactivate in B.
+    await keyRow(a, 'From tab A').getByRole('button', { name: 'Edit' }).click();
+    await keyRow(a, 'From tab A').getByLabel('Label').fill('Renamed in A');
+    await keyRow(b, 'From tab B').getByRole('button', { name: 'Deactivate' }).click();
+    await keyRow(a, 'From tab A').getByRole('button', { name: 'Save' }).click();
+    await expect(keyRow(b, 'Renamed in A')).toBeVisible();
+
+    const c = await browser.newPage();
+    await c.goto(host.url);
+    await unlock(c, PASS2);
+    await expect(keyRow(c, 'Renamed in A')).toBeVisible();
+    await expect(keyRow(c, 'From tab B')).toContainText('Inactive');
+    for (const p of [a, b, c]) await p.close();
+    assert.deepEqual(browser.problems, []);
+  });
+
+  test('a damaged record is reported, kept, and the previous copy offered', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url);
+    await unlock(page, PASS2);
+    await addKey(page, { secret: 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-lastChange-Lc00', label: 'Last change' });
+    await page.getByRole('button', { name: 'Lock' }).click();
+    // Flip one character of the encrypted contents, as a disk error would.
+    const damaged = await page.evaluate(() => {
+      const r = JSON.parse(localStorage.getItem('byok.vault'));
+      const ct = r.data.ct;
+      r.data.ct = (ct[10] === 'A' ? 'B' : 'A') + ct.slice(1, 10) + ct.slice(10);
+      r.data.ct = ct.slice(0, 10) + (ct[10] === 'A' ? 'B' : 'A') + ct.slice(11);
+      const text = JSON.stringify(r);
+      localStorage.setItem('byok.vault', text);
+      return text;
+    });
+    await page.reload();
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASS2);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expect(page.getByRole('alert')).toContainText('damaged');
+    // Never overwritten by the failed attempt.
+    assert.equal(await page.evaluate(() => localStorage.getItem('byok.vault')), damaged);
+    await page.getByRole('button', { name: 'Open the previous copy' }).click();
+    await expect(page.getByRole('heading', { name: 'Keys' })).toBeVisible();
+    await expect(keyRow(page, 'Renamed in A')).toBeVisible();
+    // The previous copy is from before the last change.
+    await expect(keyRow(page, 'Last change')).toHaveCount(0);
+    assert.equal(await page.evaluate(() => localStorage.getItem('byok.vault.damaged')), damaged);
+    await page.close();
+  });
+
+  test('storage full during a save: clear error, previous vault still opens', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url);
+    await unlock(page, PASS2);
+    // Fill the origin's localStorage quota with filler.
+    await page.evaluate(() => {
+      let chunk = 'x'.repeat(512 * 1024);
+      for (let i = 0; ; i++) {
+        try { localStorage.setItem(`filler.${i}`, chunk); } catch {
+          if (chunk.length < 64) break;
+          chunk = chunk.slice(0, chunk.length / 2);
+        }
+      }
+    });
+    await page.getByRole('button', { name: 'Add key' }).click();
+    const form = page.getByRole('form', { name: 'Add a key' });
+    await form.getByLabel('Secret').fill('sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKE-noRoom-NNNN');
+    await form.getByLabel('Label').fill('No room');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form.getByRole('alert')).toContainText('storage for this site is full');
+    await page.evaluate(() => { for (const k of Object.keys(localStorage)) if (k.startsWith('filler.')) localStorage.removeItem(k); });
+    await page.reload();
+    await unlock(page, PASS2);
+    await expect(keyRow(page, 'Renamed in A')).toBeVisible();
+    await expect(keyRow(page, 'No room')).toHaveCount(0);
+    await page.close();
+  });
+
+  test('forget this browser\'s vault needs the typed confirmation, then wipes everything', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url + '/settings');
+    await unlock(page, PASS2);
+    await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
+    await page.getByLabel('Type FORGET to confirm').fill('forget');
+    await page.getByRole('button', { name: "Forget this browser's vault" }).click();
+    await expect(page.getByRole('alert')).toContainText('Type FORGET');
+    assert.ok(await page.evaluate(() => localStorage.getItem('byok.vault')));
+    await page.getByLabel('Type FORGET to confirm').fill('FORGET');
+    await page.getByRole('button', { name: "Forget this browser's vault" }).click();
+    await expect(page.getByRole('heading', { name: 'Create your vault' })).toBeVisible();
+    const s = await dumpStorage(page);
+    assert.deepEqual(Object.keys(s.localStorage).filter((k) => k.startsWith('byok.')), []);
+    await page.close();
+  });
+});
+
+describe('byok-host as curl sees it', () => {
+  const curl = (...args) => execFileSync('curl', ['-s', ...args], { encoding: 'utf8' });
+  test('every security header on the app', () => {
+    const h = curl('-I', host.url + '/').toLowerCase();
+    for (const want of [
+      "content-security-policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval' 'sha256-",
+      "connect-src 'self' https://api.anthropic.com https://api.openai.com https://generativelanguage.googleapis.com",
+      "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+      'x-content-type-options: nosniff', 'referrer-policy: no-referrer', 'permissions-policy: ',
+      'cross-origin-opener-policy: same-origin', 'cache-control: no-cache',
+    ]) assert.ok(h.includes(want), `missing ${want} in\n${h}`);
+    assert.ok(!h.includes('unsafe-inline'));
+  });
+  test('hashed assets: immutable, wasm MIME, compressed on request', () => {
+    const html = curl(host.url + '/');
+    const wasm = html.match(/\/(byok-app-[0-9a-f]+_bg\.wasm)/)[1];
+    const h = curl('-I', '-H', 'Accept-Encoding: br, gzip', `${host.url}/${wasm}`).toLowerCase();
+    assert.match(h, /content-type: application\/wasm/);
+    assert.match(h, /cache-control: public, max-age=31536000, immutable/);
+    assert.match(h, /content-encoding: br/);
+  });
+  test('unknown route gives the app, unknown asset gives 404', () => {
+    const route = curl('-w', '\n%{http_code}', host.url + '/some/deep/route');
+    assert.ok(route.endsWith('\n200') && route.includes('<title>byok'), route.slice(-80));
+    assert.equal(curl('-o', '/dev/null', '-w', '%{http_code}', host.url + '/missing-asset.js'), '404');
+  });
+});
