@@ -77,13 +77,11 @@ pub fn read_prev() -> Result<Option<String>, StorageError> {
 /// failing the save, and a failure leaves the current record exactly as it was.
 pub fn write_vault(new_record: &str, replaced: Option<&str>) -> Result<(), StorageError> {
     let store = local()?;
-    if let Some(old) = replaced {
-        if let Err(e) = store.set_item(PREV_KEY, old).map_err(js_error) {
-            if e != StorageError::QuotaExceeded {
-                return Err(e);
-            }
-            store.remove_item(PREV_KEY).map_err(js_error)?;
+    if let Some(Err(e)) = replaced.map(|old| store.set_item(PREV_KEY, old).map_err(js_error)) {
+        if e != StorageError::QuotaExceeded {
+            return Err(e);
         }
+        store.remove_item(PREV_KEY).map_err(js_error)?;
     }
     store.set_item(VAULT_KEY, new_record).map_err(js_error)
 }
@@ -102,10 +100,8 @@ pub fn wipe() -> Result<(), StorageError> {
     let n = store.length().map_err(js_error)?;
     let mut ours = Vec::new();
     for i in 0..n {
-        if let Ok(Some(k)) = store.key(i) {
-            if k.starts_with("byok.") {
-                ours.push(k);
-            }
+        if let Ok(Some(k)) = store.key(i).map(|k| k.filter(|k| k.starts_with("byok."))) {
+            ours.push(k);
         }
     }
     for k in ours {
@@ -149,11 +145,9 @@ pub fn write_settings(s: &Settings) -> Result<(), StorageError> {
 /// Ask the browser not to evict this site's storage. Some browsers grant it silently,
 /// some never; either way the exported bundle stays the real backup.
 pub fn request_persistence() {
-    if let Some(w) = web_sys::window() {
-        if let Ok(p) = w.navigator().storage().persist() {
-            wasm_bindgen_futures::spawn_local(async move {
-                let _granted = wasm_bindgen_futures::JsFuture::from(p).await;
-            });
-        }
+    if let Some(Ok(p)) = web_sys::window().map(|w| w.navigator().storage().persist()) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _granted = wasm_bindgen_futures::JsFuture::from(p).await;
+        });
     }
 }

@@ -15,13 +15,21 @@ fn crypto_err(what: &str) -> AppError {
 
 /// PBKDF2-HMAC-SHA256 to 32 bytes. Falls back to the Rust implementation where
 /// `crypto.subtle` is missing (pages served over plain http from a non-local host).
-pub async fn derive_key(passphrase: &str, salt: &[u8], iterations: u32) -> Result<AeadKey, AppError> {
+pub async fn derive_key(
+    passphrase: &str,
+    salt: &[u8],
+    iterations: u32,
+) -> Result<AeadKey, AppError> {
     let subtle = web_sys::window()
         .and_then(|w| w.crypto().ok())
         .map(|c| c.subtle())
         .filter(|s| !JsValue::from(s).is_undefined());
     let Some(subtle) = subtle else {
-        return Ok(byok_core::crypto::derive_key(passphrase.as_bytes(), salt, iterations));
+        return Ok(byok_core::crypto::derive_key(
+            passphrase.as_bytes(),
+            salt,
+            iterations,
+        ));
     };
     let pass = Uint8Array::from(passphrase.as_bytes());
     let usages = Array::of1(&JsValue::from_str("deriveBits"));
@@ -36,7 +44,12 @@ pub async fn derive_key(passphrase: &str, salt: &[u8], iterations: u32) -> Resul
         .dyn_into()
         .map_err(|_| crypto_err("importKey"))?;
     let salt_js = Uint8Array::from(salt);
-    let params = web_sys::Pbkdf2Params::new("PBKDF2", &JsValue::from_str("SHA-256"), iterations, &salt_js);
+    let params = web_sys::Pbkdf2Params::new(
+        "PBKDF2",
+        &JsValue::from_str("SHA-256"),
+        iterations,
+        &salt_js,
+    );
     let bits = JsFuture::from(
         subtle
             .derive_bits_with_object(&params, &base, (KEY_LEN * 8) as u32)

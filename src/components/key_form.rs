@@ -1,8 +1,8 @@
 //! The "Add key" form.
 
+use byok_core::Secret;
 use byok_core::keyfmt;
 use byok_core::model::{NewKey, Provider, new_id};
-use byok_core::Secret;
 use leptos::html;
 use leptos::prelude::*;
 
@@ -50,15 +50,14 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
     let on_secret = move |ev| {
         let v = event_target_value(&ev);
         let g = keyfmt::guess(&v);
-        if !provider_chosen.get_untracked() {
-            if let Some(p) = g.provider {
-                provider.set(p);
-            }
+        if let Some(p) = g.provider.filter(|_| !provider_chosen.get_untracked()) {
+            provider.set(p);
         }
-        if let Some(u) = g.suggested_base_url {
-            if base_url.with_untracked(|b| b.is_empty()) {
-                base_url.set(u.to_string());
-            }
+        if let Some(u) = g
+            .suggested_base_url
+            .filter(|_| base_url.with_untracked(|b| b.is_empty()))
+        {
+            base_url.set(u.to_string());
         }
         secret.set(v);
     };

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use byok_core::model::{KeyEdit, KeyEntry};
 use byok_core::Secret;
+use byok_core::model::{KeyEdit, KeyEntry, ModelError, Vault};
 use leptos::prelude::*;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -29,6 +29,8 @@ pub fn format_date(d: OffsetDateTime) -> String {
 
 const REVEAL_FOR: Duration = Duration::from_secs(30);
 const CLIPBOARD_CLEAR_AFTER: Duration = Duration::from_secs(30);
+
+type VaultChange = Box<dyn FnOnce(&mut Vault) -> Result<(), ModelError>>;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Panel {
@@ -93,23 +95,22 @@ pub fn KeyItem(id: Uuid) -> impl IntoView {
                         CLIPBOARD_CLEAR_AFTER,
                     );
                 }
-                Err(_) => toasts.error("The browser did not allow copying. Reveal the key and copy it by hand."),
+                Err(_) => toasts.error(
+                    "The browser did not allow copying. Reveal the key and copy it by hand.",
+                ),
             }
         });
     };
 
-    let act = move |f: Box<dyn FnOnce(&mut byok_core::model::Vault) -> Result<(), byok_core::model::ModelError>>,
-                    done: &'static str| {
-        match session.mutate(f) {
-            Ok(()) => {
-                error.set(None);
-                panel.set(Panel::None);
-                if !done.is_empty() {
-                    toasts.info(done);
-                }
+    let act = move |f: VaultChange, done: &'static str| match session.mutate(f) {
+        Ok(()) => {
+            error.set(None);
+            panel.set(Panel::None);
+            if !done.is_empty() {
+                toasts.info(done);
             }
-            Err(e) => error.set(Some(e.message())),
         }
+        Err(e) => error.set(Some(e.message())),
     };
 
     view! {
@@ -197,11 +198,16 @@ fn KeyBadges(entry: Memo<Option<KeyEntry>>) -> impl IntoView {
             });
             if e.is_expired(now) {
                 b.push(("badge expired", "Expired".into()));
-            } else if e.expires_at.is_some_and(|x| x - now < time::Duration::days(14)) {
+            } else if e
+                .expires_at
+                .is_some_and(|x| x - now < time::Duration::days(14))
+            {
                 b.push(("badge warn", "Expires soon".into()));
             }
             match &e.last_test {
-                Some(t) if t.outcome == byok_core::model::TestOutcome::Ok => b.push(("badge ok", "Test passed".into())),
+                Some(t) if t.outcome == byok_core::model::TestOutcome::Ok => {
+                    b.push(("badge ok", "Test passed".into()))
+                }
                 Some(_) => b.push(("badge expired", "Test failed".into())),
                 None => b.push(("badge muted", "Never tested".into())),
             }
@@ -237,13 +243,27 @@ fn KeyMeta(entry: Memo<Option<KeyEntry>>) -> impl IntoView {
 }
 
 #[component]
-fn EditPanel(id: Uuid, entry: Memo<Option<KeyEntry>>, panel: RwSignal<Panel>, error: RwSignal<Option<String>>) -> impl IntoView {
+fn EditPanel(
+    id: Uuid,
+    entry: Memo<Option<KeyEntry>>,
+    panel: RwSignal<Panel>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
     let e = entry.get_untracked();
     let label = RwSignal::new(e.as_ref().map(|e| e.label.clone()).unwrap_or_default());
-    let base_url = RwSignal::new(e.as_ref().and_then(|e| e.base_url.clone()).unwrap_or_default());
-    let expires = RwSignal::new(e.as_ref().and_then(|e| e.expires_at).map(format_date).unwrap_or_default());
+    let base_url = RwSignal::new(
+        e.as_ref()
+            .and_then(|e| e.base_url.clone())
+            .unwrap_or_default(),
+    );
+    let expires = RwSignal::new(
+        e.as_ref()
+            .and_then(|e| e.expires_at)
+            .map(format_date)
+            .unwrap_or_default(),
+    );
     let notes = RwSignal::new(e.as_ref().map(|e| e.notes.clone()).unwrap_or_default());
     let pid = id.simple().to_string();
     let save = move |ev: leptos::ev::SubmitEvent| {

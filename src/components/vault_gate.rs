@@ -14,7 +14,8 @@ use crate::state::session::{Phase, use_session};
 #[component]
 pub fn VaultGate(children: ChildrenFn) -> impl IntoView {
     let session = use_session();
-    move || match session.phase.get() {
+    move || {
+        match session.phase.get() {
         Phase::Unlocked => children().into_any(),
         Phase::Locked => view! { <UnlockForm/> }.into_any(),
         Phase::NoVault => view! { <CreateVaultForm/> }.into_any(),
@@ -29,6 +30,7 @@ pub fn VaultGate(children: ChildrenFn) -> impl IntoView {
             </section>
         }
         .into_any(),
+    }
     }
 }
 
@@ -52,7 +54,9 @@ fn CreateVaultForm() -> impl IntoView {
             return;
         }
         if p != repeat.get_untracked() {
-            error.set(Some("The two passphrases differ. Type the same passphrase twice.".into()));
+            error.set(Some(
+                "The two passphrases differ. Type the same passphrase twice.".into(),
+            ));
             return;
         }
         error.set(None);

@@ -24,7 +24,11 @@ fn KeyList() -> impl IntoView {
     let adding = RwSignal::new(false);
     let query = RwSignal::new(String::new());
 
-    let total = Memo::new(move |_| session.vault.with(|v| v.as_ref().map_or(0, |v| v.keys.len())));
+    let total = Memo::new(move |_| {
+        session
+            .vault
+            .with(|v| v.as_ref().map_or(0, |v| v.keys.len()))
+    });
     // Ids per provider that match the search, in the order they were added.
     let groups = Memo::new(move |_| {
         let q = query.get().trim().to_lowercase();

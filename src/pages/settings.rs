@@ -35,7 +35,9 @@ fn AutoLockSettings() -> impl IntoView {
         let m = match minutes.get_untracked().trim().parse::<f64>() {
             Ok(m) if m == 0.0 || (0.25..=1440.0).contains(&m) => m,
             _ => {
-                error.set(Some("Enter a number of minutes from 0.25 to 1440, or 0 for never.".into()));
+                error.set(Some(
+                    "Enter a number of minutes from 0.25 to 1440, or 0 for never.".into(),
+                ));
                 return;
             }
         };

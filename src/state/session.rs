@@ -74,10 +74,12 @@ impl Session {
             // Another tab created one while this form was open: never overwrite it.
             self.phase.set(Phase::Locked);
             return Err(AppError::Invalid(
-                "A vault was created in another tab meanwhile. Unlock it with its passphrase.".into(),
+                "A vault was created in another tab meanwhile. Unlock it with its passphrase."
+                    .into(),
             ));
         }
-        let salt: [u8; SALT_LEN] = crypto::random_array().map_err(|e| AppError::Crypto(e.to_string()))?;
+        let salt: [u8; SALT_LEN] =
+            crypto::random_array().map_err(|e| AppError::Crypto(e.to_string()))?;
         let kek = webcrypto::derive_key(passphrase, &salt, DEFAULT_ITERATIONS).await?;
         let (record, data_key) = vault::create(&Vault::default(), &kek, &salt, DEFAULT_ITERATIONS)?;
         let text = record.to_json();
@@ -179,15 +181,22 @@ impl Session {
 
     /// Apply a change to the vault and save it. On any error nothing is saved and the
     /// vault in memory stays as stored.
-    pub fn mutate<T>(&self, f: impl FnOnce(&mut Vault) -> Result<T, ModelError>) -> Result<T, AppError> {
+    pub fn mutate<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, ModelError>,
+    ) -> Result<T, AppError> {
         self.sync_from_storage()?;
         let mut next = self.vault.get_untracked().ok_or(AppError::Locked)?;
         let out = f(&mut next)?;
         let (new_record, old_text) = self
             .open
             .with_value(|o| {
-                o.as_ref()
-                    .map(|o| (o.record.with_contents(&o.data_key, &next), o.record_text.clone()))
+                o.as_ref().map(|o| {
+                    (
+                        o.record.with_contents(&o.data_key, &next),
+                        o.record_text.clone(),
+                    )
+                })
             })
             .ok_or(AppError::Locked)?;
         let new_record = new_record?;
@@ -217,7 +226,8 @@ impl Session {
             }
             other => other.into(),
         })?;
-        let salt: [u8; SALT_LEN] = crypto::random_array().map_err(|e| AppError::Crypto(e.to_string()))?;
+        let salt: [u8; SALT_LEN] =
+            crypto::random_array().map_err(|e| AppError::Crypto(e.to_string()))?;
         let new_kek = webcrypto::derive_key(new, &salt, DEFAULT_ITERATIONS).await?;
         // Another tab may have saved while the keys derived: start from what is stored.
         self.sync_from_storage()?;
@@ -226,7 +236,8 @@ impl Session {
             .with_value(|o| {
                 o.as_ref().map(|o| {
                     (
-                        o.record.rewrap(&o.data_key, &new_kek, &salt, DEFAULT_ITERATIONS),
+                        o.record
+                            .rewrap(&o.data_key, &new_kek, &salt, DEFAULT_ITERATIONS),
                         o.record_text.clone(),
                     )
                 })
@@ -270,7 +281,10 @@ impl Session {
     }
 }
 
-async fn open_text(text: &str, passphrase: &str) -> Result<(VaultRecord, AeadKey, Vault), AppError> {
+async fn open_text(
+    text: &str,
+    passphrase: &str,
+) -> Result<(VaultRecord, AeadKey, Vault), AppError> {
     let record = vault::parse(text)?;
     let kek = webcrypto::derive_key(passphrase, &record.salt(), record.iterations()).await?;
     let dk = record.unwrap_key(&kek)?;

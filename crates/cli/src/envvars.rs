@@ -68,8 +68,9 @@ fn to_vault(payload: &BundlePayload) -> Result<Vault, CliError> {
         let id = match k.uuid() {
             Some(id) if vault.get(id).is_none() => id,
             _ => {
-                let bytes: [u8; 16] = crypto::random_array()
-                    .map_err(|_| CliError::Io("the system's random number generator failed".into()))?;
+                let bytes: [u8; 16] = crypto::random_array().map_err(|_| {
+                    CliError::Io("the system's random number generator failed".into())
+                })?;
                 uuid::Builder::from_random_bytes(bytes).into_uuid()
             }
         };
@@ -83,13 +84,19 @@ fn by_label<'a>(vault: &'a Vault, label: &str) -> Result<&'a KeyEntry, CliError>
     match found.as_slice() {
         [one] => Ok(one),
         [] => {
-            let mut labels: Vec<String> =
-                vault.keys.iter().map(|k| format!("\"{}\"", k.label)).collect();
+            let mut labels: Vec<String> = vault
+                .keys
+                .iter()
+                .map(|k| format!("\"{}\"", k.label))
+                .collect();
             labels.dedup();
             Err(CliError::Usage(if labels.is_empty() {
                 "the bundle holds no keys".into()
             } else {
-                format!("no key is labelled \"{label}\"; the labels are {}", labels.join(", "))
+                format!(
+                    "no key is labelled \"{label}\"; the labels are {}",
+                    labels.join(", ")
+                )
             }))
         }
         many => Err(CliError::Usage(format!(
@@ -120,7 +127,9 @@ fn push_vars(vars: &mut Vec<EnvVar>, key: &KeyEntry) {
     let base_url = key.base_url.as_ref().map(|u| Zeroizing::new(u.clone()));
     let (key_var, url_var) = match key.provider {
         Provider::Anthropic => ("ANTHROPIC_API_KEY", Some("ANTHROPIC_BASE_URL")),
-        Provider::Openai | Provider::OpenaiCompatible => ("OPENAI_API_KEY", Some("OPENAI_BASE_URL")),
+        Provider::Openai | Provider::OpenaiCompatible => {
+            ("OPENAI_API_KEY", Some("OPENAI_BASE_URL"))
+        }
         Provider::Gemini => ("GEMINI_API_KEY", None),
     };
     vars.push(EnvVar {
@@ -239,7 +248,10 @@ mod tests {
 
     #[test]
     fn shell_quoting_survives_hostile_values() {
-        let out = render(&[var("A", "it's $(rm -rf ~) `x` \"q\" \\ \n end")], Format::Shell);
+        let out = render(
+            &[var("A", "it's $(rm -rf ~) `x` \"q\" \\ \n end")],
+            Format::Shell,
+        );
         assert_eq!(
             out.as_str(),
             "export A='it'\\''s $(rm -rf ~) `x` \"q\" \\ \n end'\n"
@@ -249,7 +261,10 @@ mod tests {
     #[test]
     fn dotenv_and_json_escape() {
         let v = [var("A", "a\"b\\c\nd"), var("B", "\u{1}é")];
-        assert_eq!(render(&v, Format::Dotenv).as_str(), "A=\"a\\\"b\\\\c\\nd\"\nB=\"\u{1}é\"\n");
+        assert_eq!(
+            render(&v, Format::Dotenv).as_str(),
+            "A=\"a\\\"b\\\\c\\nd\"\nB=\"\u{1}é\"\n"
+        );
         let json = render(&v, Format::Json);
         let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
         assert_eq!(parsed["A"], "a\"b\\c\nd");

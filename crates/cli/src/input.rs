@@ -30,7 +30,9 @@ pub fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
         let file = std::fs::File::open(path).map_err(io_err)?;
         let meta = file.metadata().map_err(io_err)?;
         if meta.is_dir() {
-            return Err(CliError::Io(format!("cannot read {shown}: it is a directory")));
+            return Err(CliError::Io(format!(
+                "cannot read {shown}: it is a directory"
+            )));
         }
         if meta.len() > MAX_FILE_BYTES as u64 {
             return Err(CliError::bundle(
@@ -45,7 +47,10 @@ pub fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
         file.take(limit).read_to_end(&mut buf).map_err(io_err)?;
     }
     if buf.len() > MAX_FILE_BYTES {
-        return Err(CliError::bundle(&shown, BundleError::TooLarge { size: buf.len() }));
+        return Err(CliError::bundle(
+            &shown,
+            BundleError::TooLarge { size: buf.len() },
+        ));
     }
     Ok(buf)
 }
@@ -61,9 +66,10 @@ pub enum Ask {
 /// else a no-echo prompt on the terminal.
 pub fn passphrase(file: Option<&Path>, ask: Ask) -> Result<Zeroizing<String>, CliError> {
     if let Some(v) = std::env::var_os(PASSPHRASE_ENV) {
-        return v.into_string().map(Zeroizing::new).map_err(|_| {
-            CliError::Usage(format!("{PASSPHRASE_ENV} is not valid UTF-8"))
-        });
+        return v
+            .into_string()
+            .map(Zeroizing::new)
+            .map_err(|_| CliError::Usage(format!("{PASSPHRASE_ENV} is not valid UTF-8")));
     }
     if let Some(path) = file {
         return from_file(path);
@@ -77,7 +83,9 @@ pub fn passphrase(file: Option<&Path>, ask: Ask) -> Result<Zeroizing<String>, Cl
     if let Ask::Twice = ask {
         let again = prompt("Same passphrase again: ")?;
         if *first != *again {
-            return Err(CliError::Usage("the two passphrases differ; nothing was written".into()));
+            return Err(CliError::Usage(
+                "the two passphrases differ; nothing was written".into(),
+            ));
         }
     }
     Ok(first)
@@ -100,7 +108,12 @@ fn from_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
     let mut buf = Zeroizing::new(Vec::new());
     std::fs::File::open(path)
         .and_then(|f| f.take(64 * 1024).read_to_end(&mut buf))
-        .map_err(|e| CliError::Io(format!("cannot read passphrase file {shown}: {}", io_words(&e))))?;
+        .map_err(|e| {
+            CliError::Io(format!(
+                "cannot read passphrase file {shown}: {}",
+                io_words(&e)
+            ))
+        })?;
     let line = buf.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let text = std::str::from_utf8(line)

@@ -207,6 +207,10 @@ fn clap_failure(e: &clap::Error) -> ExitCode {
             }
             _ => "unexpected extra argument (not shown, in case it is a secret)".to_owned(),
         },
+        ErrorKind::MissingRequiredArgument => match e.get(ContextKind::InvalidArg) {
+            Some(ContextValue::Strings(args)) => format!("missing {}", args.join(", ")),
+            _ => "a required argument is missing".to_owned(),
+        },
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
             let mut m = match invalid {
                 Some(a) => format!("invalid value for {a}"),
@@ -353,7 +357,8 @@ fn encrypt(
 /// Write to a temporary file beside `out`, then rename: an interrupted write never
 /// leaves a half bundle where a good one was.
 fn write_atomically(out: &Path, data: &[u8]) -> Result<(), CliError> {
-    let io_err = |e: std::io::Error| CliError::Io(format!("cannot write {}: {}", shown(out), io_words(&e)));
+    let io_err =
+        |e: std::io::Error| CliError::Io(format!("cannot write {}: {}", shown(out), io_words(&e)));
     let dir = match out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -367,7 +372,10 @@ fn write_atomically(out: &Path, data: &[u8]) -> Result<(), CliError> {
     tmp_name.push(name);
     tmp_name.push(format!(
         ".{}.tmp",
-        suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        suffix
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     ));
     let tmp = dir.join(tmp_name);
     let result = std::fs::OpenOptions::new()
@@ -426,7 +434,10 @@ fn exec(command: &[OsString], vars: &[envvars::EnvVar]) -> Result<(), CliError> 
     std::process::exit(status.code().unwrap_or(1));
 }
 
-fn child(command: &[OsString], vars: &[envvars::EnvVar]) -> Result<std::process::Command, CliError> {
+fn child(
+    command: &[OsString],
+    vars: &[envvars::EnvVar],
+) -> Result<std::process::Command, CliError> {
     let (program, args) = command
         .split_first()
         .ok_or_else(|| CliError::Usage("no command given after --".into()))?;

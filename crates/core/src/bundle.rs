@@ -116,9 +116,7 @@ pub enum BundleError {
     DuplicateKey { key: String },
     #[error("this is a byok vault record, not a bundle")]
     IsVaultRecord,
-    #[error(
-        "this is an unencrypted key list, not a bundle; encrypt it with `byok bundle encrypt`"
-    )]
+    #[error("this is an unencrypted key list, not a bundle; encrypt it with `byok bundle encrypt`")]
     IsPlaintext,
     #[error("this is not a byok bundle: {what}")]
     NotABundle { what: String },
@@ -335,7 +333,11 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedBundle, BundleError> {
             });
         }
     }
-    only_fields(&outer, &["format", "version", "protected", "ciphertext"], "the file")?;
+    only_fields(
+        &outer,
+        &["format", "version", "protected", "ciphertext"],
+        "the file",
+    )?;
     let protected = string_field(&outer, "protected", "")?;
     let ciphertext_b64 = string_field(&outer, "ciphertext", "")?;
 
@@ -343,8 +345,9 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedBundle, BundleError> {
         b64_decode(protected).map_err(|_| BundleError::BadBase64 { field: "protected" })?;
     let header = parse_header(&header_bytes)?;
 
-    let ciphertext =
-        b64_decode(ciphertext_b64).map_err(|_| BundleError::BadBase64 { field: "ciphertext" })?;
+    let ciphertext = b64_decode(ciphertext_b64).map_err(|_| BundleError::BadBase64 {
+        field: "ciphertext",
+    })?;
     if ciphertext.len() < TAG_LEN {
         return Err(BundleError::CiphertextTooShort {
             len: ciphertext.len(),
@@ -367,7 +370,9 @@ fn parse_header(bytes: &[u8]) -> Result<Header, BundleError> {
             )));
         }
         Err(BundleError::NotJson { detail }) => {
-            return Err(malformed(format!("the protected header is not JSON ({detail})")));
+            return Err(malformed(format!(
+                "the protected header is not JSON ({detail})"
+            )));
         }
         Err(e) => return Err(e),
     };
@@ -387,13 +392,17 @@ fn parse_header(bytes: &[u8]) -> Result<Header, BundleError> {
 
     let kdf = object_field(&h, "kdf")?;
     only_fields(kdf, &["name", "hash", "iterations", "salt"], "kdf")?;
-    expect_str(kdf, "name", "kdf.", KDF_NAME, |found| BundleError::UnsupportedKdf {
-        field: "kdf.name",
-        found,
+    expect_str(kdf, "name", "kdf.", KDF_NAME, |found| {
+        BundleError::UnsupportedKdf {
+            field: "kdf.name",
+            found,
+        }
     })?;
-    expect_str(kdf, "hash", "kdf.", KDF_HASH, |found| BundleError::UnsupportedKdf {
-        field: "kdf.hash",
-        found,
+    expect_str(kdf, "hash", "kdf.", KDF_HASH, |found| {
+        BundleError::UnsupportedKdf {
+            field: "kdf.hash",
+            found,
+        }
     })?;
     let iterations = iterations_from(field(kdf, "iterations", "kdf.")?)?;
     let salt = b64_decode(string_field(kdf, "salt", "kdf.")?)
@@ -511,9 +520,8 @@ const KNOWN_NAMES: [&str; 17] = [
 ];
 
 fn field_name_for_message(k: &str) -> String {
-    let known = KNOWN_NAMES.contains(&k)
-        || KEY_FIELDS.contains(&k)
-        || ENTRY_ONLY_FIELDS.contains(&k);
+    let known =
+        KNOWN_NAMES.contains(&k) || KEY_FIELDS.contains(&k) || ENTRY_ONLY_FIELDS.contains(&k);
     if known {
         format!("the field \"{k}\"")
     } else {
@@ -613,8 +621,7 @@ impl BundlePayload {
             },
             // The message of a syntax error only names a position; re-derive it anyway
             // so no serde text ever reaches the user from decrypted bytes.
-            JsonError::Syntax(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
-            {
+            JsonError::Syntax(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
                 Err(e) => bad_payload(format!("it is not JSON ({})", syntax_detail(&e))),
                 Ok(_) => bad_payload("it is not JSON"),
             },
@@ -758,7 +765,8 @@ fn key_problem(k: &Value) -> Option<String> {
             // secret pasted into the wrong field.
             let shown = p.len() <= 24
                 && !p.is_empty()
-                && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
             return Some(if shown {
                 format!("provider \"{p}\" is not one this byok knows; update byok to import it")
             } else {
@@ -809,9 +817,10 @@ impl BundleKey {
     pub fn to_key_entry(&self, id: Uuid) -> KeyEntry {
         let mut extra = self.extra.clone();
         let mut take_time = |name: &str| {
-            extra
-                .remove(name)
-                .and_then(|v| v.as_str().and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok()))
+            extra.remove(name).and_then(|v| {
+                v.as_str()
+                    .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
+            })
         };
         let rotated_at = take_time("rotated_at");
         let last_used_at = take_time("last_used_at");

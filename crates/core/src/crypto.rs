@@ -163,7 +163,9 @@ mod tests {
             unhex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
                 .try_into()
                 .expect("32 bytes");
-        let iv: [u8; 12] = unhex("cafebabefacedbaddecaf888").try_into().expect("12 bytes");
+        let iv: [u8; 12] = unhex("cafebabefacedbaddecaf888")
+            .try_into()
+            .expect("12 bytes");
         let pt = unhex(
             "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72
              1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
@@ -188,14 +190,23 @@ mod tests {
         for i in 0..ct.len() {
             let mut bad = ct.clone();
             bad[i] ^= 0x01;
-            assert_eq!(open(&key, &iv, b"header", &bad).err(), Some(CryptoError::Decrypt));
+            assert_eq!(
+                open(&key, &iv, b"header", &bad).err(),
+                Some(CryptoError::Decrypt)
+            );
         }
-        assert_eq!(open(&key, &iv, b"headeR", &ct).err(), Some(CryptoError::Decrypt));
+        assert_eq!(
+            open(&key, &iv, b"headeR", &ct).err(),
+            Some(CryptoError::Decrypt)
+        );
         assert_eq!(
             open(&AeadKey::from_bytes([8u8; 32]), &iv, b"header", &ct).err(),
             Some(CryptoError::Decrypt)
         );
-        assert_eq!(open(&key, &iv, b"", &[0u8; 15]).err(), Some(CryptoError::TooShort));
+        assert_eq!(
+            open(&key, &iv, b"", &[0u8; 15]).err(),
+            Some(CryptoError::TooShort)
+        );
     }
 
     #[test]

@@ -90,14 +90,15 @@ impl<'de> Visitor<'de> for NoDup {
         let mut seen = std::collections::HashSet::new();
         while let Some(k) = map.next_key::<String>()? {
             if !seen.insert(k.clone()) {
-                return Err(de::Error::custom(format_args!("{DUP_PREFIX}{k}{DUP_SUFFIX}")));
+                return Err(de::Error::custom(format_args!(
+                    "{DUP_PREFIX}{k}{DUP_SUFFIX}"
+                )));
             }
             map.next_value_seed(NoDup)?;
         }
         Ok(())
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -114,15 +115,24 @@ mod tests {
             check_no_duplicate_keys(br#"{"x":[{"kdf":{"n":1,"n":1}}]}"#),
             Err(JsonError::DuplicateKey(k)) if k == "n"
         ));
-        assert!(matches!(check_no_duplicate_keys(b"{"), Err(JsonError::Syntax(_))));
-        assert!(matches!(check_no_duplicate_keys(b"{} x"), Err(JsonError::Syntax(_))));
+        assert!(matches!(
+            check_no_duplicate_keys(b"{"),
+            Err(JsonError::Syntax(_))
+        ));
+        assert!(matches!(
+            check_no_duplicate_keys(b"{} x"),
+            Err(JsonError::Syntax(_))
+        ));
     }
 
     #[test]
     fn base64_is_canonical_only() {
         assert_eq!(b64_decode("AAECAw==").expect("ok"), vec![0, 1, 2, 3]);
         assert!(b64_decode("AAECAw").is_err(), "padding required");
-        assert!(b64_decode("AAECAx==").is_err(), "trailing bits must be zero");
+        assert!(
+            b64_decode("AAECAx==").is_err(),
+            "trailing bits must be zero"
+        );
         assert!(b64_decode("AAEC Aw==").is_err(), "no whitespace");
         assert!(b64_decode("AAECAw-_").is_err(), "no url-safe alphabet");
     }

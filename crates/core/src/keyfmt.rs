@@ -6,13 +6,29 @@ use crate::model::Provider;
 
 /// Known prefixes, longest first so `sk-ant-` wins over `sk-`.
 const PREFIXES: &[(&str, Option<Provider>, &str)] = &[
-    ("sk-ant-admin01-", Some(Provider::Anthropic), "Anthropic admin key"),
-    ("sk-ant-api03-", Some(Provider::Anthropic), "Anthropic API key"),
+    (
+        "sk-ant-admin01-",
+        Some(Provider::Anthropic),
+        "Anthropic admin key",
+    ),
+    (
+        "sk-ant-api03-",
+        Some(Provider::Anthropic),
+        "Anthropic API key",
+    ),
     ("sk-ant-", Some(Provider::Anthropic), "Anthropic key"),
     ("sk-proj-", Some(Provider::Openai), "OpenAI project key"),
-    ("sk-svcacct-", Some(Provider::Openai), "OpenAI service-account key"),
+    (
+        "sk-svcacct-",
+        Some(Provider::Openai),
+        "OpenAI service-account key",
+    ),
     ("sk-admin-", Some(Provider::Openai), "OpenAI admin key"),
-    ("sk-or-v1-", Some(Provider::OpenaiCompatible), "OpenRouter key"),
+    (
+        "sk-or-v1-",
+        Some(Provider::OpenaiCompatible),
+        "OpenRouter key",
+    ),
     ("gsk_", Some(Provider::OpenaiCompatible), "Groq key"),
     ("AIza", Some(Provider::Gemini), "Google API key"),
     ("AQ.", Some(Provider::Gemini), "Google API key"),
@@ -53,7 +69,9 @@ pub enum KeyWarning {
     /// An Anthropic admin key manages the organisation; it cannot send messages.
     AdminKeyCannotChat,
     /// The key's prefix belongs to another provider than the one chosen.
-    ProviderMismatch { guessed: Provider },
+    ProviderMismatch {
+        guessed: Provider,
+    },
     /// Characters that never appear in API keys (non-ASCII, control characters).
     OddCharacters,
 }
@@ -186,14 +204,38 @@ mod tests {
     fn guesses_each_documented_prefix() {
         let cases = [
             (ANT, Some(Provider::Anthropic)),
-            ("sk-ant-admin01-abcdefghijklmnopqrstuvwxyz0123456789", Some(Provider::Anthropic)),
-            ("sk-proj-abcdefghijklmnopqrstuvwxyz0123456789", Some(Provider::Openai)),
-            ("sk-svcacct-abcdefghijklmnopqrstuvwxyz012345678", Some(Provider::Openai)),
-            ("sk-abcdefghijklmnopqrstuvwxyz0123456789abcd", Some(Provider::Openai)),
-            ("AIzaSyA-abcdefghijklmnopqrstuvwxyz0123", Some(Provider::Gemini)),
-            ("AQ.Ab8RN6abcdefghijklmnopqrstuvwxyz", Some(Provider::Gemini)),
-            ("sk-or-v1-0123456789abcdef0123456789abcdef", Some(Provider::OpenaiCompatible)),
-            ("gsk_0123456789abcdef0123456789abcdef0123", Some(Provider::OpenaiCompatible)),
+            (
+                "sk-ant-admin01-abcdefghijklmnopqrstuvwxyz0123456789",
+                Some(Provider::Anthropic),
+            ),
+            (
+                "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789",
+                Some(Provider::Openai),
+            ),
+            (
+                "sk-svcacct-abcdefghijklmnopqrstuvwxyz012345678",
+                Some(Provider::Openai),
+            ),
+            (
+                "sk-abcdefghijklmnopqrstuvwxyz0123456789abcd",
+                Some(Provider::Openai),
+            ),
+            (
+                "AIzaSyA-abcdefghijklmnopqrstuvwxyz0123",
+                Some(Provider::Gemini),
+            ),
+            (
+                "AQ.Ab8RN6abcdefghijklmnopqrstuvwxyz",
+                Some(Provider::Gemini),
+            ),
+            (
+                "sk-or-v1-0123456789abcdef0123456789abcdef",
+                Some(Provider::OpenaiCompatible),
+            ),
+            (
+                "gsk_0123456789abcdef0123456789abcdef0123",
+                Some(Provider::OpenaiCompatible),
+            ),
             ("xyz-unknown-format-0123456789", None),
         ];
         for (k, p) in cases {
@@ -217,22 +259,35 @@ mod tests {
         assert!(check(&format!("\"{ANT}\""), None).contains(&KeyWarning::Quotes));
         assert!(check("sk-ant-api03-abc", None).contains(&KeyWarning::LooksTruncated));
         assert!(check("", None).contains(&KeyWarning::Empty));
-        assert!(check("sk-ant-admin01-abcdefghijklmnopqrstuvwxyz0123456789", None)
-            .contains(&KeyWarning::AdminKeyCannotChat));
-        assert!(check(ANT, Some(Provider::Gemini))
-            .contains(&KeyWarning::ProviderMismatch { guessed: Provider::Anthropic }));
         assert!(
-            check("sk-abcdefghijklmnopqrstuvwxyz0123456789abcd", Some(Provider::OpenaiCompatible))
-                .is_empty()
+            check("sk-ant-admin01-abcdefghijklmnopqrstuvwxyz0123456789", None)
+                .contains(&KeyWarning::AdminKeyCannotChat)
         );
-        assert!(check("sk-proj-ключ0123456789abcdefghijklmnopqrstuvwxyz", None)
-            .contains(&KeyWarning::OddCharacters));
+        assert!(
+            check(ANT, Some(Provider::Gemini)).contains(&KeyWarning::ProviderMismatch {
+                guessed: Provider::Anthropic
+            })
+        );
+        assert!(
+            check(
+                "sk-abcdefghijklmnopqrstuvwxyz0123456789abcd",
+                Some(Provider::OpenaiCompatible)
+            )
+            .is_empty()
+        );
+        assert!(
+            check("sk-proj-ключ0123456789abcdefghijklmnopqrstuvwxyz", None)
+                .contains(&KeyWarning::OddCharacters)
+        );
     }
 
     #[test]
     fn mask_is_prefix_and_last_four() {
         assert_eq!(mask(ANT), "sk-ant-…9xAA");
-        assert_eq!(mask("sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"), "sk-proj-…6789");
+        assert_eq!(
+            mask("sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"),
+            "sk-proj-…6789"
+        );
         assert_eq!(mask("AIzaSyA-abcdefghijklmnopqrstuvwxyz0123"), "AIza…0123");
         assert_eq!(mask("custom-token-0123456789"), "…6789");
         assert_eq!(mask("short"), "…");

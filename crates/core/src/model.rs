@@ -210,7 +210,9 @@ pub enum ResolveError {
     Ambiguous { provider: Provider, count: usize },
     #[error("The chosen key is not a {provider} key.")]
     WrongProvider { provider: Provider },
-    #[error("The chosen key \"{label}\" is switched off: activate it under Keys, or choose another.")]
+    #[error(
+        "The chosen key \"{label}\" is switched off: activate it under Keys, or choose another."
+    )]
     Inactive { label: String },
     #[error("The chosen key no longer exists; choose another.")]
     Missing,
@@ -224,12 +226,16 @@ pub fn normalize_base_url(raw: &str) -> Result<String, ModelError> {
     let rest = s
         .strip_prefix("https://")
         .or_else(|| s.strip_prefix("http://"))
-        .ok_or(ModelError::BadBaseUrl("must start with https:// (or http:// for a local server)."))?;
+        .ok_or(ModelError::BadBaseUrl(
+            "must start with https:// (or http:// for a local server).",
+        ))?;
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(ModelError::BadBaseUrl("must not contain spaces."));
     }
     if s.contains(['?', '#']) {
-        return Err(ModelError::BadBaseUrl("must not have a query (?) or fragment (#)."));
+        return Err(ModelError::BadBaseUrl(
+            "must not have a query (?) or fragment (#).",
+        ));
     }
     let host = rest.split('/').next().unwrap_or("");
     if host.contains('@') {
@@ -238,10 +244,14 @@ pub fn normalize_base_url(raw: &str) -> Result<String, ModelError> {
         ));
     }
     if host.is_empty() || host.starts_with(':') {
-        return Err(ModelError::BadBaseUrl("needs a host name, like api.example.com."));
+        return Err(ModelError::BadBaseUrl(
+            "needs a host name, like api.example.com.",
+        ));
     }
     if s.contains(['"', '\'', '<', '>', '\\', '`']) {
-        return Err(ModelError::BadBaseUrl("contains characters a URL cannot have."));
+        return Err(ModelError::BadBaseUrl(
+            "contains characters a URL cannot have.",
+        ));
     }
     Ok(s.trim_end_matches('/').to_string())
 }
@@ -284,7 +294,10 @@ fn clean_label(label: &str) -> Result<String, ModelError> {
     Ok(l.to_string())
 }
 
-fn clean_base_url(provider: Provider, base_url: Option<&str>) -> Result<Option<String>, ModelError> {
+fn clean_base_url(
+    provider: Provider,
+    base_url: Option<&str>,
+) -> Result<Option<String>, ModelError> {
     match base_url.map(str::trim).filter(|s| !s.is_empty()) {
         Some(u) => normalize_base_url(u).map(Some),
         None if provider == Provider::OpenaiCompatible => Err(ModelError::MissingBaseUrl),
@@ -385,7 +398,12 @@ impl Vault {
 
     /// Replace the secret, keep everything else, and note when. The old test result
     /// said nothing about the new secret, so it goes.
-    pub fn rotate(&mut self, id: Uuid, secret: Secret, now: OffsetDateTime) -> Result<(), ModelError> {
+    pub fn rotate(
+        &mut self,
+        id: Uuid,
+        secret: Secret,
+        now: OffsetDateTime,
+    ) -> Result<(), ModelError> {
         let s = secret.expose().trim();
         if s.is_empty() {
             return Err(ModelError::EmptySecret);
@@ -413,7 +431,12 @@ impl Vault {
         Ok(self.keys.remove(i))
     }
 
-    pub fn record_test(&mut self, id: Uuid, result: TestResult, now: OffsetDateTime) -> Result<(), ModelError> {
+    pub fn record_test(
+        &mut self,
+        id: Uuid,
+        result: TestResult,
+        now: OffsetDateTime,
+    ) -> Result<(), ModelError> {
         let k = self.get_mut(id)?;
         k.last_test_at = Some(now);
         k.last_test = Some(result);
@@ -449,10 +472,16 @@ impl Vault {
             }
             return Ok(k);
         }
-        if let Some(d) = self.keys_for(provider).find(|k| k.is_default && k.is_usable(now)) {
+        if let Some(d) = self
+            .keys_for(provider)
+            .find(|k| k.is_default && k.is_usable(now))
+        {
             return Ok(d);
         }
-        let usable: Vec<&KeyEntry> = self.keys_for(provider).filter(|k| k.is_usable(now)).collect();
+        let usable: Vec<&KeyEntry> = self
+            .keys_for(provider)
+            .filter(|k| k.is_usable(now))
+            .collect();
         match usable.as_slice() {
             [only] => Ok(only),
             [] => {
@@ -461,7 +490,10 @@ impl Vault {
                 let expired_default = self
                     .keys_for(provider)
                     .find(|k| k.is_active && k.is_expired(now) && k.is_default)
-                    .or_else(|| self.keys_for(provider).find(|k| k.is_active && k.is_expired(now)));
+                    .or_else(|| {
+                        self.keys_for(provider)
+                            .find(|k| k.is_active && k.is_expired(now))
+                    });
                 match expired_default {
                     Some(k) => Err(expired(k)),
                     None => Err(ResolveError::NoActiveKey { provider }),
@@ -511,4 +543,339 @@ pub fn new_id() -> Result<Uuid, crate::crypto::CryptoError> {
 pub fn time_from_millis(ms: f64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos((ms as i128) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
+
+    fn id(n: u8) -> Uuid {
+        Uuid::from_bytes([n; 16])
+    }
+
+    fn new(provider: Provider, label: &str, secret: &str) -> NewKey {
+        NewKey {
+            provider,
+            label: label.into(),
+            secret: Secret::new(secret),
+            base_url: None,
+            expires_at: None,
+            notes: String::new(),
+            make_default: false,
+        }
+    }
+
+    fn defaults(v: &Vault, p: Provider) -> usize {
+        v.keys_for(p).filter(|k| k.is_default).count()
+    }
+
+    #[test]
+    fn first_key_of_a_provider_becomes_its_default() {
+        let mut v = Vault::default();
+        v.add(new(Provider::Openai, "A", "sk-a"), id(1), NOW)
+            .expect("add");
+        v.add(new(Provider::Openai, "B", "sk-b"), id(2), NOW)
+            .expect("add");
+        v.add(new(Provider::Anthropic, "C", "sk-ant-c"), id(3), NOW)
+            .expect("add");
+        assert!(v.get(id(1)).expect("a").is_default);
+        assert!(!v.get(id(2)).expect("b").is_default);
+        assert!(v.get(id(3)).expect("c").is_default);
+    }
+
+    #[test]
+    fn at_most_one_default_per_provider() {
+        let mut v = Vault::default();
+        v.add(new(Provider::Openai, "A", "sk-a"), id(1), NOW)
+            .expect("add");
+        let mut b = new(Provider::Openai, "B", "sk-b");
+        b.make_default = true;
+        v.add(b, id(2), NOW).expect("add");
+        assert_eq!(defaults(&v, Provider::Openai), 1);
+        assert!(v.get(id(2)).expect("b").is_default);
+        v.set_default(id(1)).expect("default");
+        assert_eq!(defaults(&v, Provider::Openai), 1);
+        assert!(v.get(id(1)).expect("a").is_default);
+    }
+
+    #[test]
+    fn duplicate_secret_is_refused_with_the_existing_label() {
+        let mut v = Vault::default();
+        v.add(new(Provider::Openai, "Work", "sk-same"), id(1), NOW)
+            .expect("add");
+        let err = v
+            .add(new(Provider::Openai, "Copy", " sk-same\n"), id(2), NOW)
+            .expect_err("dup");
+        assert_eq!(
+            err,
+            ModelError::DuplicateSecret {
+                label: "Work".into()
+            }
+        );
+        assert_eq!(err.to_string(), "This key is already saved as \"Work\".");
+        assert_eq!(v.keys.len(), 1);
+    }
+
+    #[test]
+    fn openai_compatible_needs_a_valid_base_url() {
+        let mut v = Vault::default();
+        let k = new(Provider::OpenaiCompatible, "Router", "sk-or-v1-x");
+        assert_eq!(
+            v.add(k.clone(), id(1), NOW),
+            Err(ModelError::MissingBaseUrl)
+        );
+        let mut bad = k.clone();
+        bad.base_url = Some("javascript:alert(1)".into());
+        assert!(matches!(
+            v.add(bad, id(1), NOW),
+            Err(ModelError::BadBaseUrl(_))
+        ));
+        let mut creds = k.clone();
+        creds.base_url = Some("https://user:pw@example.com/v1".into());
+        assert!(matches!(
+            v.add(creds, id(1), NOW),
+            Err(ModelError::BadBaseUrl(_))
+        ));
+        let mut good = k;
+        good.base_url = Some(" https://openrouter.ai/api/v1/ ".into());
+        v.add(good, id(1), NOW).expect("add");
+        assert_eq!(
+            v.get(id(1)).expect("k").base_url.as_deref(),
+            Some("https://openrouter.ai/api/v1")
+        );
+        assert_eq!(
+            origin_of("https://openrouter.ai/api/v1"),
+            "https://openrouter.ai"
+        );
+        assert_eq!(origin_of("http://127.0.0.1:9000"), "http://127.0.0.1:9000");
+    }
+
+    #[test]
+    fn empty_label_or_secret_is_refused() {
+        let mut v = Vault::default();
+        assert_eq!(
+            v.add(new(Provider::Openai, "  ", "sk-a"), id(1), NOW),
+            Err(ModelError::EmptyLabel)
+        );
+        assert_eq!(
+            v.add(new(Provider::Openai, "A", "  "), id(1), NOW),
+            Err(ModelError::EmptySecret)
+        );
+    }
+
+    #[test]
+    fn resolution_order() {
+        let mut v = Vault::default();
+        let p = Provider::Anthropic;
+        assert_eq!(
+            v.resolve(p, None, NOW).err(),
+            Some(ResolveError::NoActiveKey { provider: p })
+        );
+        assert_eq!(
+            ResolveError::NoActiveKey { provider: p }.to_string(),
+            "No active Anthropic key: add one under Keys, or paste one for this session."
+        );
+        v.add(new(p, "A", "sk-ant-a"), id(1), NOW).expect("add");
+        v.add(new(p, "B", "sk-ant-b"), id(2), NOW).expect("add");
+        // Default wins.
+        assert_eq!(v.resolve(p, None, NOW).expect("k").id, id(1));
+        // Explicit choice wins over the default.
+        assert_eq!(v.resolve(p, Some(id(2)), NOW).expect("k").id, id(2));
+        // An inactive default falls through to the only other active key.
+        v.set_active(id(1), false).expect("off");
+        assert_eq!(v.resolve(p, None, NOW).expect("k").id, id(2));
+        // Several active, none default: ambiguous, with a way out.
+        v.set_active(id(1), true).expect("on");
+        v.keys[0].is_default = false;
+        assert_eq!(
+            v.resolve(p, None, NOW).err(),
+            Some(ResolveError::Ambiguous {
+                provider: p,
+                count: 2
+            })
+        );
+        // Explicitly chosen but inactive, or of another provider.
+        v.set_active(id(2), false).expect("off");
+        assert!(matches!(
+            v.resolve(p, Some(id(2)), NOW),
+            Err(ResolveError::Inactive { .. })
+        ));
+        assert!(matches!(
+            v.resolve(Provider::Openai, Some(id(1)), NOW),
+            Err(ResolveError::WrongProvider { .. })
+        ));
+        assert_eq!(
+            v.resolve(p, Some(id(9)), NOW).err(),
+            Some(ResolveError::Missing)
+        );
+    }
+
+    #[test]
+    fn expired_keys_are_never_chosen_and_the_error_says_why() {
+        let mut v = Vault::default();
+        let p = Provider::Gemini;
+        let mut k = new(p, "Old", "AIza-old");
+        k.expires_at = Some(datetime!(2026-11-01 0:00 UTC));
+        v.add(k, id(1), NOW).expect("add");
+        let err = v.resolve(p, None, NOW).expect_err("expired");
+        assert_eq!(
+            err.to_string(),
+            "Your Gemini key \"Old\" expired on 2026-11-01: rotate it or set a new expiry under Keys."
+        );
+        assert!(matches!(
+            v.resolve(p, Some(id(1)), NOW),
+            Err(ResolveError::Expired { .. })
+        ));
+        v.add(new(p, "Fresh", "AIza-fresh"), id(2), NOW)
+            .expect("add");
+        // The expired default is skipped for the only usable key.
+        assert_eq!(v.resolve(p, None, NOW).expect("k").id, id(2));
+        // Still valid before its expiry.
+        assert_eq!(
+            v.resolve(p, Some(id(1)), datetime!(2026-10-31 23:59 UTC))
+                .expect("k")
+                .id,
+            id(1)
+        );
+    }
+
+    #[test]
+    fn rotation_keeps_settings_and_records_the_date() {
+        let mut v = Vault::default();
+        let mut k = new(Provider::Openai, "Work", "sk-old");
+        k.notes = "team".into();
+        v.add(k, id(1), NOW).expect("add");
+        v.add(new(Provider::Openai, "Other", "sk-other"), id(2), NOW)
+            .expect("add");
+        v.record_test(
+            id(1),
+            TestResult {
+                outcome: TestOutcome::Ok,
+                message: "ok".into(),
+                models: vec![],
+            },
+            NOW,
+        )
+        .expect("test");
+        assert_eq!(
+            v.rotate(id(1), Secret::new("sk-other"), NOW),
+            Err(ModelError::DuplicateSecret {
+                label: "Other".into()
+            })
+        );
+        v.rotate(id(1), Secret::new("sk-new"), NOW).expect("rotate");
+        let k = v.get(id(1)).expect("k");
+        assert_eq!(k.secret.expose(), "sk-new");
+        assert_eq!(
+            (k.label.as_str(), k.notes.as_str(), k.is_default),
+            ("Work", "team", true)
+        );
+        assert_eq!(k.rotated_at, Some(NOW));
+        assert!(
+            k.last_test.is_none(),
+            "the old test said nothing about the new secret"
+        );
+    }
+
+    #[test]
+    fn failover_prefers_the_default_then_insertion_order() {
+        let mut v = Vault::default();
+        let p = Provider::Openai;
+        for (n, s) in [(1, "sk-1"), (2, "sk-2"), (3, "sk-3")] {
+            v.add(new(p, &format!("K{n}"), s), id(n), NOW).expect("add");
+        }
+        v.set_default(id(3)).expect("default");
+        let order: Vec<Uuid> = v
+            .failover_candidates(id(1), NOW)
+            .iter()
+            .map(|k| k.id)
+            .collect();
+        assert_eq!(order, vec![id(3), id(2)]);
+        v.set_active(id(2), false).expect("off");
+        assert_eq!(
+            v.failover_candidates(id(3), NOW)
+                .iter()
+                .map(|k| k.id)
+                .collect::<Vec<_>>(),
+            vec![id(1)]
+        );
+    }
+
+    #[test]
+    fn unknown_fields_survive_a_round_trip() {
+        let json = r#"{"schema":1,"keys":[{"id":"7f1c0c1e-8a4e-4b7e-9a51-2f0a8f3b9c11","provider":"openai","label":"A","secret":"sk-a","is_default":true,"is_active":true,"created_at":"2026-11-01T09:30:00Z","future_field":{"x":1}}],"conversations_index":[1,2]}"#;
+        let v: Vault = serde_json::from_str(json).expect("parse");
+        let back = serde_json::to_value(&v).expect("json");
+        assert_eq!(back["keys"][0]["future_field"]["x"], 1);
+        assert_eq!(back["conversations_index"][1], 2);
+    }
+
+    #[test]
+    fn debug_of_an_entry_never_shows_the_secret() {
+        let mut v = Vault::default();
+        v.add(
+            new(
+                Provider::Openai,
+                "A",
+                "sk-proj-supersecretvalue0123456789abcd",
+            ),
+            id(1),
+            NOW,
+        )
+        .expect("add");
+        let shown = format!("{:?}", v);
+        assert!(!shown.contains("supersecretvalue"), "{shown}");
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Add(u8, u8, bool),
+            SetDefault(u8),
+            SetActive(u8, bool),
+            Remove(u8),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                (0u8..4, 0u8..12, any::<bool>()).prop_map(|(p, n, d)| Op::Add(p, n, d)),
+                (0u8..12).prop_map(Op::SetDefault),
+                (0u8..12, any::<bool>()).prop_map(|(n, a)| Op::SetActive(n, a)),
+                (0u8..12).prop_map(Op::Remove),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn any_sequence_keeps_one_default_at_most_and_resolution_total(ops in proptest::collection::vec(op(), 0..40)) {
+                let mut v = Vault::default();
+                for o in ops {
+                    let _ = match o {
+                        Op::Add(p, n, d) => {
+                            let provider = Provider::ALL[p as usize];
+                            let mut k = new(provider, "k", &format!("secret-{n}"));
+                            k.make_default = d;
+                            k.base_url = Some("https://example.com/v1".into());
+                            v.add(k, id(n), NOW).map(|_| ())
+                        }
+                        Op::SetDefault(n) => v.set_default(id(n)),
+                        Op::SetActive(n, a) => v.set_active(id(n), a),
+                        Op::Remove(n) => v.remove(id(n)).map(|_| ()),
+                    };
+                    for p in Provider::ALL {
+                        prop_assert!(defaults(&v, p) <= 1);
+                        if let Ok(k) = v.resolve(p, None, NOW) {
+                            prop_assert!(k.provider == p && k.is_usable(NOW));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

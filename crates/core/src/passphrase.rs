@@ -32,9 +32,26 @@ impl Strength {
 }
 
 const COMMON: &[&str] = &[
-    "password", "passw0rd", "qwerty", "letmein", "welcome", "iloveyou", "admin", "monkey",
-    "dragon", "football", "baseball", "sunshine", "princess", "abc123", "123456", "trustno1",
-    "correcthorsebatterystaple", "changeme", "secret", "master",
+    "password",
+    "passw0rd",
+    "qwerty",
+    "letmein",
+    "welcome",
+    "iloveyou",
+    "admin",
+    "monkey",
+    "dragon",
+    "football",
+    "baseball",
+    "sunshine",
+    "princess",
+    "abc123",
+    "123456",
+    "trustno1",
+    "correcthorsebatterystaple",
+    "changeme",
+    "secret",
+    "master",
 ];
 
 pub fn assess(pass: &str) -> Strength {
@@ -46,7 +63,11 @@ pub fn assess(pass: &str) -> Strength {
         c.dedup();
         c.len()
     };
-    let lower: String = pass.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
+    let lower: String = pass
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
 
     let mut pool = 0u32;
     if chars.iter().any(|c| c.is_ascii_lowercase()) {
@@ -93,7 +114,9 @@ pub fn assess(pass: &str) -> Strength {
     let refusal = if n == 0 {
         Some("Type a passphrase.")
     } else if n < MIN_LEN {
-        Some("Use at least 12 characters. Several unrelated words make a strong passphrase that is easy to remember.")
+        Some(
+            "Use at least 12 characters. Several unrelated words make a strong passphrase that is easy to remember.",
+        )
     } else if distinct <= 3 {
         Some("Too repetitive: use more different characters, or several unrelated words.")
     } else if common && bits < 45 {
@@ -103,7 +126,11 @@ pub fn assess(pass: &str) -> Strength {
     } else {
         None
     };
-    Strength { score, refusal, bits }
+    Strength {
+        score,
+        refusal,
+        bits,
+    }
 }
 
 #[cfg(test)]
@@ -112,7 +139,15 @@ mod tests {
 
     #[test]
     fn refuses_the_weak_with_a_reason() {
-        for p in ["", "short", "aaaaaaaaaaaaaaaa", "abcdefghijklmnop", "123456789012", "password1234", "Password1234"] {
+        for p in [
+            "",
+            "short",
+            "aaaaaaaaaaaaaaaa",
+            "abcdefghijklmnop",
+            "123456789012",
+            "password1234",
+            "Password1234",
+        ] {
             let s = assess(p);
             assert!(!s.acceptable(), "{p} should be refused (bits {})", s.bits);
         }

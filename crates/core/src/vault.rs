@@ -99,7 +99,9 @@ fn decode_fixed<const N: usize>(s: &str, what: &str) -> Result<[u8; N], VaultErr
 /// Read a stored record, checking its shape but not decrypting anything.
 pub fn parse(text: &str) -> Result<VaultRecord, VaultError> {
     if text.len() > MAX_RECORD_BYTES {
-        return Err(VaultError::Corrupt("it is larger than any vault byok writes".into()));
+        return Err(VaultError::Corrupt(
+            "it is larger than any vault byok writes".into(),
+        ));
     }
     let v: serde_json::Value = from_json_strict(text.as_bytes())
         .map_err(|e| VaultError::Corrupt(format!("not valid JSON: {e}")))?;
@@ -183,7 +185,11 @@ impl VaultRecord {
     }
 
     /// A new revision of this record with `vault` as its contents (fresh IV).
-    pub fn with_contents(&self, data_key: &AeadKey, vault: &Vault) -> Result<VaultRecord, VaultError> {
+    pub fn with_contents(
+        &self,
+        data_key: &AeadKey,
+        vault: &Vault,
+    ) -> Result<VaultRecord, VaultError> {
         let rev = self.rev + 1;
         Ok(VaultRecord {
             rev,
@@ -208,7 +214,16 @@ fn kdf(salt: &[u8; SALT_LEN], iterations: u32) -> Kdf {
 }
 
 fn wrap(data_key: &AeadKey, kek: &AeadKey, kdf: &Kdf) -> Result<Sealed, VaultError> {
-    let iv: [u8; IV_LEN] = crypto::random_array()?;
+    wrap_with_iv(data_key, kek, kdf, &crypto::random_array()?)
+}
+
+fn wrap_with_iv(
+    data_key: &AeadKey,
+    kek: &AeadKey,
+    kdf: &Kdf,
+    iv: &[u8; IV_LEN],
+) -> Result<Sealed, VaultError> {
+    let iv = *iv;
     let ct = crypto::seal(kek, &iv, &wrap_aad(kdf), data_key.expose());
     Ok(Sealed {
         iv: b64_encode(&iv),
@@ -217,10 +232,18 @@ fn wrap(data_key: &AeadKey, kek: &AeadKey, kdf: &Kdf) -> Result<Sealed, VaultErr
 }
 
 fn seal_contents(data_key: &AeadKey, vault: &Vault, rev: u64) -> Result<Sealed, VaultError> {
-    let json = Zeroizing::new(
-        serde_json::to_vec(vault).map_err(|e| VaultError::Corrupt(e.to_string()))?,
-    );
-    let iv: [u8; IV_LEN] = crypto::random_array()?;
+    seal_contents_with_iv(data_key, vault, rev, &crypto::random_array()?)
+}
+
+fn seal_contents_with_iv(
+    data_key: &AeadKey,
+    vault: &Vault,
+    rev: u64,
+    iv: &[u8; IV_LEN],
+) -> Result<Sealed, VaultError> {
+    let iv = *iv;
+    let json =
+        Zeroizing::new(serde_json::to_vec(vault).map_err(|e| VaultError::Corrupt(e.to_string()))?);
     let ct = crypto::seal(data_key, &iv, &data_aad(rev), &json);
     Ok(Sealed {
         iv: b64_encode(&iv),
@@ -251,6 +274,32 @@ pub fn create(
     Ok((record, data_key))
 }
 
+/// Every random input given: for test vectors only (`examples/vault_vector.rs`).
+/// Real vaults come from [`create`], which draws them from the CSPRNG.
+#[doc(hidden)]
+pub fn create_deterministic(
+    vault: &Vault,
+    passphrase: &str,
+    salt: &[u8; SALT_LEN],
+    iterations: u32,
+    data_key: [u8; KEY_LEN],
+    wrap_iv: &[u8; IV_LEN],
+    data_iv: &[u8; IV_LEN],
+) -> Result<VaultRecord, VaultError> {
+    let kek = crypto::derive_key(passphrase.as_bytes(), salt, iterations);
+    let data_key = AeadKey::from_bytes(data_key);
+    let kdf = kdf(salt, iterations);
+    let wrapped_key = wrap_with_iv(&data_key, &kek, &kdf, wrap_iv)?;
+    Ok(VaultRecord {
+        format: FORMAT.into(),
+        version: VERSION,
+        rev: 1,
+        kdf,
+        wrapped_key,
+        data: seal_contents_with_iv(&data_key, vault, 1, data_iv)?,
+    })
+}
+
 /// Native convenience: derive with RustCrypto and create. (The browser derives with
 /// WebCrypto and calls [`create`].)
 pub fn create_with_passphrase(
@@ -264,7 +313,10 @@ pub fn create_with_passphrase(
 }
 
 /// Native convenience: parse, derive, unwrap, decrypt.
-pub fn open_with_passphrase(text: &str, passphrase: &str) -> Result<(VaultRecord, AeadKey, Vault), VaultError> {
+pub fn open_with_passphrase(
+    text: &str,
+    passphrase: &str,
+) -> Result<(VaultRecord, AeadKey, Vault), VaultError> {
     let record = parse(text)?;
     let kek = crypto::derive_key(passphrase.as_bytes(), &record.salt(), record.iterations());
     let dk = record.unwrap_key(&kek)?;

@@ -45,8 +45,14 @@ fn sample_key(provider: Provider, label: &str, secret: &str) -> BundleKey {
 }
 
 fn sealed_with_fixed_key(p: &BundlePayload) -> String {
-    bundle::seal_with_key(p, &golden_key(), &golden_salt(), &golden_iv(), MIN_ITERATIONS)
-        .expect("seals")
+    bundle::seal_with_key(
+        p,
+        &golden_key(),
+        &golden_salt(),
+        &golden_iv(),
+        MIN_ITERATIONS,
+    )
+    .expect("seals")
 }
 
 #[test]
@@ -86,21 +92,33 @@ fn writer_reproduces_the_golden_file_byte_for_byte() {
 #[test]
 fn wrong_passphrase_gets_the_one_message() {
     let parsed = bundle::parse(&golden_bundle()).expect("parses");
-    let err = parsed.open("correct horse battery stapler").expect_err("wrong passphrase");
+    let err = parsed
+        .open("correct horse battery stapler")
+        .expect_err("wrong passphrase");
     assert_eq!(err, BundleError::WrongPassphraseOrTampered);
     assert_eq!(err.user_message(), TAMPERED_MESSAGE);
-    assert_eq!(err.user_message(), "wrong passphrase, or the file was changed");
+    assert_eq!(
+        err.user_message(),
+        "wrong passphrase, or the file was changed"
+    );
     assert_eq!(err.exit_code(), 1);
 }
 
 #[test]
 fn seal_and_open_with_a_passphrase() {
     let mut p = golden_payload();
-    p.keys.push(sample_key(Provider::Gemini, "Gemini ünïcødé 🔑", "AIzaSyTEST-unicode"));
+    p.keys.push(sample_key(
+        Provider::Gemini,
+        "Gemini ünïcødé 🔑",
+        "AIzaSyTEST-unicode",
+    ));
     let pass = "pässwörd 密码 🔑";
     let a = bundle::seal(&p, pass, MIN_ITERATIONS).expect("seals");
     let b = bundle::seal(&p, pass, MIN_ITERATIONS).expect("seals");
-    let (pa, pb) = (bundle::parse(a.as_bytes()).expect("a"), bundle::parse(b.as_bytes()).expect("b"));
+    let (pa, pb) = (
+        bundle::parse(a.as_bytes()).expect("a"),
+        bundle::parse(b.as_bytes()).expect("b"),
+    );
     assert_ne!(pa.header.salt, pb.header.salt, "fresh salt per export");
     assert_ne!(pa.header.iv, pb.header.iv, "fresh IV per export");
     assert_eq!(pa.header.salt.len(), 16);
@@ -126,16 +144,26 @@ fn writer_refuses_what_the_reader_would_refuse() {
         Err(BundleError::SaltTooShort { len: 15 })
     ));
     let mut no_url = p.clone();
-    no_url.keys.push(sample_key(Provider::OpenaiCompatible, "Groq", "gsk_TEST"));
+    no_url
+        .keys
+        .push(sample_key(Provider::OpenaiCompatible, "Groq", "gsk_TEST"));
     no_url.keys[2].base_url = Some("  ".into());
     assert!(matches!(
         bundle::seal_with_key(&no_url, &key, &golden_salt(), &golden_iv(), MIN_ITERATIONS),
         Err(BundleError::BadPayload { .. })
     ));
     let mut shadowing = p.clone();
-    shadowing.keys[0].extra.insert("label".into(), json!("again"));
+    shadowing.keys[0]
+        .extra
+        .insert("label".into(), json!("again"));
     assert!(matches!(
-        bundle::seal_with_key(&shadowing, &key, &golden_salt(), &golden_iv(), MIN_ITERATIONS),
+        bundle::seal_with_key(
+            &shadowing,
+            &key,
+            &golden_salt(),
+            &golden_iv(),
+            MIN_ITERATIONS
+        ),
         Err(BundleError::BadPayload { .. })
     ));
     let mut newer = p;
@@ -213,14 +241,19 @@ fn every_changed_header_byte_fails() {
         match bundle::parse(f.to_string().as_bytes()) {
             Err(e) => assert_ne!(e.exit_code(), 0, "byte {i}"),
             Ok(parsed) => {
-                let err = parsed.open_with_key(&golden_key()).expect_err("must not open");
+                let err = parsed
+                    .open_with_key(&golden_key())
+                    .expect_err("must not open");
                 assert_eq!(err.user_message(), TAMPERED_MESSAGE, "byte {i}");
                 tag_failures += 1;
             }
         }
     }
     // Salt and IV bytes, for instance, change without breaking the header's shape.
-    assert!(tag_failures > 10, "only {tag_failures} flips reached the tag check");
+    assert!(
+        tag_failures > 10,
+        "only {tag_failures} flips reached the tag check"
+    );
 
     // The protected text itself, one base64 character at a time.
     let protected = v["protected"].as_str().expect("protected").to_owned();
@@ -232,7 +265,9 @@ fn every_changed_header_byte_fails() {
         f["protected"] = json!(p);
         if let Ok(parsed) = bundle::parse(f.to_string().as_bytes()) {
             assert_eq!(
-                parsed.open_with_key(&golden_key()).expect_err("must not open"),
+                parsed
+                    .open_with_key(&golden_key())
+                    .expect_err("must not open"),
                 BundleError::WrongPassphraseOrTampered,
                 "char {i}"
             );
@@ -272,7 +307,10 @@ fn key_list_rules() {
     let ok = |v: &Value| BundlePayload::from_json(v.to_string().as_bytes());
     let mut v = golden_plaintext();
     v["keys"][0]["base_url"] = json!("https://proxy.example.com");
-    assert!(ok(&v).is_ok(), "base_url is optional, and allowed, for other providers");
+    assert!(
+        ok(&v).is_ok(),
+        "base_url is optional, and allowed, for other providers"
+    );
     v["keys"][0]["provider"] = json!("openai-compatible");
     assert!(ok(&v).is_ok());
     v["keys"][0]["base_url"] = json!(null);
@@ -287,16 +325,29 @@ fn key_list_rules() {
     assert!(ok(&v).is_ok(), "an empty list is a valid export");
     // The bundle itself given where a key list is expected (e.g. encrypting twice).
     let err = BundlePayload::from_json(&golden_bundle()).expect_err("not a key list");
-    assert!(err.user_message().contains("already an encrypted bundle"), "{err}");
+    assert!(
+        err.user_message().contains("already an encrypted bundle"),
+        "{err}"
+    );
     let huge = vec![b' '; MAX_FILE_BYTES + 1];
-    assert_eq!(BundlePayload::from_json(&huge).expect_err("big").name(), "TooLarge");
+    assert_eq!(
+        BundlePayload::from_json(&huge).expect_err("big").name(),
+        "TooLarge"
+    );
 }
 
 #[test]
 fn messages_about_the_key_list_never_quote_it() {
     let leak = "sk-ant-api03-LEAKLEAKLEAK";
     let mut cases = Vec::new();
-    for field in ["provider", "is_default", "created_at", "expires_at", "label", "id"] {
+    for field in [
+        "provider",
+        "is_default",
+        "created_at",
+        "expires_at",
+        "label",
+        "id",
+    ] {
         let mut v = golden_plaintext();
         v["keys"][0][field] = if field == "label" || field == "id" {
             json!([leak])
@@ -313,7 +364,10 @@ fn messages_about_the_key_list_never_quote_it() {
     for c in cases {
         let err = BundlePayload::from_json(c.as_bytes()).expect_err("refused");
         let msg = err.user_message();
-        assert!(!msg.contains("LEAK") && !msg.contains("12345678901234"), "{msg}");
+        assert!(
+            !msg.contains("LEAK") && !msg.contains("12345678901234"),
+            "{msg}"
+        );
         assert_eq!(err.exit_code(), 3);
     }
 }
@@ -407,7 +461,9 @@ fn a_key_of_other_bytes_never_opens() {
     let mut k = *golden_key().expose();
     k[31] ^= 1;
     assert_eq!(
-        parsed.open_with_key(&AeadKey::from_bytes(k)).expect_err("wrong key"),
+        parsed
+            .open_with_key(&AeadKey::from_bytes(k))
+            .expect_err("wrong key"),
         BundleError::WrongPassphraseOrTampered
     );
 }

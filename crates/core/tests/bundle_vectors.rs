@@ -13,7 +13,7 @@ mod bundle_common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use bundle_common::{GOLDEN_SECRETS, golden_iv, golden_key, golden_bundle, vectors_dir};
+use bundle_common::{GOLDEN_SECRETS, golden_bundle, golden_iv, golden_key, vectors_dir};
 use byok_core::bundle::{self, BundleError};
 use byok_core::crypto;
 use byok_core::encoding::b64_encode;
@@ -81,15 +81,27 @@ fn every_negative_vector_is_refused_as_expected() {
             Err(e) => e,
         };
         assert_eq!(err.name(), v.expect, "{}: got {err:?}", v.name);
-        let expected_code = if v.expect == "WrongPassphraseOrTampered" { 1 } else { 3 };
+        let expected_code = if v.expect == "WrongPassphraseOrTampered" {
+            1
+        } else {
+            3
+        };
         assert_eq!(err.exit_code(), expected_code, "{}", v.name);
         let msg = err.user_message();
-        assert!(!msg.is_empty() && !msg.contains('\n'), "{}: {msg:?}", v.name);
+        assert!(
+            !msg.is_empty() && !msg.contains('\n'),
+            "{}: {msg:?}",
+            v.name
+        );
         for s in GOLDEN_SECRETS {
             assert!(!msg.contains(s), "{}: message leaks a secret", v.name);
         }
         // Secrets of the payload vectors all contain this marker.
-        assert!(!msg.contains("SECRET"), "{}: message leaks a secret: {msg}", v.name);
+        assert!(
+            !msg.contains("SECRET"),
+            "{}: message leaks a secret: {msg}",
+            v.name
+        );
     }
 }
 
@@ -102,7 +114,11 @@ fn pre_derivation_rules_are_enforced_by_parse() {
         let parsed = bundle::parse(&v.content);
         if v.name.starts_with("payload-") || v.name.starts_with("tampered-") {
             assert!(AFTER_DECRYPTION.contains(&v.expect.as_str()), "{}", v.name);
-            assert!(parsed.is_ok(), "{}: parse should pass, got {parsed:?}", v.name);
+            assert!(
+                parsed.is_ok(),
+                "{}: parse should pass, got {parsed:?}",
+                v.name
+            );
         } else {
             let err = parsed.expect_err(&v.name);
             assert_eq!(err.name(), v.expect, "{}", v.name);
@@ -160,7 +176,10 @@ fn oversized_file_is_refused_before_parsing() {
     ));
     let mut at_limit = golden_bundle();
     at_limit.resize(bundle::MAX_FILE_BYTES, b' ');
-    assert!(bundle::parse(&at_limit).is_ok(), "trailing whitespace up to the limit is fine");
+    assert!(
+        bundle::parse(&at_limit).is_ok(),
+        "trailing whitespace up to the limit is fine"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,0 +1,76 @@
+//! WebCrypto PBKDF2 (what the app uses in the browser) gives the same bytes as
+//! RustCrypto (what the CLI and the core use), so a vault or bundle made on one side
+//! opens on the other.
+#![cfg(target_arch = "wasm32")]
+
+use byok_app::webcrypto;
+use byok_core::{bundle, crypto, vault};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn webcrypto_derives_the_spec_golden_key() {
+    let salt: Vec<u8> = (0u8..16).collect();
+    let k = webcrypto::derive_key("correct horse battery staple", &salt, 600_000)
+        .await
+        .expect("derive");
+    let hex: String = k.expose().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        hex,
+        "ef177144eec9420cbc1093d2a8b344a92bc506d0d4ec9c028dd19f8324d8c1e6"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_and_rustcrypto_agree_on_non_ascii_passphrases() {
+    for (pass, iters) in [
+        ("pässwörd 密码 🔑", 1000u32),
+        ("", 1),
+        ("x".repeat(300).as_str(), 2000),
+    ] {
+        let salt = [7u8; 16];
+        let web = webcrypto::derive_key(pass, &salt, iters)
+            .await
+            .expect("derive");
+        let rust = crypto::derive_key(pass.as_bytes(), &salt, iters);
+        assert_eq!(
+            web.expose(),
+            rust.expose(),
+            "passphrase of {} chars",
+            pass.chars().count()
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_vault_made_natively_opens_with_the_webcrypto_key() {
+    let (record, _) =
+        vault::create_with_passphrase(&Default::default(), "orbit velvet canyon lamp", 600_000)
+            .expect("create");
+    let parsed = vault::parse(&record.to_json()).expect("parse");
+    let kek = webcrypto::derive_key(
+        "orbit velvet canyon lamp",
+        &parsed.salt(),
+        parsed.iterations(),
+    )
+    .await
+    .expect("derive");
+    let dk = parsed.unwrap_key(&kek).expect("unwrap");
+    assert_eq!(parsed.decrypt(&dk).expect("decrypt").keys.len(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_golden_bundle_opens_with_a_webcrypto_key() {
+    let text = include_str!("../crates/core/tests/vectors/bundle/golden-v1.byok.json");
+    let parsed = bundle::parse(text.as_bytes()).expect("parse");
+    let kek = webcrypto::derive_key(
+        "correct horse battery staple",
+        &parsed.header.salt,
+        parsed.header.iterations,
+    )
+    .await
+    .expect("derive");
+    let payload = parsed.open_with_key(&kek).expect("open");
+    assert_eq!(payload.keys.len(), 2);
+}
