@@ -24,9 +24,7 @@ for n in 1 100 10000; do
   if [ -x /usr/bin/time ]; then
     # %e wall seconds, %M peak resident set size in KiB.
     /usr/bin/time -f "%e %M" -o "$work/time" target/release/byok bundle decrypt "$f" >/dev/null
-    read -r secs kib <"$work/time"
-    printf '%6s keys: %6.0f ms wall, peak RSS %6.1f MiB\n' "$n" \
-      "$(echo "$secs * 1000" | bc -l)" "$(echo "$kib / 1024" | bc -l)"
+    awk -v n="$n" '{ printf "%6s keys: %6.0f ms wall, peak RSS %6.1f MiB\n", n, $1 * 1000, $2 / 1024 }' "$work/time"
   else
     start=$(date +%s%N)
     target/release/byok bundle decrypt "$f" >/dev/null

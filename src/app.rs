@@ -10,6 +10,7 @@ use crate::components::toasts::ToastRegion;
 use crate::pages::keys::KeysPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::settings::SettingsPage;
+use crate::pages::transfer::TransferPage;
 use crate::state::{Session, Toasts, autolock};
 use crate::storage;
 
@@ -52,6 +53,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=KeysPage/>
                     <Route path=path!("/settings") view=SettingsPage/>
+                    <Route path=path!("/transfer") view=TransferPage/>
                 </Routes>
             </main>
             <ToastRegion/>

@@ -1,6 +1,8 @@
 //! Every failure a person can meet, as one type that knows what to tell them: what
 //! happened, and what to do next. No variant carries a secret.
 
+use byok_core::bundle::BundleError;
+use byok_core::crypto::CryptoError;
 use byok_core::model::{ModelError, ResolveError};
 use byok_core::vault::VaultError;
 
@@ -18,6 +20,8 @@ pub enum AppError {
     Resolve(#[from] ResolveError),
     #[error("The browser's cryptography failed ({0}). Reload the page and try again.")]
     Crypto(String),
+    #[error("{}", .0.user_message())]
+    Bundle(#[from] BundleError),
     #[error("The vault is locked. Unlock it first.")]
     Locked,
     #[error(
@@ -31,5 +35,11 @@ pub enum AppError {
 impl AppError {
     pub fn message(&self) -> String {
         self.to_string()
+    }
+}
+
+impl From<CryptoError> for AppError {
+    fn from(e: CryptoError) -> Self {
+        AppError::Crypto(e.to_string())
     }
 }

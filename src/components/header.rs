@@ -12,6 +12,7 @@ pub fn Header() -> impl IntoView {
             <Show when=move || session.is_unlocked()>
                 <nav aria-label="Main">
                     <A href="/">"Keys"</A>
+                    <A href="/transfer">"Export & import"</A>
                     <A href="/settings">"Settings"</A>
                 </nav>
                 <button class="secondary lock" type="button" on:click=move |_| session.lock()>

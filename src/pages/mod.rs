@@ -3,3 +3,4 @@
 pub mod keys;
 pub mod not_found;
 pub mod settings;
+pub mod transfer;

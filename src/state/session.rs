@@ -3,7 +3,7 @@
 //! applies the change, then saves, so two tabs never overwrite each other's edits.
 
 use byok_core::crypto::{self, AeadKey, DEFAULT_ITERATIONS, SALT_LEN};
-use byok_core::model::{ModelError, Vault};
+use byok_core::model::Vault;
 use byok_core::vault::{self, VaultError, VaultRecord};
 use leptos::prelude::*;
 
@@ -181,13 +181,13 @@ impl Session {
 
     /// Apply a change to the vault and save it. On any error nothing is saved and the
     /// vault in memory stays as stored.
-    pub fn mutate<T>(
+    pub fn mutate<T, E: Into<AppError>>(
         &self,
-        f: impl FnOnce(&mut Vault) -> Result<T, ModelError>,
+        f: impl FnOnce(&mut Vault) -> Result<T, E>,
     ) -> Result<T, AppError> {
         self.sync_from_storage()?;
         let mut next = self.vault.get_untracked().ok_or(AppError::Locked)?;
-        let out = f(&mut next)?;
+        let out = f(&mut next).map_err(Into::into)?;
         let (new_record, old_text) = self
             .open
             .with_value(|o| {
@@ -253,6 +253,23 @@ impl Session {
             }
         });
         Ok(())
+    }
+
+    /// Check a passphrase against the stored vault without changing anything (used
+    /// before reusing the vault passphrase for an export).
+    pub async fn check_passphrase(&self, passphrase: &str) -> Result<(), AppError> {
+        let record = self
+            .open
+            .with_value(|o| o.as_ref().map(|o| o.record.clone()))
+            .ok_or(AppError::Locked)?;
+        let kek = webcrypto::derive_key(passphrase, &record.salt(), record.iterations()).await?;
+        record.unwrap_key(&kek).map(|_| ()).map_err(|e| match e {
+            VaultError::WrongPassphrase => AppError::Invalid(
+                "That is not your vault passphrase. Type it again, or choose a separate bundle passphrase."
+                    .into(),
+            ),
+            other => other.into(),
+        })
     }
 
     /// Wipe every byok record from this browser.

@@ -66,10 +66,10 @@ fn payload(n: usize) -> BundlePayload {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let write_dir = match args.iter().position(|a| a == "--write") {
-        Some(i) => Some(PathBuf::from(args.get(i + 1).expect("--write DIR"))),
-        None => None,
-    };
+    let write_dir = args
+        .iter()
+        .position(|a| a == "--write")
+        .map(|i| PathBuf::from(args.get(i + 1).expect("--write DIR")));
 
     let salt = [7u8; 16];
     let (kdf, _) = time(|| crypto::derive_key(PASSPHRASE.as_bytes(), &salt, DEFAULT_ITERATIONS));

@@ -4,8 +4,7 @@
 //! bundle gives the same key in the browser and in the terminal.
 
 use byok_core::bundle::BundlePayload;
-use byok_core::crypto;
-use byok_core::model::{KeyEntry, Provider, ResolveError, Vault};
+use byok_core::model::{self, KeyEntry, Provider, ResolveError, Vault};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
@@ -67,12 +66,8 @@ fn to_vault(payload: &BundlePayload) -> Result<Vault, CliError> {
     for k in &payload.keys {
         let id = match k.uuid() {
             Some(id) if vault.get(id).is_none() => id,
-            _ => {
-                let bytes: [u8; 16] = crypto::random_array().map_err(|_| {
-                    CliError::Io("the system's random number generator failed".into())
-                })?;
-                uuid::Builder::from_random_bytes(bytes).into_uuid()
-            }
+            _ => model::new_id()
+                .map_err(|_| CliError::Io("the system's random number generator failed".into()))?,
         };
         vault.keys.push(k.to_key_entry(id));
     }

@@ -8,7 +8,9 @@ pub mod encoding;
 pub mod keyfmt;
 pub mod model;
 pub mod passphrase;
+pub mod provider;
 pub mod secret;
+pub mod transfer;
 pub mod vault;
 
 pub use secret::Secret;

@@ -1,0 +1,518 @@
+//! `/transfer`: encrypted export and import of key bundles (`spec/bundle-v1.md`). There
+//! is no plaintext export at all.
+
+use std::collections::HashSet;
+
+use byok_core::bundle::{self, MAX_FILE_BYTES, ParsedBundle};
+use byok_core::crypto::{self, DEFAULT_ITERATIONS, IV_LEN, SALT_LEN};
+use byok_core::model::Provider;
+use byok_core::passphrase;
+use byok_core::transfer::{self, Choices, ImportPlan, ItemStatus, Selection};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
+use wasm_bindgen::JsCast;
+
+use crate::components::passphrase_field::PassphraseWithStrength;
+use crate::components::vault_gate::VaultGate;
+use crate::error::AppError;
+use crate::state::session::use_session;
+use crate::state::toasts::use_toasts;
+
+#[component]
+pub fn TransferPage() -> impl IntoView {
+    view! {
+        <VaultGate>
+            <h1>"Export and import"</h1>
+            <ExportPanel/>
+            <ImportPanel/>
+        </VaultGate>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    All,
+    Provider,
+    Pick,
+}
+
+fn today() -> String {
+    crate::components::key_item::format_date(crate::now())
+}
+
+/// Hand `text` to the browser as a file download; nothing is uploaded anywhere.
+fn download(text: &str, filename: &str) -> Result<(), AppError> {
+    let fail = |_| AppError::Invalid("The browser refused to save the file.".into());
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let a: web_sys::HtmlAnchorElement = document()
+        .create_element("a")
+        .map_err(fail)?
+        .dyn_into()
+        .map_err(|_| AppError::Invalid("The browser refused to save the file.".into()))?;
+    a.set_href(&url);
+    a.set_download(filename);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+#[component]
+fn ExportPanel() -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let scope = RwSignal::new(Scope::All);
+    let provider = RwSignal::new(Provider::Anthropic);
+    let picked = RwSignal::new(HashSet::<Uuid>::new());
+    let use_vault_pass = RwSignal::new(false);
+    let pass = RwSignal::new(String::new());
+    let repeat = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(None::<String>);
+
+    let rows = Memo::new(move |_| {
+        session.vault.with(|v| {
+            v.as_ref()
+                .map(|v| {
+                    v.keys
+                        .iter()
+                        .map(|k| (k.id, k.provider, k.label.clone(), k.masked()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        done.set(None);
+        let selection = match scope.get_untracked() {
+            Scope::All => Selection::All,
+            Scope::Provider => Selection::Provider(provider.get_untracked()),
+            Scope::Pick => Selection::Keys(picked.get_untracked().into_iter().collect()),
+        };
+        let Some(payload) = session.vault.with_untracked(|v| {
+            v.as_ref()
+                .map(|v| transfer::export_payload(v, &selection, crate::now()))
+        }) else {
+            return;
+        };
+        if payload.keys.is_empty() {
+            error.set(Some("Choose at least one key to export.".into()));
+            return;
+        }
+        let p = pass.get_untracked();
+        let reuse = use_vault_pass.get_untracked();
+        if !reuse {
+            if let Some(r) = passphrase::assess(&p).refusal {
+                return error.set(Some(r.to_string()));
+            }
+            if p != repeat.get_untracked() {
+                return error.set(Some(
+                    "The two passphrases differ. Type the same passphrase twice.".into(),
+                ));
+            }
+        } else if p.is_empty() {
+            return error.set(Some("Type your vault passphrase.".into()));
+        }
+        error.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            let result: Result<usize, AppError> = async {
+                if reuse {
+                    session.check_passphrase(&p).await?;
+                }
+                let salt: [u8; SALT_LEN] = crypto::random_array()?;
+                let iv: [u8; IV_LEN] = crypto::random_array()?;
+                let key = crate::webcrypto::derive_key(&p, &salt, DEFAULT_ITERATIONS).await?;
+                let text = bundle::seal_with_key(&payload, &key, &salt, &iv, DEFAULT_ITERATIONS)?;
+                download(&text, &format!("byok-keys-{}.byok.json", today()))?;
+                Ok(payload.keys.len())
+            }
+            .await;
+            busy.set(false);
+            match result {
+                Ok(n) => {
+                    pass.set(String::new());
+                    repeat.set(String::new());
+                    let file = format!("byok-keys-{}.byok.json", today());
+                    done.set(Some(format!(
+                        "{n} key{} exported to {file} in your downloads. The secrets are now also in that file, encrypted: it is only as safe as its passphrase, so keep the two apart.",
+                        if n == 1 { "" } else { "s" }
+                    )));
+                    toasts.info("Bundle exported.");
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+
+    view! {
+        <form class="card stack" on:submit=submit aria-labelledby="export-title" aria-busy=move || busy.get().to_string()>
+            <h2 id="export-title">"Export keys"</h2>
+            <p class="hint">"Writes an encrypted bundle file that byok in another browser, or the byok command-line tool, can open. Conversations are never included."</p>
+            <fieldset class="stack">
+                <legend>"Which keys"</legend>
+                <label class="check"><input type="radio" name="scope" prop:checked=move || scope.get() == Scope::All on:change=move |_| scope.set(Scope::All)/>"All keys"</label>
+                <label class="check"><input type="radio" name="scope" prop:checked=move || scope.get() == Scope::Provider on:change=move |_| scope.set(Scope::Provider)/>"One provider's keys"</label>
+                <Show when=move || scope.get() == Scope::Provider>
+                    <label for="export-provider">"Provider"</label>
+                    <select id="export-provider" on:change=move |ev| if let Some(p) = Provider::from_id(&event_target_value(&ev)) { provider.set(p) }>
+                        {Provider::ALL.into_iter().map(|p| view! { <option value=p.id() selected=move || provider.get() == p>{p.display_name()}</option> }).collect_view()}
+                    </select>
+                </Show>
+                <label class="check"><input type="radio" name="scope" prop:checked=move || scope.get() == Scope::Pick on:change=move |_| scope.set(Scope::Pick)/>"Keys I pick"</label>
+                <Show when=move || scope.get() == Scope::Pick>
+                    <ul class="pick-list">
+                        {move || rows.get().into_iter().map(|(id, p, label, masked)| view! {
+                            <li>
+                                <label class="check">
+                                    <input type="checkbox" prop:checked=move || picked.with(|s| s.contains(&id))
+                                        on:change=move |ev| { let on = event_target_checked(&ev); picked.update(|s| { if on { s.insert(id); } else { s.remove(&id); } }) }/>
+                                    {format!("{label} ({}, {masked})", p.display_name())}
+                                </label>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </Show>
+            </fieldset>
+            <label class="check">
+                <input type="checkbox" prop:checked=move || use_vault_pass.get() on:change=move |ev| { use_vault_pass.set(event_target_checked(&ev)); pass.set(String::new()); repeat.set(String::new()); }/>
+                "Use my vault passphrase for the bundle"
+            </label>
+            <Show
+                when=move || use_vault_pass.get()
+                fallback=move || view! {
+                    <PassphraseWithStrength value=pass label="Bundle passphrase" id="export-pass"/>
+                    <label for="export-pass-repeat">"Repeat bundle passphrase"</label>
+                    <input id="export-pass-repeat" type="password" autocomplete="new-password" prop:value=move || repeat.get() on:input=move |ev| repeat.set(event_target_value(&ev))/>
+                }
+            >
+                <label for="export-vault-pass">"Vault passphrase"</label>
+                <input id="export-vault-pass" type="password" autocomplete="current-password" prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/>
+            </Show>
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            <button type="submit" disabled=move || busy.get()>{move || if busy.get() { "Encrypting…" } else { "Export bundle" }}</button>
+            <Show when=move || busy.get()>
+                <p class="progress" role="status"><span class="spinner" aria-hidden="true"></span>"Deriving the bundle key and encrypting…"</p>
+            </Show>
+            <Show when=move || done.get().is_some()>
+                <p class="done" role="status">{move || done.get().unwrap_or_default()}</p>
+            </Show>
+        </form>
+    }
+}
+
+#[derive(Clone, PartialEq)]
+enum Stage {
+    Pick,
+    /// The file passed every check that needs no passphrase; its header, for people.
+    Parsed(String),
+    Preview,
+}
+
+#[component]
+fn ImportPanel() -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let stage = RwSignal::new(Stage::Pick);
+    let parsed = StoredValue::new(None::<ParsedBundle>);
+    let plan = StoredValue::new(None::<ImportPlan>);
+    // Bumped when `plan` changes, since a StoredValue is not reactive.
+    let plan_version = RwSignal::new(0u32);
+    let replace = RwSignal::new(HashSet::<usize>::new());
+    let take_default = RwSignal::new(HashSet::<usize>::new());
+    let pasted = RwSignal::new(String::new());
+    let pass = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let dragging = RwSignal::new(false);
+
+    let reset = move || {
+        parsed.set_value(None);
+        plan.set_value(None);
+        plan_version.update(|n| *n += 1);
+        replace.set(HashSet::new());
+        take_default.set(HashSet::new());
+        pass.set(String::new());
+        stage.set(Stage::Pick);
+    };
+
+    let take_text = move |text: String| {
+        reset();
+        match bundle::parse(text.as_bytes()) {
+            Ok(p) => {
+                let h = &p.header;
+                let summary = format!(
+                    "A byok bundle, version 1: PBKDF2-SHA256 with {} iterations, AES-256-GCM, {} bytes of encrypted keys.",
+                    h.iterations,
+                    p.ciphertext_len()
+                );
+                parsed.set_value(Some(p));
+                error.set(None);
+                stage.set(Stage::Parsed(summary));
+            }
+            Err(e) => error.set(Some(e.user_message())),
+        }
+    };
+
+    let take_file = move |file: web_sys::File| {
+        error.set(None);
+        let size = file.size();
+        // Refused by size before a byte is read: a 100 MB file never reaches memory.
+        if size > MAX_FILE_BYTES as f64 {
+            reset();
+            error.set(Some(format!(
+                "This file is {:.1} MB; a byok bundle is never larger than 16 MB. It is not a bundle byok can import.",
+                size / 1_048_576.0
+            )));
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+            busy.set(false);
+            match text.ok().and_then(|t| t.as_string()) {
+                Some(t) => take_text(t),
+                None => error.set(Some(
+                    "The file could not be read as text. Is it a byok bundle?".into(),
+                )),
+            }
+        });
+    };
+
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
+        if let Some(f) = input
+            .as_ref()
+            .and_then(|i| i.files())
+            .and_then(|l| l.get(0))
+        {
+            take_file(f);
+        }
+        // Let the same file be picked again after a fix.
+        if let Some(i) = input {
+            i.set_value("");
+        }
+    };
+
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        if let Some(f) = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|l| l.get(0))
+        {
+            take_file(f);
+        }
+    };
+
+    let open = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let Some((salt, iterations)) = parsed.with_value(|p| {
+            p.as_ref()
+                .map(|p| (p.header.salt.clone(), p.header.iterations))
+        }) else {
+            return;
+        };
+        let p = pass.get_untracked();
+        if p.is_empty() {
+            return error.set(Some("Type the bundle's passphrase.".into()));
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result: Result<(), AppError> = async {
+                let key = crate::webcrypto::derive_key(&p, &salt, iterations).await?;
+                let payload = parsed
+                    .with_value(|b| b.as_ref().map(|b| b.open_with_key(&key)))
+                    .ok_or(AppError::Invalid("Pick the bundle again.".into()))??;
+                let new_plan = session
+                    .vault
+                    .with_untracked(|v| v.as_ref().map(|v| transfer::plan_import(v, payload.keys)))
+                    .ok_or(AppError::Locked)?;
+                plan.set_value(Some(new_plan));
+                plan_version.update(|n| *n += 1);
+                Ok(())
+            }
+            .await;
+            busy.set(false);
+            match result {
+                Ok(()) => {
+                    pass.set(String::new());
+                    stage.set(Stage::Preview);
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+
+    let confirm = move |_| {
+        let choices = Choices {
+            replace: replace.get_untracked(),
+            take_default: take_default.get_untracked(),
+        };
+        let Some(result) = plan.with_value(|p| {
+            p.as_ref()
+                .map(|p| session.mutate(|v| transfer::apply_import(v, p, &choices)))
+        }) else {
+            return;
+        };
+        match result {
+            Ok(s) => {
+                reset();
+                toasts.info(format!(
+                    "Imported {} new key{}{}{}.",
+                    s.added,
+                    if s.added == 1 { "" } else { "s" },
+                    if s.replaced > 0 {
+                        format!(", replaced {}", s.replaced)
+                    } else {
+                        String::new()
+                    },
+                    if s.skipped > 0 {
+                        format!(", skipped {} already here", s.skipped)
+                    } else {
+                        String::new()
+                    },
+                ));
+            }
+            Err(e) => error.set(Some(e.message())),
+        }
+    };
+
+    view! {
+        <section
+            class="card stack dropzone"
+            class:dragging=move || dragging.get()
+            aria-labelledby="import-title"
+            aria-busy=move || busy.get().to_string()
+            on:dragover=move |ev: leptos::ev::DragEvent| { ev.prevent_default(); dragging.set(true); }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop
+        >
+            <h2 id="import-title">"Import keys"</h2>
+            <p class="hint">"Choose a bundle file, drop it here, or paste its text. Nothing is saved until you confirm."</p>
+            <label for="import-file">"Bundle file"</label>
+            <input id="import-file" type="file" accept=".json,application/json" on:change=on_file/>
+            <label for="import-paste">"Or paste the bundle text"</label>
+            <textarea id="import-paste" rows="3" spellcheck="false" prop:value=move || pasted.get() on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
+            <div class="row">
+                <button type="button" class="secondary" on:click=move |_| take_text(pasted.get_untracked())>"Read pasted text"</button>
+            </div>
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            {move || match stage.get() {
+                Stage::Pick => ().into_any(),
+                Stage::Parsed(summary) => view! {
+                    <form class="panel stack" on:submit=open aria-label="Open bundle">
+                        <p role="status">{summary}</p>
+                        <label for="import-pass">"Passphrase for this bundle"</label>
+                        <input id="import-pass" type="password" autocomplete="off" autofocus prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/>
+                        <div class="row">
+                            <button type="submit" disabled=move || busy.get()>{move || if busy.get() { "Opening…" } else { "Open bundle" }}</button>
+                            <button type="button" class="secondary" on:click=move |_| reset()>"Cancel"</button>
+                        </div>
+                        <Show when=move || busy.get()>
+                            <p class="progress" role="status"><span class="spinner" aria-hidden="true"></span>"Deriving the bundle key…"</p>
+                        </Show>
+                    </form>
+                }.into_any(),
+                Stage::Preview => view! { <ImportPreview plan plan_version replace take_default/>
+                    <div class="row">
+                        <button type="button" on:click=confirm>"Import"</button>
+                        <button type="button" class="secondary" on:click=move |_| reset()>"Cancel"</button>
+                    </div>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// How many plain "new key" rows to list before summarising: a 10,000-key bundle must
+/// not build 10,000 rows. Rows that need a decision are always listed.
+const MAX_PLAIN_ROWS: usize = 200;
+
+#[component]
+fn ImportPreview(
+    plan: StoredValue<Option<ImportPlan>>,
+    plan_version: RwSignal<u32>,
+    replace: RwSignal<HashSet<usize>>,
+    take_default: RwSignal<HashSet<usize>>,
+) -> impl IntoView {
+    move || {
+        plan_version.track();
+        plan.with_value(|p| {
+            let p = p.as_ref()?;
+            let count = |f: fn(&ItemStatus) -> bool| p.items.iter().filter(|i| f(&i.status)).count();
+            let new = count(|s| matches!(s, ItemStatus::New));
+            let present = count(|s| matches!(s, ItemStatus::AlreadyPresent { .. }));
+            let clashes = count(|s| matches!(s, ItemStatus::LabelClash { .. }));
+            let mut plain_shown = 0;
+            let rows = p
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(_, it)| {
+                    let decision = it.default_conflict.is_some() || matches!(it.status, ItemStatus::LabelClash { .. });
+                    if decision {
+                        return true;
+                    }
+                    plain_shown += 1;
+                    plain_shown <= MAX_PLAIN_ROWS
+                })
+                .map(|(i, it)| {
+                    let k = &it.key;
+                    let title = format!("{} ({}, {})", k.label, k.provider.display_name(), k.secret.masked());
+                    let status = match &it.status {
+                        ItemStatus::New => view! { <span class="badge ok">"New"</span> }.into_any(),
+                        ItemStatus::AlreadyPresent { existing_label } => {
+                            view! { <span class="badge muted">{format!("Already here as \u{201c}{existing_label}\u{201d}: skipped")}</span> }.into_any()
+                        }
+                        ItemStatus::LabelClash { suggested_label, .. } => {
+                            let suggested = suggested_label.clone();
+                            let label = k.label.clone();
+                            view! {
+                                <label class="sr-only" for=format!("clash-{i}")>{format!("What to do with \u{201c}{label}\u{201d}")}</label>
+                                <select id=format!("clash-{i}") on:change=move |ev| { let r = event_target_value(&ev) == "replace"; replace.update(|s| { if r { s.insert(i); } else { s.remove(&i); } }) }>
+                                    <option value="rename" selected=true>{format!("Import as \u{201c}{suggested}\u{201d}")}</option>
+                                    <option value="replace">{format!("Replace the existing \u{201c}{label}\u{201d}")}</option>
+                                </select>
+                            }.into_any()
+                        }
+                    };
+                    let conflict = it.default_conflict.clone().map(|existing| view! {
+                        <label class="check">
+                            <input type="checkbox" on:change=move |ev| { let on = event_target_checked(&ev); take_default.update(|s| { if on { s.insert(i); } else { s.remove(&i); } }) }/>
+                            {format!("Make it the default instead of \u{201c}{existing}\u{201d}")}
+                        </label>
+                    });
+                    view! { <li class="preview-item"><span>{title}</span>" "{status}{conflict}</li> }
+                })
+                .collect_view();
+            let more = plain_shown.saturating_sub(MAX_PLAIN_ROWS);
+            Some(view! {
+                <div class="panel stack">
+                    <p role="status">{format!("{new} new, {present} already here, {clashes} with a label already in use. Nothing is saved until you press Import.")}</p>
+                    <ul class="preview-list">{rows}</ul>
+                    {(more > 0).then(|| view! { <p class="hint">{format!("…and {more} more new keys.")}</p> })}
+                </div>
+            })
+        })
+    }
+}

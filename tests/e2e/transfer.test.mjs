@@ -1,0 +1,278 @@
+// Issue: encrypted export and import of key bundles in the web app.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { webcrypto } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, truncateSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { KEYS, PASS, addKey, createVault, keyRow, unlock } from './app.mjs';
+import { expect } from './expect.mjs';
+import { ROOT, dumpStorage, startBrowser, startHost } from './harness.mjs';
+
+const BUNDLE_PASS = 'ferry lantern meadow 2026';
+const BYOK = process.env.BYOK_BIN || join(ROOT, 'target', 'release', 'byok');
+const REFERENCE = readFileSync(join(ROOT, 'tests', 'interop', 'reference.mjs'), 'utf8');
+const NEGATIVE = join(ROOT, 'crates', 'core', 'tests', 'vectors', 'bundle', 'negative');
+
+let host;
+let browser;
+let dir;
+before(async () => {
+  host = await startHost();
+  browser = await startBrowser();
+  dir = mkdtempSync(join(tmpdir(), 'byok-transfer-'));
+});
+after(async () => {
+  await browser?.close();
+  await host?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function exportBundle(page, { scope, provider, pass = BUNDLE_PASS } = {}) {
+  await page.getByRole('link', { name: 'Export & import' }).click();
+  if (scope === 'provider') {
+    await page.getByRole('radio', { name: "One provider's keys" }).check();
+    await page.getByLabel('Provider').selectOption({ label: provider });
+  }
+  await page.getByLabel('Bundle passphrase', { exact: true }).fill(pass);
+  await page.getByLabel('Repeat bundle passphrase').fill(pass);
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export bundle' }).click();
+  const d = await download;
+  const today = new Date().toISOString().slice(0, 10);
+  assert.equal(d.suggestedFilename(), `byok-keys-${today}.byok.json`);
+  const path = join(dir, `export-${Date.now()}.byok.json`);
+  await d.saveAs(path);
+  await expect(page.getByRole('status').filter({ hasText: 'only as safe as its passphrase' })).toBeVisible();
+  return path;
+}
+
+async function importFile(page, path, pass = BUNDLE_PASS) {
+  await page.getByLabel('Bundle file').setInputFiles(path);
+  await page.getByLabel('Passphrase for this bundle').fill(pass);
+  await page.getByRole('button', { name: 'Open bundle' }).click();
+}
+
+/** A bundle made with plain WebCrypto in Node, as another tool would. */
+async function webcryptoBundle(keys, pass) {
+  const enc = new TextEncoder();
+  const salt = webcrypto.getRandomValues(new Uint8Array(16));
+  const iv = webcrypto.getRandomValues(new Uint8Array(12));
+  const b64 = (u) => Buffer.from(u).toString('base64');
+  const header = { format: 'byok-bundle', version: 1,
+    kdf: { name: 'PBKDF2', hash: 'SHA-256', iterations: 600000, salt: b64(salt) },
+    cipher: { name: 'AES-GCM', length: 256, iv: b64(iv), tagLength: 128 },
+    contentType: 'application/vnd.byok.keys+json' };
+  const prot = b64(enc.encode(JSON.stringify(header)));
+  const base = await webcrypto.subtle.importKey('raw', enc.encode(pass), 'PBKDF2', false, ['deriveKey']);
+  const key = await webcrypto.subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 600000 },
+    base, { name: 'AES-GCM', length: 256 }, false, ['encrypt']);
+  const pt = enc.encode(JSON.stringify({ schema: 1, exported_at: new Date().toISOString(), keys }));
+  const ct = await webcrypto.subtle.encrypt({ name: 'AES-GCM', iv, tagLength: 128, additionalData: enc.encode(prot) }, key, pt);
+  return JSON.stringify({ format: 'byok-bundle', version: 1, protected: prot, ciphertext: b64(new Uint8Array(ct)) });
+}
+
+const entry = (label, provider, secret, extra = {}) => ({
+  id: webcrypto.randomUUID(), provider, label, secret, base_url: null, is_default: true,
+  is_active: true, created_at: '2026-11-20T10:00:00Z', expires_at: null, ...extra,
+});
+
+describe('export and import', () => {
+  test('export two providers, forget the vault, create a new one, import: keys are back', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url);
+    await createVault(page);
+    await addKey(page, { secret: KEYS.anthropic, label: 'Claude main' });
+    await addKey(page, { secret: KEYS.openai, label: 'OpenAI work', expires: '2031-03-15' });
+    await addKey(page, { secret: KEYS.openai2, label: 'OpenAI spare', makeDefault: true });
+    const path = await exportBundle(page);
+    const text = readFileSync(path, 'utf8');
+    for (const s of [KEYS.anthropic, KEYS.openai, 'Claude main']) assert.ok(!text.includes(s), 'plaintext in the file');
+
+    // The file opens with the spec's reference decryptor run in the page (plain WebCrypto).
+    // Evaluated as an expression through the DevTools protocol, which the page's CSP
+    // (rightly) would not allow as script; the decryptor's code is the spec's, verbatim.
+    const opened = await page.evaluate(`(async () => { ${REFERENCE.replace(/^export /m, '')}
+      return decryptBundle(${text}, ${JSON.stringify(BUNDLE_PASS)}); })()`);
+    assert.deepEqual(opened.keys.map((k) => k.label).sort(), ['Claude main', 'OpenAI spare', 'OpenAI work']);
+    assert.equal(opened.keys.find((k) => k.label === 'Claude main').secret, KEYS.anthropic);
+    // And with the CLI.
+    const cli = JSON.parse(execFileSync(BYOK, ['bundle', 'decrypt', path], { env: { ...process.env, BYOK_PASSPHRASE: BUNDLE_PASS } }));
+    assert.equal(cli.keys.find((k) => k.label === 'OpenAI work').secret, KEYS.openai);
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Type FORGET to confirm').fill('FORGET');
+    await page.getByRole('button', { name: "Forget this browser's vault" }).click();
+    await createVault(page, 'a brand new vault passphrase');
+    await page.getByRole('link', { name: 'Export & import' }).click();
+    await importFile(page, path);
+    await expect(page.getByRole('status').filter({ hasText: '3 new, 0 already here' })).toBeVisible();
+    // Nothing written before confirming.
+    assert.equal((await page.evaluate(() => localStorage.getItem('byok.vault.prev'))), null);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Imported 3 new keys' })).toBeVisible();
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await expect(keyRow(page, 'Claude main')).toContainText('Default');
+    await expect(keyRow(page, 'OpenAI spare')).toContainText('Default');
+    await expect(keyRow(page, 'OpenAI work')).not.toContainText('Default');
+    await expect(keyRow(page, 'OpenAI work')).toContainText('expires 2031-03-15');
+
+    // Importing the same file again skips every key.
+    await page.getByRole('link', { name: 'Export & import' }).click();
+    await importFile(page, path);
+    await expect(page.getByRole('status').filter({ hasText: '0 new, 3 already here' })).toBeVisible();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    assert.deepEqual(browser.problems, []);
+    await page.close();
+  });
+
+  test('label clashes and defaults are the user\'s choice; WebCrypto and CLI bundles import', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url);
+    await unlock(page, 'a brand new vault passphrase');
+    await page.getByRole('link', { name: 'Export & import' }).click();
+    // A bundle written by plain WebCrypto: one clash on "Claude main", one new default.
+    const wc = join(dir, 'webcrypto.byok.json');
+    writeFileSync(wc, await webcryptoBundle([
+      entry('Claude main', 'anthropic', 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKEFAKE-otherClaude-Oc11'),
+      entry('Gemini new', 'gemini', 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-webcrypto-Wc22'),
+    ], 'pässwörd 密码 🔑 long enough'));
+    await importFile(page, wc, 'pässwörd 密码 🔑 long enough');
+    await expect(page.getByRole('status').filter({ hasText: '1 new, 0 already here, 1 with a label already in use' })).toBeVisible();
+    await expect(page.getByText('Make it the default instead of “Claude main”')).toBeVisible();
+    await page.getByLabel('What to do with “Claude main”').selectOption('rename');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await expect(keyRow(page, 'Claude main (2)')).toContainText('sk-ant-…Oc11');
+    await expect(keyRow(page, 'Claude main (2)')).not.toContainText('Default');
+    await expect(keyRow(page, 'Claude main')).toContainText('Default');
+    await expect(keyRow(page, 'Gemini new')).toContainText('Default');
+
+    // A bundle written by `byok bundle encrypt`.
+    const plain = join(dir, 'plain.json');
+    writeFileSync(plain, JSON.stringify({ schema: 1, exported_at: '2026-11-26T00:00:00Z', keys: [
+      entry('From the CLI', 'openai-compatible', 'sk-or-v1-FAKEFAKEFAKEFAKEFAKEFAKE-cli-Cl33', { base_url: 'https://openrouter.ai/api/v1' }),
+    ] }));
+    const cliBundle = join(dir, 'cli.byok.json');
+    execFileSync(BYOK, ['bundle', 'encrypt', plain, '-o', cliBundle], { env: { ...process.env, BYOK_PASSPHRASE: BUNDLE_PASS } });
+    rmSync(plain);
+    await page.getByRole('link', { name: 'Export & import' }).click();
+    await importFile(page, cliBundle);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await expect(keyRow(page, 'From the CLI')).toContainText('base URL https://openrouter.ai/api/v1');
+    await page.close();
+  });
+
+  test('every bad input gets one clear message and leaves storage byte-for-byte unchanged', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url);
+    await unlock(page, 'a brand new vault passphrase');
+    await page.getByRole('link', { name: 'Export & import' }).click();
+    const good = readdirSync(dir).find((f) => f.startsWith('export-'));
+    const goodText = readFileSync(join(dir, good), 'utf8');
+    const huge = join(dir, 'huge.byok.json');
+    writeFileSync(huge, '');
+    truncateSync(huge, 100 * 1024 * 1024);
+    const vaultRecord = await page.evaluate(() => localStorage.getItem('byok.vault'));
+    const g = JSON.parse(goodText);
+    const newer = JSON.stringify({ ...g, version: 2 });
+    const cases = [
+      ['empty', '', /empty/i],
+      ['not JSON', 'hello, this is not json', /not (valid )?JSON/i],
+      ['a vault record', vaultRecord, /vault record, not a bundle/i],
+      ['a truncated download', goodText.slice(0, Math.floor(goodText.length / 2)), /(cut off|truncated|incomplete|not (valid )?JSON)/i],
+      ['a newer version', newer, /newer byok/i],
+    ];
+    const before = await dumpStorage(page);
+    const seen = new Set();
+    for (const [name, text, want] of cases) {
+      const p = join(dir, `bad-${name.replace(/\W+/g, '-')}.byok.json`);
+      writeFileSync(p, text);
+      await page.getByLabel('Bundle file').setInputFiles(p);
+      await expect(page.getByRole('alert')).toContainText(want);
+      const msg = (await page.getByRole('alert').innerText()).trim();
+      assert.ok(msg.length > 10 && !seen.has(msg), `${name}: ${msg}`);
+      seen.add(msg);
+    }
+    await page.getByLabel('Bundle file').setInputFiles(huge);
+    await expect(page.getByRole('alert')).toContainText('never larger than 16 MB');
+    // Wrong passphrase: the one message for wrong passphrase and tampering alike.
+    await importFile(page, join(dir, good), 'not the right passphrase');
+    await expect(page.getByRole('alert')).toContainText('wrong passphrase, or the file was changed');
+    const tampered = JSON.parse(goodText);
+    tampered.ciphertext = (tampered.ciphertext[0] === 'A' ? 'B' : 'A') + tampered.ciphertext.slice(1);
+    writeFileSync(join(dir, 'tampered.byok.json'), JSON.stringify(tampered));
+    await importFile(page, join(dir, 'tampered.byok.json'));
+    await expect(page.getByRole('alert')).toContainText('wrong passphrase, or the file was changed');
+    // Every refusal rule of the spec, through the same file picker.
+    for (const f of readdirSync(NEGATIVE)) {
+      const [head, ...rest] = readFileSync(join(NEGATIVE, f), 'utf8').split('\n');
+      assert.match(head, /^expect: /);
+      const p = join(dir, f);
+      writeFileSync(p, rest.join('\n'));
+      await page.getByLabel('Bundle file').setInputFiles(p);
+      // Refused at once, or at the latest when the passphrase is tried.
+      const alert = page.getByRole('alert');
+      const passField = page.getByLabel('Passphrase for this bundle');
+      await expect(alert.or(passField)).toBeVisible();
+      if (!(await alert.isVisible())) {
+        // The vectors are encrypted under the golden vector's passphrase.
+        await page.getByLabel('Passphrase for this bundle').fill('correct horse battery staple');
+        await page.getByRole('button', { name: 'Open bundle' }).click();
+      }
+      await expect(alert).toBeVisible();
+      const tagRule = head.includes('WrongPassphraseOrTampered');
+      const said = await alert.innerText();
+      assert.equal(said.includes('wrong passphrase, or the file was changed'), tagRule, `${f}: ${said}`);
+      assert.ok(!(await page.getByRole('button', { name: 'Import', exact: true }).isVisible()), `${f} reached the preview`);
+    }
+    const afterAll = await dumpStorage(page);
+    assert.deepEqual(afterAll, before);
+    assert.deepEqual(browser.problems, []);
+    await page.close();
+  });
+
+  test('paste and drag-and-drop work like the file picker', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url);
+    await unlock(page, 'a brand new vault passphrase');
+    await page.getByRole('link', { name: 'Export & import' }).click();
+    const text = await webcryptoBundle([entry('Pasted key', 'openai', 'sk-proj-FAKEFAKEFAKEFAKEFAKE-pasted-Ps44')], BUNDLE_PASS);
+    await page.getByLabel('Or paste the bundle text').fill(text);
+    await page.getByRole('button', { name: 'Read pasted text' }).click();
+    await expect(page.getByText('600000 iterations')).toBeVisible();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    const dropped = await webcryptoBundle([entry('Dropped key', 'openai', 'sk-proj-FAKEFAKEFAKEFAKEFAKE-dropped-Dr55')], BUNDLE_PASS);
+    const dt = await page.evaluateHandle((t) => {
+      const d = new DataTransfer();
+      d.items.add(new File([t], 'dropped.byok.json', { type: 'application/json' }));
+      return d;
+    }, dropped);
+    await page.getByRole('region', { name: 'Import keys' }).dispatchEvent('drop', { dataTransfer: dt });
+    await page.getByLabel('Passphrase for this bundle').fill(BUNDLE_PASS);
+    await page.getByRole('button', { name: 'Open bundle' }).click();
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await expect(keyRow(page, 'Dropped key')).toBeVisible();
+    await expect(keyRow(page, 'Pasted key')).toHaveCount(0);
+    await page.close();
+  });
+
+  test('a 10,000-key bundle imports', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url);
+    await unlock(page, 'a brand new vault passphrase');
+    await page.getByRole('link', { name: 'Export & import' }).click();
+    const keys = Array.from({ length: 10_000 }, (_, i) => entry(`Bulk ${i}`, 'openai', `sk-proj-FAKEFAKEFAKEFAKE-bulk-${String(i).padStart(6, '0')}`, { is_default: false }));
+    const p = join(dir, 'bulk.byok.json');
+    writeFileSync(p, await webcryptoBundle(keys, BUNDLE_PASS));
+    await importFile(page, p);
+    await expect(page.getByRole('status').filter({ hasText: '10000 new' })).toBeVisible({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Imported 10000 new keys' })).toBeVisible({ timeout: 30_000 });
+    await page.close();
+  });
+});
