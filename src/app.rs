@@ -7,6 +7,8 @@ use leptos_router::path;
 
 use crate::components::header::Header;
 use crate::components::toasts::ToastRegion;
+use crate::pages::chat::ChatPage;
+use crate::pages::direct::{DirectPage, PendingSave};
 use crate::pages::keys::KeysPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::settings::SettingsPage;
@@ -20,6 +22,8 @@ pub fn App() -> impl IntoView {
     let toasts = Toasts::new();
     provide_context(session);
     provide_context(toasts);
+    provide_context(PendingSave(RwSignal::new(None)));
+    crate::net::install_policy_watch();
     autolock::install(session);
 
     // Another tab saved, created or forgot the vault: follow it.
@@ -52,6 +56,8 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=KeysPage/>
+                    <Route path=path!("/chat") view=ChatPage/>
+                    <Route path=path!("/direct") view=DirectPage/>
                     <Route path=path!("/settings") view=SettingsPage/>
                     <Route path=path!("/transfer") view=TransferPage/>
                 </Routes>

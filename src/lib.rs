@@ -4,6 +4,8 @@
 pub mod app;
 pub mod components;
 pub mod error;
+pub mod keytest;
+pub mod net;
 pub mod pages;
 pub mod state;
 pub mod storage;

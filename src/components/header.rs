@@ -9,9 +9,15 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="top">
             <a class="brand" href="/">"byok"</a>
-            <Show when=move || session.is_unlocked()>
+            <Show when=move || session.is_unlocked() fallback=|| view! {
+                <nav aria-label="Main">
+                    <A href="/">"Vault"</A>
+                    <A href="/direct">"Chat without saving a key"</A>
+                </nav>
+            }>
                 <nav aria-label="Main">
                     <A href="/">"Keys"</A>
+                    <A href="/chat">"Chat"</A>
                     <A href="/transfer">"Export & import"</A>
                     <A href="/settings">"Settings"</A>
                 </nav>

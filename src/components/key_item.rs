@@ -113,6 +113,19 @@ pub fn KeyItem(id: Uuid) -> impl IntoView {
         Err(e) => error.set(Some(e.message())),
     };
 
+    let testing = RwSignal::new(false);
+    let run_test = move |_| {
+        let Some(k) = entry.get_untracked() else { return };
+        testing.set(true);
+        leptos::task::spawn_local(async move {
+            let result = crate::keytest::test_key(&k).await;
+            testing.set(false);
+            if let Err(e) = session.mutate(|v| v.record_test(id, result, crate::now())) {
+                error.set(Some(e.message()));
+            }
+        });
+    };
+
     view! {
         <Show when=move || entry.with(Option::is_some)>
             <li class="key" aria-label=label>
@@ -127,7 +140,15 @@ pub fn KeyItem(id: Uuid) -> impl IntoView {
                     }}
                 </code>
                 <KeyMeta entry=entry/>
+                <p class="test-result" role="status" aria-live="polite">
+                    {move || if testing.get() {
+                        "Testing the key…".to_string()
+                    } else {
+                        entry.with(|e| e.as_ref().and_then(|e| e.last_test.as_ref().map(|t| t.message.clone())).unwrap_or_default())
+                    }}
+                </p>
                 <div class="actions">
+                    <button type="button" class="secondary" on:click=run_test disabled=move || testing.get()>"Test"</button>
                     <button type="button" class="secondary" on:click=toggle_reveal aria-pressed=move || revealed.with(Option::is_some).to_string()>
                         {move || if revealed.with(Option::is_some) { "Hide" } else { "Reveal" }}
                     </button>

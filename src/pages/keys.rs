@@ -64,6 +64,7 @@ fn KeyList() -> impl IntoView {
                     "Add key"
                 </button>
             </div>
+            <PendingSaveNotice/>
             <Show when=move || adding.get()>
                 <AddKeyForm on_done=Callback::new(move |_| adding.set(false))/>
             </Show>
@@ -93,4 +94,53 @@ fn KeyList() -> impl IntoView {
             />
         </section>
     }
+}
+
+/// Offers to save the key used in a direct session, through the normal encrypted path.
+#[component]
+fn PendingSaveNotice() -> impl IntoView {
+    let session = use_session();
+    let toasts = crate::state::toasts::use_toasts();
+    let Some(pending) = use_context::<crate::pages::direct::PendingSave>() else {
+        return ().into_any();
+    };
+    let label = RwSignal::new("From a direct session".to_string());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(k) = pending.0.get_untracked() else { return };
+        let new = byok_core::model::NewKey {
+            provider: k.provider,
+            label: label.get_untracked(),
+            secret: k.secret.clone(),
+            base_url: k.base_url.clone(),
+            expires_at: None,
+            notes: String::new(),
+            make_default: false,
+        };
+        let id = match byok_core::model::new_id() {
+            Ok(id) => id,
+            Err(e) => return toasts.error(crate::error::AppError::from(e).message()),
+        };
+        match session.mutate(|v| v.add(new, id, crate::now())) {
+            Ok(_) => {
+                pending.0.set(None);
+                toasts.info("The key is saved in your vault, encrypted.");
+            }
+            Err(e) => toasts.error(e.message()),
+        }
+    };
+    view! {
+        <Show when=move || pending.0.with(Option::is_some)>
+            <form class="card stack" on:submit=save aria-label="Save the key from the direct session">
+                <p>{move || format!("Save the key you used without a vault ({})?", pending.0.with(|k| k.as_ref().map(|k| k.masked()).unwrap_or_default()))}</p>
+                <label for="pending-label">"Label"</label>
+                <input id="pending-label" type="text" prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/>
+                <div class="row">
+                    <button type="submit">"Save"</button>
+                    <button type="button" class="secondary" on:click=move |_| pending.0.set(None)>"Don't save"</button>
+                </div>
+            </form>
+        </Show>
+    }
+    .into_any()
 }

@@ -1,5 +1,7 @@
 //! One module a route.
 
+pub mod chat;
+pub mod direct;
 pub mod keys;
 pub mod not_found;
 pub mod settings;

@@ -847,6 +847,7 @@ impl BundleKey {
             last_test,
             expires_at: self.expires_at,
             notes,
+            usage: Default::default(),
             extra,
         }
     }

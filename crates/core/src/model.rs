@@ -127,6 +127,9 @@ pub struct KeyEntry {
     pub expires_at: Option<OffsetDateTime>,
     #[serde(default)]
     pub notes: String,
+    /// What this key has been used for, summed over every answer.
+    #[serde(default)]
+    pub usage: UsageTotals,
     /// Fields from a newer byok (via a bundle), kept so they survive a round trip.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -152,6 +155,15 @@ impl KeyEntry {
     pub fn masked(&self) -> String {
         self.secret.masked()
     }
+}
+
+/// Requests and tokens a key has spent, as the providers reported them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageTotals {
+    pub requests: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cached_tokens: u64,
 }
 
 /// What a person fills in to add a key.
@@ -358,6 +370,7 @@ impl Vault {
             last_test: None,
             expires_at: new.expires_at,
             notes: new.notes.trim().to_string(),
+            usage: UsageTotals::default(),
             extra: serde_json::Map::new(),
         });
         if first || new.make_default {
@@ -445,6 +458,24 @@ impl Vault {
 
     pub fn record_use(&mut self, id: Uuid, now: OffsetDateTime) -> Result<(), ModelError> {
         self.get_mut(id)?.last_used_at = Some(now);
+        Ok(())
+    }
+
+    /// Add one answer's usage to the key's totals and mark it used.
+    pub fn record_usage(
+        &mut self,
+        id: Uuid,
+        input_tokens: u64,
+        output_tokens: u64,
+        cached_tokens: u64,
+        now: OffsetDateTime,
+    ) -> Result<(), ModelError> {
+        let k = self.get_mut(id)?;
+        k.last_used_at = Some(now);
+        k.usage.requests += 1;
+        k.usage.input_tokens += input_tokens;
+        k.usage.output_tokens += output_tokens;
+        k.usage.cached_tokens += cached_tokens;
         Ok(())
     }
 

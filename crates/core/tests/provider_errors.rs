@@ -133,6 +133,13 @@ const CASES: &[Case] = &[
     ),
     case(
         Openai,
+        404,
+        r#"{"error":{"message":"Invalid URL (GET /v1/models)","type":"invalid_request_error","param":null,"code":null}}"#,
+        Other,
+        &["check the base URL"],
+    ),
+    case(
+        Openai,
         429,
         r#"{"error":{"message":"You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#,
         NoCredit,

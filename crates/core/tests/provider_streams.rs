@@ -305,3 +305,46 @@ fn openai_second_choice_is_ignored() {
         ]
     );
 }
+
+#[test]
+fn absurd_token_counts_saturate_instead_of_overflowing() {
+    let max = u64::MAX;
+    let anthropic = format!(
+        "event: message_start\ndata: {{\"type\":\"message_start\",\"message\":{{\"usage\":{{\"input_tokens\":{max},\"cache_read_input_tokens\":{max},\"cache_creation_input_tokens\":{max}}}}}}}\n\n\
+         event: message_stop\ndata: {{\"type\":\"message_stop\"}}\n\n"
+    );
+    let gemini = format!(
+        "data: {{\"candidates\":[{{\"finishReason\":\"STOP\"}}],\"usageMetadata\":{{\"candidatesTokenCount\":{max},\"thoughtsTokenCount\":{max}}}}}\n\n"
+    );
+    for (provider, body, input, output) in [
+        (Provider::Anthropic, anthropic, max, 0),
+        (Provider::Gemini, gemini, 0, max),
+    ] {
+        let events = parse_whole(provider, body.as_bytes());
+        assert_eq!(
+            events[0],
+            StreamEvent::Usage {
+                input_tokens: input,
+                output_tokens: output,
+                cached_tokens: (provider == Provider::Anthropic).then_some(max),
+            },
+            "{provider:?}"
+        );
+    }
+}
+
+#[test]
+fn anthropic_partial_usage_repeat_keeps_cache_counts() {
+    let body = b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":10,\"cache_read_input_tokens\":100,\"cache_creation_input_tokens\":5,\"output_tokens\":1}}}\n\n\
+                 event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"input_tokens\":10,\"output_tokens\":7}}\n\n\
+                 event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+    let events = parse_whole(Provider::Anthropic, body);
+    assert_eq!(
+        events[0],
+        StreamEvent::Usage {
+            input_tokens: 115,
+            output_tokens: 7,
+            cached_tokens: Some(100),
+        }
+    );
+}

@@ -249,7 +249,10 @@ fn decide(
             .iter()
             .any(|k| info.has(k))
     {
-        let text = if msg.contains("model") || info.has("model_not_found") {
+        // A wrong path ("Invalid URL (GET /v1/models)") also mentions models; the base
+        // URL is then what to fix, not the model.
+        let wrong_path = msg.contains("invalid url") || msg.contains("no route");
+        let text = if info.has("model_not_found") || (msg.contains("model") && !wrong_path) {
             "Model not found: the provider does not offer this model, or not to this key."
         } else {
             "Not found (HTTP 404): check the base URL."

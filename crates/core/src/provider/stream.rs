@@ -50,9 +50,25 @@ pub const STREAM_CUT_MESSAGE: &str =
 #[derive(Debug, Default)]
 struct Usage {
     seen: bool,
+    /// Prompt tokens as the provider counts them: for Anthropic the uncached part only.
     input: u64,
     output: u64,
     cached: Option<u64>,
+    /// Anthropic only: tokens written to its cache, billed as input.
+    cache_creation: u64,
+}
+
+impl Usage {
+    fn total_input(&self, provider: Provider) -> u64 {
+        match provider {
+            // Saturating: the counts come from the network and may be absurd.
+            Provider::Anthropic => self
+                .input
+                .saturating_add(self.cache_creation)
+                .saturating_add(self.cached.unwrap_or(0)),
+            _ => self.input,
+        }
+    }
 }
 
 /// One per response. Feed it the body's bytes with [`push`](Self::push) (or events from
@@ -108,8 +124,8 @@ impl StreamParser {
         self.in_tail = true;
         let mut out = self.handle_all(tail);
         if !self.ended {
-            // OpenAI-compatible servers that skip `[DONE]`, and Gemini (which has no end
-            // marker at all), still say why the answer stopped: that proves it complete.
+            // A stop reason proves the answer complete even without the end marker: some
+            // OpenAI-compatible servers skip `[DONE]`, and Gemini has no marker at all.
             if self.stop_reason.is_some() {
                 let stop_reason = self.stop_reason.take();
                 self.end(StreamEvent::Done { stop_reason }, &mut out);
@@ -214,22 +230,26 @@ impl StreamParser {
     }
 
     /// `message_start` has the input counts; `message_delta` has the final output count
-    /// and, in newer API versions, the input counts again. Later values win.
+    /// and, in newer API versions, some input counts again. Each count present wins, one
+    /// by one, so a partial repeat cannot erase the others.
     fn anthropic_usage(&mut self, u: &Value) {
         let n = |k: &str| u.get(k).and_then(Value::as_u64);
-        let (input, read, created) = (
-            n("input_tokens"),
-            n("cache_read_input_tokens"),
-            n("cache_creation_input_tokens"),
-        );
-        if input.is_some() || read.is_some() || created.is_some() {
-            self.usage.input = input.unwrap_or(0) + read.unwrap_or(0) + created.unwrap_or(0);
-            self.usage.cached = read.or(self.usage.cached);
-            self.usage.seen = true;
+        let usage = &mut self.usage;
+        if let Some(v) = n("input_tokens") {
+            usage.input = v;
+            usage.seen = true;
         }
-        if let Some(o) = n("output_tokens") {
-            self.usage.output = o;
-            self.usage.seen = true;
+        if let Some(v) = n("cache_read_input_tokens") {
+            usage.cached = Some(v);
+            usage.seen = true;
+        }
+        if let Some(v) = n("cache_creation_input_tokens") {
+            usage.cache_creation = v;
+            usage.seen = true;
+        }
+        if let Some(v) = n("output_tokens") {
+            usage.output = v;
+            usage.seen = true;
         }
     }
 
@@ -278,6 +298,7 @@ impl StreamParser {
                     .get("prompt_tokens_details")
                     .and_then(|d| d.get("cached_tokens"))
                     .and_then(Value::as_u64),
+                cache_creation: 0,
             };
         }
     }
@@ -331,9 +352,11 @@ impl StreamParser {
             self.usage = Usage {
                 seen: true,
                 input: n("promptTokenCount").unwrap_or(0),
-                output: n("candidatesTokenCount").unwrap_or(0)
-                    + n("thoughtsTokenCount").unwrap_or(0),
+                output: n("candidatesTokenCount")
+                    .unwrap_or(0)
+                    .saturating_add(n("thoughtsTokenCount").unwrap_or(0)),
                 cached: n("cachedContentTokenCount"),
+                cache_creation: 0,
             };
         }
     }
@@ -341,7 +364,7 @@ impl StreamParser {
     fn end(&mut self, terminal: StreamEvent, out: &mut Vec<StreamEvent>) {
         if self.usage.seen {
             out.push(StreamEvent::Usage {
-                input_tokens: self.usage.input,
+                input_tokens: self.usage.total_input(self.provider),
                 output_tokens: self.usage.output,
                 cached_tokens: self.usage.cached,
             });

@@ -1,0 +1,443 @@
+//! The chat: pick provider, key and model, stream answers as they arrive. Used by the
+//! vault's chat page and by the anonymous direct-key session; `direct` says which
+//! (no vault writes in direct mode).
+
+use std::time::Duration;
+
+use byok_core::model::{KeyEntry, Provider, TestOutcome};
+use byok_core::provider::{
+    ChatMessage, ChatParams, Role, StreamEvent, StreamParser, chat_request, classify, fallback_models,
+};
+use leptos::ev::KeyboardEvent;
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
+
+use crate::components::markdown;
+use crate::net::{self, NetError};
+use crate::state::session::use_session;
+
+#[derive(Clone, PartialEq)]
+enum Status {
+    Streaming,
+    Done,
+    Stopped,
+    /// The answer failed; `partial` says whether some text arrived before.
+    Failed { message: String, failover: bool },
+}
+
+#[derive(Clone)]
+struct Msg {
+    id: u32,
+    role: Role,
+    text: RwSignal<String>,
+    status: RwSignal<Status>,
+    /// Which key answered, and the usage it reported.
+    footer: RwSignal<String>,
+}
+
+fn fmt_usage(label: &str, model: &str, input: u64, output: u64, cached: Option<u64>) -> String {
+    let cached = cached.filter(|c| *c > 0).map(|c| format!(", {c} cached")).unwrap_or_default();
+    format!("{label} · {model} · {input} in / {output} out tokens{cached}")
+}
+
+#[component]
+pub fn Chat(#[prop(into)] keys: Signal<Vec<KeyEntry>>, direct: bool) -> impl IntoView {
+    let session = use_session();
+    let provider = RwSignal::new(Provider::Anthropic);
+    let chosen_key = RwSignal::new(None::<Uuid>);
+    let model = RwSignal::new(String::new());
+    let system = RwSignal::new(String::new());
+    let temperature = RwSignal::new(String::new());
+    let max_tokens = RwSignal::new(String::new());
+    let draft = RwSignal::new(String::new());
+    let messages = RwSignal::new(Vec::<Msg>::new());
+    let next_id = StoredValue::new(1u32);
+    let controller = StoredValue::new_local(None::<web_sys::AbortController>);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let composer = NodeRef::<html::Textarea>::new();
+
+    // Providers that have keys, in the usual order; the first one is preselected.
+    let providers = Memo::new(move |_| {
+        keys.with(|ks| {
+            Provider::ALL
+                .into_iter()
+                .filter(|p| ks.iter().any(|k| k.provider == *p))
+                .collect::<Vec<_>>()
+        })
+    });
+    Effect::new(move |_| {
+        let ps = providers.get();
+        if !ps.contains(&provider.get_untracked()) {
+            if let Some(p) = ps.first() {
+                provider.set(*p);
+            }
+        }
+    });
+    let provider_keys = Memo::new(move |_| {
+        let p = provider.get();
+        keys.with(|ks| ks.iter().filter(|k| k.provider == p).cloned().collect::<Vec<_>>())
+    });
+    // The key the core's resolution picks, unless the person chose one.
+    let resolved = Memo::new(move |_| {
+        let p = provider.get();
+        let explicit = chosen_key.get().filter(|id| provider_keys.with(|ks| ks.iter().any(|k| k.id == *id)));
+        let now = crate::now();
+        keys.with(|ks| {
+            let v = byok_core::model::Vault {
+                keys: ks.clone(),
+                ..Default::default()
+            };
+            v.resolve(p, explicit, now).map(|k| k.id).map_err(|e| e.to_string())
+        })
+    });
+    let models = Memo::new(move |_| {
+        let p = provider.get();
+        let tested = resolved.get().ok().and_then(|id| {
+            provider_keys.with(|ks| {
+                ks.iter()
+                    .find(|k| k.id == id)
+                    .and_then(|k| k.last_test.as_ref().map(|t| t.models.clone()))
+                    .filter(|m| !m.is_empty())
+            })
+        });
+        tested.unwrap_or_else(|| fallback_models(p).iter().map(|s| s.to_string()).collect())
+    });
+    Effect::new(move |_| {
+        let ms = models.get();
+        if model.with_untracked(|m| m.is_empty() || !ms.contains(m)) {
+            model.set(ms.first().cloned().unwrap_or_default());
+        }
+    });
+
+    let stop = move || {
+        controller.with_value(|c| {
+            if let Some(c) = c {
+                c.abort();
+            }
+        });
+    };
+
+    // Stream one answer into `reply` with key `key_id`.
+    let run = move |reply: Msg, key_id: Uuid| {
+        let Some(key) = keys.with_untracked(|ks| ks.iter().find(|k| k.id == key_id).cloned()) else {
+            return;
+        };
+        let Some(base) = key.effective_base_url().map(str::to_string) else {
+            reply.status.set(Status::Failed {
+                message: "This key has no base URL; add one under Keys.".into(),
+                failover: false,
+            });
+            return;
+        };
+        let history: Vec<ChatMessage> = messages.with_untracked(|ms| {
+            ms.iter()
+                .filter(|m| m.id != reply.id)
+                .filter(|m| m.role == Role::User || m.status.get_untracked() == Status::Done)
+                .map(|m| ChatMessage {
+                    role: m.role,
+                    content: m.text.get_untracked(),
+                })
+                .collect()
+        });
+        let params = ChatParams {
+            model: model.get_untracked(),
+            system: Some(system.get_untracked()).filter(|s| !s.trim().is_empty()),
+            messages: history,
+            temperature: temperature.get_untracked().trim().parse().ok(),
+            max_tokens: max_tokens.get_untracked().trim().parse().ok(),
+        };
+        let req = chat_request(key.provider, &base, &key.secret, &params);
+        let Ok(ctrl) = web_sys::AbortController::new() else {
+            return;
+        };
+        let signal = ctrl.signal();
+        controller.set_value(Some(ctrl));
+        busy.set(true);
+        reply.text.set(String::new());
+        reply.status.set(Status::Streaming);
+        reply.footer.set(format!("{} · {}", key.label, params.model));
+        let label = key.label.clone();
+        let model_name = params.model.clone();
+        let provider = key.provider;
+        spawn_local(async move {
+            let mut usage = None;
+            let mut final_status = Status::Done;
+            match net::send(&req, Some(&signal)).await {
+                Ok(f) if (200..300).contains(&f.status) => {
+                    let mut parser = StreamParser::new(provider);
+                    let mut ended = false;
+                    let mut handle = |evs: Vec<StreamEvent>, ended: &mut bool, status: &mut Status| {
+                        let mut added = String::new();
+                        for ev in evs {
+                            match ev {
+                                StreamEvent::TextDelta(t) => added.push_str(&t),
+                                StreamEvent::Usage { input_tokens, output_tokens, cached_tokens } => {
+                                    usage = Some((input_tokens, output_tokens, cached_tokens))
+                                }
+                                StreamEvent::Done { .. } => *ended = true,
+                                StreamEvent::Error(e) => {
+                                    *ended = true;
+                                    *status = Status::Failed {
+                                        failover: matches!(e.class, TestOutcome::RateLimited | TestOutcome::NoCredit),
+                                        message: e.message,
+                                    };
+                                }
+                                StreamEvent::StreamCut => {
+                                    *ended = true;
+                                    *status = Status::Failed {
+                                        message: byok_core::provider::STREAM_CUT_MESSAGE.into(),
+                                        failover: false,
+                                    };
+                                }
+                            }
+                        }
+                        if !added.is_empty() {
+                            reply.text.update(|t| t.push_str(&added));
+                        }
+                    };
+                    let read = net::read_stream(&f.response, |bytes| {
+                        let evs = parser.push(bytes);
+                        handle(evs, &mut ended, &mut final_status);
+                    })
+                    .await;
+                    match read {
+                        Ok(()) => {
+                            let evs = parser.finish();
+                            handle(evs, &mut ended, &mut final_status);
+                        }
+                        Err(NetError::Aborted) => final_status = Status::Stopped,
+                        Err(e) => {
+                            final_status = Status::Failed {
+                                message: e.message(),
+                                failover: false,
+                            }
+                        }
+                    }
+                }
+                Ok(f) => {
+                    let body = net::read_text(&f.response).await.unwrap_or_default();
+                    let e = classify(provider, f.status, &body, f.retry_after.as_deref());
+                    final_status = Status::Failed {
+                        failover: matches!(e.class, TestOutcome::RateLimited | TestOutcome::NoCredit),
+                        message: e.message,
+                    };
+                }
+                Err(NetError::Aborted) => final_status = Status::Stopped,
+                Err(NetError::Provider(e)) => {
+                    final_status = Status::Failed {
+                        message: e.message,
+                        failover: false,
+                    }
+                }
+            }
+            controller.set_value(None);
+            busy.set(false);
+            if let Some((i, o, c)) = usage {
+                reply.footer.set(fmt_usage(&label, &model_name, i, o, c));
+                if !direct {
+                    let _ = session.mutate(|v| v.record_usage(key_id, i, o, c.unwrap_or(0), crate::now()));
+                }
+            }
+            reply.status.set(final_status);
+        });
+    };
+
+    let send = move || {
+        let text = draft.get_untracked();
+        if text.trim().is_empty() || busy.get_untracked() {
+            return;
+        }
+        let key_id = match resolved.get_untracked() {
+            Ok(id) => id,
+            Err(e) => return error.set(Some(e)),
+        };
+        if model.with_untracked(|m| m.trim().is_empty()) {
+            return error.set(Some("Choose a model, or type its name.".into()));
+        }
+        error.set(None);
+        let mk = |role, t: String| {
+            let id = next_id.get_value();
+            next_id.set_value(id + 1);
+            Msg {
+                id,
+                role,
+                text: RwSignal::new(t),
+                status: RwSignal::new(Status::Done),
+                footer: RwSignal::new(String::new()),
+            }
+        };
+        let user = mk(Role::User, text);
+        let reply = mk(Role::Assistant, String::new());
+        messages.update(|ms| {
+            ms.push(user);
+            ms.push(reply.clone());
+        });
+        draft.set(String::new());
+        run(reply, key_id);
+    };
+
+    let retry = move |reply: Msg, key: Option<Uuid>| {
+        let key_id = match key.map(Ok).unwrap_or_else(|| resolved.get_untracked()) {
+            Ok(id) => id,
+            Err(e) => return error.set(Some(e)),
+        };
+        run(reply, key_id);
+    };
+
+    let on_key = move |ev: KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            send();
+        } else if ev.key() == "Escape" {
+            stop();
+        }
+    };
+    let _esc = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" && busy.get_untracked() {
+            stop();
+        }
+    });
+
+    // Copy buttons inside rendered answers use one delegated handler.
+    let on_answer_click = move |ev: leptos::ev::MouseEvent| {
+        if let Some(code) = ev.target().and_then(|t| markdown::code_for_copy_button(&t)) {
+            let _ = window().navigator().clipboard().write_text(&code);
+        }
+    };
+
+    let failover_offer = move |failed_key: Uuid| -> Option<(Uuid, String)> {
+        if direct {
+            return None;
+        }
+        session.vault.with_untracked(|v| {
+            v.as_ref().and_then(|v| {
+                v.failover_candidates(failed_key, crate::now())
+                    .first()
+                    .map(|k| (k.id, k.label.clone()))
+            })
+        })
+    };
+
+    view! {
+        <section class="chat" aria-label="Chat">
+            <div class="chat-controls card">
+                <label for="chat-provider">"Provider"</label>
+                <select id="chat-provider" on:change=move |ev| if let Some(p) = Provider::from_id(&event_target_value(&ev)) { provider.set(p); chosen_key.set(None); }>
+                    {move || providers.get().into_iter().map(|p| view! { <option value=p.id() selected=move || provider.get() == p>{p.display_name()}</option> }).collect_view()}
+                </select>
+                <label for="chat-key">"Key"</label>
+                <select id="chat-key" on:change=move |ev| chosen_key.set(Uuid::parse_str(&event_target_value(&ev)).ok())>
+                    {move || {
+                        let sel = resolved.get().ok();
+                        provider_keys.get().into_iter().map(|k| {
+                            let id = k.id;
+                            let usable = k.is_usable(crate::now());
+                            let text = format!("{}{}", k.label, if usable { "" } else if k.is_expired(crate::now()) { " (expired)" } else { " (inactive)" });
+                            view! { <option value=id.to_string() selected=sel == Some(id)>{text}</option> }
+                        }).collect_view()
+                    }}
+                </select>
+                <label for="chat-model">"Model"</label>
+                <input id="chat-model" list="chat-models" prop:value=move || model.get() on:input=move |ev| model.set(event_target_value(&ev))/>
+                <datalist id="chat-models">
+                    {move || models.get().into_iter().map(|m| view! { <option value=m></option> }).collect_view()}
+                </datalist>
+                <details class="options">
+                    <summary>"Options"</summary>
+                    <div class="stack">
+                        <label for="chat-system">"System prompt"</label>
+                        <textarea id="chat-system" rows="2" prop:value=move || system.get() on:input=move |ev| system.set(event_target_value(&ev))></textarea>
+                        <label for="chat-temperature">"Temperature"</label>
+                        <input id="chat-temperature" type="number" min="0" max="2" step="0.1" prop:value=move || temperature.get() on:input=move |ev| temperature.set(event_target_value(&ev))/>
+                        <label for="chat-max-tokens">"Max tokens"</label>
+                        <input id="chat-max-tokens" type="number" min="1" step="1" prop:value=move || max_tokens.get() on:input=move |ev| max_tokens.set(event_target_value(&ev))/>
+                    </div>
+                </details>
+            </div>
+            <ol class="messages" aria-label="Messages" on:click=on_answer_click>
+                <For each=move || messages.get() key=|m| m.id children=move |m| {
+                    let Msg { role, text, status, footer, .. } = m.clone();
+                    let reply = m.clone();
+                    let body = NodeRef::<html::Div>::new();
+                    if role == Role::Assistant {
+                        // Re-render at most once a frame, however fast deltas arrive.
+                        let pending = StoredValue::new(false);
+                        Effect::new(move |_| {
+                            text.track();
+                            if pending.get_value() {
+                                return;
+                            }
+                            pending.set_value(true);
+                            set_timeout(move || {
+                                pending.set_value(false);
+                                if let Some(el) = body.get_untracked() {
+                                    markdown::render_into(&el, &text.get_untracked());
+                                }
+                            }, Duration::from_millis(16));
+                        });
+                    }
+                    view! {
+                        <li class="msg" class:user=role == Role::User class:assistant=role == Role::Assistant aria-label=if role == Role::User { "You" } else { "Answer" }>
+                            {if role == Role::User {
+                                view! { <div class="msg-body user-text">{move || text.get()}</div> }.into_any()
+                            } else {
+                                view! { <div class="msg-body md" node_ref=body></div> }.into_any()
+                            }}
+                            <Show when=move || role == Role::Assistant>
+                                <p class="msg-footer">{move || footer.get()}</p>
+                                {let reply = reply.clone(); move || match status.get() {
+                                    Status::Streaming => view! { <p class="progress" role="status"><span class="spinner" aria-hidden="true"></span>"Answering…"</p> }.into_any(),
+                                    Status::Done => ().into_any(),
+                                    Status::Stopped => {
+                                        let r = reply.clone();
+                                        view! { <p class="cut" role="status">"Stopped. " <button type="button" class="secondary" on:click=move |_| retry(r.clone(), None)>"Retry"</button></p> }.into_any()
+                                    }
+                                    Status::Failed { message, failover } => {
+                                        let r = reply.clone();
+                                        let r2 = reply.clone();
+                                        let partial = !text.get_untracked().is_empty();
+                                        let offer = failover.then(|| resolved.get_untracked().ok().and_then(failover_offer)).flatten();
+                                        view! {
+                                            <div class="cut" role="alert">
+                                                <p>{if partial { format!("Cut off: {message}") } else { message }}</p>
+                                                <div class="row">
+                                                    <button type="button" class="secondary" on:click=move |_| retry(r.clone(), None)>"Retry"</button>
+                                                    {offer.map(|(id, label)| view! {
+                                                        <button type="button" on:click=move |_| retry(r2.clone(), Some(id))>{format!("Resend with \u{201c}{label}\u{201d}")}</button>
+                                                    })}
+                                                </div>
+                                            </div>
+                                        }.into_any()
+                                    }
+                                }}
+                            </Show>
+                        </li>
+                    }
+                }/>
+            </ol>
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
+                <label for="chat-input" class="sr-only">"Message"</label>
+                <textarea
+                    id="chat-input"
+                    node_ref=composer
+                    rows="3"
+                    placeholder="Write a message. Enter sends, Shift+Enter adds a line."
+                    prop:value=move || draft.get()
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:keydown=on_key
+                ></textarea>
+                <div class="row">
+                    <Show when=move || busy.get() fallback=move || view! { <button type="submit">"Send"</button> }>
+                        <button type="button" class="danger" on:click=move |_| stop()>"Stop"</button>
+                    </Show>
+                </div>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,153 @@
+//! `/direct`: chat with a pasted key (or the keys of a bundle) without any vault. The
+//! keys and the conversation live in this tab's memory only; nothing is written to any
+//! browser storage.
+
+use byok_core::bundle;
+use byok_core::keyfmt;
+use byok_core::model::{KeyEntry, NewKey, Provider, Vault, new_id};
+use byok_core::Secret;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+use crate::components::chat::Chat;
+use crate::error::AppError;
+
+/// A key from the direct session that the person asked to save into their vault.
+#[derive(Clone, Copy)]
+pub struct PendingSave(pub RwSignal<Option<KeyEntry>>);
+
+#[component]
+pub fn DirectPage() -> impl IntoView {
+    let keys = RwSignal::new(Vec::<KeyEntry>::new());
+    let secret = RwSignal::new(String::new());
+    let provider = RwSignal::new(Provider::Anthropic);
+    let base_url = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let bundle_pass = RwSignal::new(String::new());
+    let bundle_text = StoredValue::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let pending = use_context::<PendingSave>();
+
+    let start = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut v = Vault::default();
+        let id = match new_id() {
+            Ok(id) => id,
+            Err(e) => return error.set(Some(AppError::from(e).message())),
+        };
+        let new = NewKey {
+            provider: provider.get_untracked(),
+            label: "Pasted key".into(),
+            secret: Secret::new(secret.get_untracked()),
+            base_url: Some(base_url.get_untracked()),
+            expires_at: None,
+            notes: String::new(),
+            make_default: true,
+        };
+        match v.add(new, id, crate::now()) {
+            Ok(_) => {
+                keys.set(v.keys);
+                secret.set(String::new());
+                error.set(None);
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+
+    let open_bundle = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(text) = bundle_text.get_value() else {
+            return error.set(Some("Choose a bundle file first.".into()));
+        };
+        let pass = bundle_pass.get_untracked();
+        busy.set(true);
+        spawn_local(async move {
+            let r: Result<Vec<KeyEntry>, AppError> = async {
+                let parsed = bundle::parse(text.as_bytes())?;
+                let key = crate::webcrypto::derive_key(&pass, &parsed.header.salt, parsed.header.iterations).await?;
+                let payload = parsed.open_with_key(&key)?;
+                let mut out = Vec::new();
+                for k in &payload.keys {
+                    let id = k.uuid().map(Ok).unwrap_or_else(new_id)?;
+                    out.push(k.to_key_entry(id));
+                }
+                Ok(out)
+            }
+            .await;
+            busy.set(false);
+            match r {
+                Ok(ks) => {
+                    bundle_pass.set(String::new());
+                    error.set(None);
+                    keys.set(ks);
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
+        let Some(f) = input.and_then(|i| i.files()).and_then(|l| l.get(0)) else { return };
+        if f.size() > bundle::MAX_FILE_BYTES as f64 {
+            return error.set(Some("This file is larger than any byok bundle (16 MB at most).".into()));
+        }
+        spawn_local(async move {
+            let t = wasm_bindgen_futures::JsFuture::from(f.text()).await.ok().and_then(|t| t.as_string());
+            bundle_text.set_value(t);
+        });
+    };
+
+    view! {
+        <h1>"Chat without saving a key"</h1>
+        <p class="banner" role="note">
+            <strong>"Nothing is saved."</strong>
+            " The key and the conversation live only in this tab's memory: no browser storage is used, and reloading the page forgets them."
+        </p>
+        <Show when=move || keys.with(Vec::is_empty)>
+            <form class="card stack" on:submit=start aria-label="Use a key for this session">
+                <label for="direct-secret">"API key"</label>
+                <input id="direct-secret" type="password" autocomplete="off" spellcheck="false"
+                    prop:value=move || secret.get()
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        let g = keyfmt::guess(&v);
+                        if let Some(p) = g.provider { provider.set(p); }
+                        if let Some(u) = g.suggested_base_url { base_url.set(u.to_string()); }
+                        secret.set(v);
+                    }/>
+                <label for="direct-provider">"Provider"</label>
+                <select id="direct-provider" on:change=move |ev| if let Some(p) = Provider::from_id(&event_target_value(&ev)) { provider.set(p) }>
+                    {Provider::ALL.into_iter().map(|p| view! { <option value=p.id() selected=move || provider.get() == p>{p.display_name()}</option> }).collect_view()}
+                </select>
+                <label for="direct-base">"Base URL (required for OpenAI-compatible)"</label>
+                <input id="direct-base" type="url" prop:value=move || base_url.get() on:input=move |ev| base_url.set(event_target_value(&ev))/>
+                <button type="submit">"Start chatting"</button>
+            </form>
+            <form class="card stack" on:submit=open_bundle aria-label="Use the keys of a bundle">
+                <h2>"Or use the keys of a bundle"</h2>
+                <label for="direct-bundle">"Bundle file"</label>
+                <input id="direct-bundle" type="file" accept=".json,application/json" on:change=on_file/>
+                <label for="direct-bundle-pass">"Passphrase for this bundle"</label>
+                <input id="direct-bundle-pass" type="password" autocomplete="off" prop:value=move || bundle_pass.get() on:input=move |ev| bundle_pass.set(event_target_value(&ev))/>
+                <button type="submit" disabled=move || busy.get()>{move || if busy.get() { "Opening…" } else { "Open bundle" }}</button>
+            </form>
+        </Show>
+        <Show when=move || error.get().is_some()>
+            <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+        </Show>
+        <Show when=move || !keys.with(Vec::is_empty)>
+            <div class="row">
+                <button type="button" class="secondary" on:click=move |_| keys.set(Vec::new())>"Forget this key"</button>
+                {pending.map(|p| view! {
+                    <button type="button" class="secondary" on:click=move |_| {
+                        p.0.set(keys.with_untracked(|k| k.first().cloned()));
+                        leptos_router::hooks::use_navigate()("/", Default::default());
+                    }>"Save this key in a vault"</button>
+                })}
+            </div>
+            <Chat keys=Signal::derive(move || keys.get()) direct=true/>
+        </Show>
+    }
+}

@@ -1,0 +1,194 @@
+// Issue: talking to providers. Real HTTP from real Chromium to the mock provider on
+// 127.0.0.1 (allowed by byok-host's --connect-src), for all four provider kinds.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { startMockProvider } from '../mock-provider/server.mjs';
+import { PASS, addKey, createVault, keyRow } from './app.mjs';
+import { expect } from './expect.mjs';
+import { dumpStorage, startBrowser, startHost } from './harness.mjs';
+
+const PREFIX = {
+  anthropic: 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE',
+  openai: 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE',
+  gemini: 'AIzaFAKEFAKEFAKEFAKEFAKEFAKEFAKE',
+  'openai-compatible': 'sk-or-v1-FAKEFAKEFAKEFAKEFAKEFAKEFAKE',
+};
+const NAMES = { anthropic: 'Anthropic', openai: 'OpenAI', gemini: 'Gemini', 'openai-compatible': 'OpenAI-compatible' };
+const key = (p, tag) => `${PREFIX[p]}-${tag}-mock`;
+
+let mock;
+let host;
+let browser;
+let page;
+const base = (p) => (p === 'openai-compatible' ? `${mock.url}/compat/v1` : mock.url);
+
+before(async () => {
+  mock = await startMockProvider();
+  host = await startHost({ connectSrc: [mock.url] });
+  browser = await startBrowser();
+  page = await browser.newPage();
+  await page.goto(host.url);
+  await createVault(page);
+});
+after(async () => {
+  await browser?.close();
+  await host?.stop();
+  await mock?.stop();
+});
+
+async function sendMessage(p, text) {
+  await page.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
+  await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+}
+const lastAnswer = () => page.getByRole('listitem', { name: 'Answer' }).last();
+
+describe('providers', () => {
+  test('key tests: success for each provider kind, and each failure class explained', async () => {
+    for (const p of Object.keys(PREFIX)) {
+      await addKey(page, { secret: key(p, 'ok'), label: `${NAMES[p]} good`, provider: NAMES[p], baseUrl: base(p) });
+      const row = keyRow(page, `${NAMES[p]} good`);
+      await row.getByRole('button', { name: 'Test' }).click();
+      await expect(row).toContainText(/The key works: \d+ models? available/);
+      await expect(row).toContainText('Test passed');
+    }
+    const failures = [
+      ['fail-401', /key was refused/i],
+      ['fail-403', /permission|scope/i],
+      ['fail-429', /rate limit|too many/i],
+      ['fail-quota', /credit|quota|billing/i],
+      ['fail-500', /provider.*(down|problem|error)|server error|try again/i],
+      ['fail-nocors', /could not reach .*127\.0\.0\.1|CORS/i],
+    ];
+    for (const [tag, want] of failures) {
+      await addKey(page, { secret: key('openai', tag), label: `OpenAI ${tag}`, provider: 'OpenAI', baseUrl: mock.url });
+      const row = keyRow(page, `OpenAI ${tag}`);
+      await row.getByRole('button', { name: 'Test' }).click();
+      await expect(row).toContainText('Test failed');
+      await expect(row).toContainText(want);
+    }
+    // A base URL the page's connect policy does not allow: named, with the fix.
+    await addKey(page, { secret: key('openai', 'blocked'), label: 'OpenAI elsewhere', provider: 'OpenAI', baseUrl: 'http://127.0.0.1:9' });
+    await keyRow(page, 'OpenAI elsewhere').getByRole('button', { name: 'Test' }).click();
+    await expect(keyRow(page, 'OpenAI elsewhere')).toContainText('connect policy does not allow http://127.0.0.1:9');
+    // Browser calls carry Anthropic's direct-access header; keys never ride in URLs.
+    const ant = mock.requests.find((r) => r.path.startsWith('/v1/models') && r.headers['x-api-key']);
+    assert.equal(ant.headers['anthropic-dangerous-direct-browser-access'], 'true');
+    for (const r of mock.requests) assert.ok(!/FAKEFAKE/.test(r.path), `key in URL: ${r.path}`);
+    // Tidy up the failing keys so resolution stays simple below.
+    for (const [tag] of failures) {
+      const row = keyRow(page, `OpenAI ${tag}`);
+      await row.getByRole('button', { name: 'Delete' }).click();
+      await row.getByRole('button', { name: 'Yes, delete' }).click();
+    }
+    const row = keyRow(page, 'OpenAI elsewhere');
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await row.getByRole('button', { name: 'Yes, delete' }).click();
+    // The failures above are the browser's own reports of refused requests: expected
+    // here, and nothing else is allowed.
+    const expected = [
+      /^console: Failed to load resource: the server responded with a status of (401|403|429|500)/,
+      /^console: Access to fetch at '.*' from origin '.*' has been blocked by CORS policy/,
+      /^console: Failed to load resource: net::ERR_FAILED$/,
+      /^console: Fetch API cannot load http:\/\/127\.0\.0\.1:9\/v1\/models\. Refused to connect because it violates the document's Content Security Policy\.$/,
+      /^console: CSP violation: connect-src http:\/\/127\.0\.0\.1:9/,
+      /^console: Connecting to 'http:\/\/127\.0\.0\.1:9\/v1\/models' violates the following Content Security Policy/,
+    ];
+    const unexpected = browser.problems.filter((m) => !expected.some((re) => re.test(m)));
+    assert.deepEqual(unexpected, []);
+    browser.problems.length = 0;
+  });
+
+  test('streamed chat with each provider kind, usage shown', async () => {
+    await page.getByRole('link', { name: 'Chat' }).click();
+    for (const p of Object.keys(PREFIX)) {
+      await page.getByLabel('Provider').selectOption({ label: NAMES[p] });
+      await sendMessage(p, `hello from the ${p} test`);
+      await expect(lastAnswer()).toContainText(`Mock ${p} reply to: hello from the ${p} test`);
+      await expect(lastAnswer()).toContainText(/\d+ in \/ \d+ out tokens/);
+      await expect(lastAnswer()).toContainText(`${NAMES[p]} good`);
+    }
+    assert.deepEqual(browser.problems, []);
+  });
+
+  test('markdown renders; model HTML and script links run nothing', async () => {
+    await page.getByLabel('Provider').selectOption({ label: 'OpenAI' });
+    await sendMessage('openai', 'show me [[mock:reply:markdown]]');
+    await expect(lastAnswer().locator('pre code')).toBeVisible();
+    await expect(lastAnswer().getByRole('button', { name: 'Copy code' }).first()).toBeVisible();
+    const links = await lastAnswer().locator('a').evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.rel]));
+    for (const [href, rel] of links) {
+      assert.match(href, /^(https?:|mailto:)/);
+      assert.match(rel, /noopener/);
+      assert.match(rel, /noreferrer/);
+    }
+    await sendMessage('openai', 'now [[mock:reply:xss]]');
+    await expect(lastAnswer()).toContainText('<script>');
+    await expect(lastAnswer()).toContainText('onerror');
+    assert.equal(await lastAnswer().locator('img, script, svg, iframe').count(), 0);
+    for (const a of await lastAnswer().locator('a').all()) assert.doesNotMatch(await a.getAttribute('href'), /javascript:/i);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    assert.equal(new URL(page.url()).origin, host.url);
+  });
+
+  test('stop mid-stream really aborts; a cut stream keeps its partial text with Retry', async () => {
+    await page.getByLabel('Provider').selectOption({ label: 'Anthropic' });
+    await sendMessage('anthropic', 'wait for it [[mock:stall]]');
+    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+    await expect(lastAnswer()).toContainText(/\S/);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect(lastAnswer()).toContainText('Stopped.');
+    await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
+
+    await sendMessage('anthropic', 'this one breaks [[mock:cut]]');
+    await expect(lastAnswer()).toContainText('Cut off');
+    const partial = await lastAnswer().locator('.md').innerText();
+    assert.ok(partial.length > 0, 'partial text kept');
+    await expect(lastAnswer().getByRole('button', { name: 'Retry' })).toBeVisible();
+    // Escape stops too.
+    await sendMessage('anthropic', 'again [[mock:stall]]');
+    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(lastAnswer()).toContainText('Stopped.');
+  });
+
+  test('failover: a 429 offers the next key, which answers', async () => {
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await addKey(page, { secret: key('gemini', 'fail-429'), label: 'Gemini limited', provider: 'Gemini', baseUrl: mock.url, makeDefault: true });
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await page.getByLabel('Provider').selectOption({ label: 'Gemini' });
+    await sendMessage('gemini', 'are you there');
+    await expect(lastAnswer()).toContainText(/rate limit|too many|quota/i);
+    await lastAnswer().getByRole('button', { name: 'Resend with “Gemini good”' }).click();
+    await expect(lastAnswer()).toContainText('Mock gemini reply to: are you there');
+    await expect(lastAnswer()).toContainText('Gemini good ·');
+  });
+});
+
+describe('anonymous direct-key session', () => {
+  test('nothing is stored anywhere, and the key is in no URL', async () => {
+    const fresh = await startBrowser();
+    const p = await fresh.newPage();
+    const urls = [];
+    p.on('request', (r) => urls.push(r.url()));
+    await p.goto(host.url);
+    await p.getByRole('link', { name: 'Chat without saving a key' }).click();
+    const before = await dumpStorage(p);
+    const secret = key('openai', 'direct-session');
+    await p.getByLabel('API key').fill(secret);
+    await p.getByLabel('Base URL (required for OpenAI-compatible)').fill(mock.url);
+    await p.getByRole('button', { name: 'Start chatting' }).click();
+    await expect(p.getByText('Nothing is saved.')).toBeVisible();
+    await p.getByRole('textbox', { name: 'Message', exact: true }).fill('anonymous hello');
+    await p.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock openai reply to: anonymous hello');
+    const afterChat = await dumpStorage(p);
+    assert.deepEqual(afterChat, before);
+    for (const u of urls) assert.ok(!u.includes(secret) && !u.includes('FAKEFAKE'), u);
+    // A reload forgets it all.
+    await p.reload();
+    await expect(p.getByLabel('API key')).toBeVisible();
+    assert.deepEqual(fresh.problems, []);
+    await fresh.close();
+  });
+});
