@@ -58,7 +58,9 @@ fn failed_to_reach(url: &str) -> NetError {
     let origin = origin_of(url).to_string();
     // Settle the event queue question: the violation event may land just after the
     // rejected promise, so the caller re-checks on the next tick via `explain_failure`.
-    let online = web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true);
+    let online = web_sys::window()
+        .map(|w| w.navigator().on_line())
+        .unwrap_or(true);
     let (class, message) = if blocked_by_policy(&origin) {
         (
             TestOutcome::Blocked,
@@ -67,7 +69,10 @@ fn failed_to_reach(url: &str) -> NetError {
             ),
         )
     } else if !online {
-        (TestOutcome::Network, "The browser is offline. Check the network and try again.".to_string())
+        (
+            TestOutcome::Network,
+            "The browser is offline. Check the network and try again.".to_string(),
+        )
     } else {
         (
             TestOutcome::Blocked,
@@ -91,7 +96,10 @@ pub struct Fetched {
     pub response: web_sys::Response,
 }
 
-pub async fn send(req: &HttpRequest, signal: Option<&web_sys::AbortSignal>) -> Result<Fetched, NetError> {
+pub async fn send(
+    req: &HttpRequest,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<Fetched, NetError> {
     let init = web_sys::RequestInit::new();
     init.set_method(req.method);
     // The key is a header for the provider alone: no cookies, no referrer.
@@ -100,7 +108,9 @@ pub async fn send(req: &HttpRequest, signal: Option<&web_sys::AbortSignal>) -> R
     init.set_cache(web_sys::RequestCache::NoStore);
     let headers = web_sys::Headers::new().map_err(|_| failed_to_reach(&req.url))?;
     for (n, v) in &req.headers {
-        headers.append(n, v).map_err(|_| failed_to_reach(&req.url))?;
+        headers
+            .append(n, v)
+            .map_err(|_| failed_to_reach(&req.url))?;
     }
     init.set_headers(&headers);
     if let Some(b) = &req.body {
@@ -145,11 +155,15 @@ fn cut() -> NetError {
 }
 
 /// Feed the body to `on_bytes` chunk by chunk as it arrives.
-pub async fn read_stream(r: &web_sys::Response, mut on_bytes: impl FnMut(&[u8])) -> Result<(), NetError> {
+pub async fn read_stream(
+    r: &web_sys::Response,
+    mut on_bytes: impl FnMut(&[u8]),
+) -> Result<(), NetError> {
     let Some(body) = r.body() else {
         return Ok(());
     };
-    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|_| cut())?;
+    let reader: web_sys::ReadableStreamDefaultReader =
+        body.get_reader().dyn_into().map_err(|_| cut())?;
     loop {
         let chunk = match JsFuture::from(reader.read()).await {
             Ok(c) => c,

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use byok_core::model::{KeyEntry, Provider, TestOutcome};
 use byok_core::provider::{
-    ChatMessage, ChatParams, Role, StreamEvent, StreamParser, chat_request, classify, fallback_models,
+    ChatMessage, ChatParams, Role, StreamEvent, StreamParser, chat_request, classify,
+    fallback_models,
 };
 use leptos::ev::KeyboardEvent;
 use leptos::html;
@@ -24,7 +25,10 @@ enum Status {
     Done,
     Stopped,
     /// The answer failed; `partial` says whether some text arrived before.
-    Failed { message: String, failover: bool },
+    Failed {
+        message: String,
+        failover: bool,
+    },
 }
 
 #[derive(Clone)]
@@ -38,7 +42,10 @@ struct Msg {
 }
 
 fn fmt_usage(label: &str, model: &str, input: u64, output: u64, cached: Option<u64>) -> String {
-    let cached = cached.filter(|c| *c > 0).map(|c| format!(", {c} cached")).unwrap_or_default();
+    let cached = cached
+        .filter(|c| *c > 0)
+        .map(|c| format!(", {c} cached"))
+        .unwrap_or_default();
     format!("{label} · {model} · {input} in / {output} out tokens{cached}")
 }
 
@@ -70,27 +77,37 @@ pub fn Chat(#[prop(into)] keys: Signal<Vec<KeyEntry>>, direct: bool) -> impl Int
     });
     Effect::new(move |_| {
         let ps = providers.get();
-        if !ps.contains(&provider.get_untracked()) {
-            if let Some(p) = ps.first() {
-                provider.set(*p);
-            }
+        if let Some(p) = ps
+            .first()
+            .filter(|_| !ps.contains(&provider.get_untracked()))
+        {
+            provider.set(*p);
         }
     });
     let provider_keys = Memo::new(move |_| {
         let p = provider.get();
-        keys.with(|ks| ks.iter().filter(|k| k.provider == p).cloned().collect::<Vec<_>>())
+        keys.with(|ks| {
+            ks.iter()
+                .filter(|k| k.provider == p)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
     });
     // The key the core's resolution picks, unless the person chose one.
     let resolved = Memo::new(move |_| {
         let p = provider.get();
-        let explicit = chosen_key.get().filter(|id| provider_keys.with(|ks| ks.iter().any(|k| k.id == *id)));
+        let explicit = chosen_key
+            .get()
+            .filter(|id| provider_keys.with(|ks| ks.iter().any(|k| k.id == *id)));
         let now = crate::now();
         keys.with(|ks| {
             let v = byok_core::model::Vault {
                 keys: ks.clone(),
                 ..Default::default()
             };
-            v.resolve(p, explicit, now).map(|k| k.id).map_err(|e| e.to_string())
+            v.resolve(p, explicit, now)
+                .map(|k| k.id)
+                .map_err(|e| e.to_string())
         })
     });
     let models = Memo::new(move |_| {
@@ -122,7 +139,8 @@ pub fn Chat(#[prop(into)] keys: Signal<Vec<KeyEntry>>, direct: bool) -> impl Int
 
     // Stream one answer into `reply` with key `key_id`.
     let run = move |reply: Msg, key_id: Uuid| {
-        let Some(key) = keys.with_untracked(|ks| ks.iter().find(|k| k.id == key_id).cloned()) else {
+        let Some(key) = keys.with_untracked(|ks| ks.iter().find(|k| k.id == key_id).cloned())
+        else {
             return;
         };
         let Some(base) = key.effective_base_url().map(str::to_string) else {
@@ -158,7 +176,9 @@ pub fn Chat(#[prop(into)] keys: Signal<Vec<KeyEntry>>, direct: bool) -> impl Int
         busy.set(true);
         reply.text.set(String::new());
         reply.status.set(Status::Streaming);
-        reply.footer.set(format!("{} · {}", key.label, params.model));
+        reply
+            .footer
+            .set(format!("{} · {}", key.label, params.model));
         let label = key.label.clone();
         let model_name = params.model.clone();
         let provider = key.provider;
@@ -169,35 +189,41 @@ pub fn Chat(#[prop(into)] keys: Signal<Vec<KeyEntry>>, direct: bool) -> impl Int
                 Ok(f) if (200..300).contains(&f.status) => {
                     let mut parser = StreamParser::new(provider);
                     let mut ended = false;
-                    let mut handle = |evs: Vec<StreamEvent>, ended: &mut bool, status: &mut Status| {
-                        let mut added = String::new();
-                        for ev in evs {
-                            match ev {
-                                StreamEvent::TextDelta(t) => added.push_str(&t),
-                                StreamEvent::Usage { input_tokens, output_tokens, cached_tokens } => {
-                                    usage = Some((input_tokens, output_tokens, cached_tokens))
-                                }
-                                StreamEvent::Done { .. } => *ended = true,
-                                StreamEvent::Error(e) => {
-                                    *ended = true;
-                                    *status = Status::Failed {
-                                        failover: matches!(e.class, TestOutcome::RateLimited | TestOutcome::NoCredit),
-                                        message: e.message,
-                                    };
-                                }
-                                StreamEvent::StreamCut => {
-                                    *ended = true;
-                                    *status = Status::Failed {
-                                        message: byok_core::provider::STREAM_CUT_MESSAGE.into(),
-                                        failover: false,
-                                    };
+                    let mut handle =
+                        |evs: Vec<StreamEvent>, ended: &mut bool, status: &mut Status| {
+                            let mut added = String::new();
+                            for ev in evs {
+                                match ev {
+                                    StreamEvent::TextDelta(t) => added.push_str(&t),
+                                    StreamEvent::Usage {
+                                        input_tokens,
+                                        output_tokens,
+                                        cached_tokens,
+                                    } => usage = Some((input_tokens, output_tokens, cached_tokens)),
+                                    StreamEvent::Done { .. } => *ended = true,
+                                    StreamEvent::Error(e) => {
+                                        *ended = true;
+                                        *status = Status::Failed {
+                                            failover: matches!(
+                                                e.class,
+                                                TestOutcome::RateLimited | TestOutcome::NoCredit
+                                            ),
+                                            message: e.message,
+                                        };
+                                    }
+                                    StreamEvent::StreamCut => {
+                                        *ended = true;
+                                        *status = Status::Failed {
+                                            message: byok_core::provider::STREAM_CUT_MESSAGE.into(),
+                                            failover: false,
+                                        };
+                                    }
                                 }
                             }
-                        }
-                        if !added.is_empty() {
-                            reply.text.update(|t| t.push_str(&added));
-                        }
-                    };
+                            if !added.is_empty() {
+                                reply.text.update(|t| t.push_str(&added));
+                            }
+                        };
                     let read = net::read_stream(&f.response, |bytes| {
                         let evs = parser.push(bytes);
                         handle(evs, &mut ended, &mut final_status);
@@ -221,7 +247,10 @@ pub fn Chat(#[prop(into)] keys: Signal<Vec<KeyEntry>>, direct: bool) -> impl Int
                     let body = net::read_text(&f.response).await.unwrap_or_default();
                     let e = classify(provider, f.status, &body, f.retry_after.as_deref());
                     final_status = Status::Failed {
-                        failover: matches!(e.class, TestOutcome::RateLimited | TestOutcome::NoCredit),
+                        failover: matches!(
+                            e.class,
+                            TestOutcome::RateLimited | TestOutcome::NoCredit
+                        ),
                         message: e.message,
                     };
                 }
@@ -238,7 +267,8 @@ pub fn Chat(#[prop(into)] keys: Signal<Vec<KeyEntry>>, direct: bool) -> impl Int
             if let Some((i, o, c)) = usage {
                 reply.footer.set(fmt_usage(&label, &model_name, i, o, c));
                 if !direct {
-                    let _ = session.mutate(|v| v.record_usage(key_id, i, o, c.unwrap_or(0), crate::now()));
+                    let _ = session
+                        .mutate(|v| v.record_usage(key_id, i, o, c.unwrap_or(0), crate::now()));
                 }
             }
             reply.status.set(final_status);

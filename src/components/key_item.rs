@@ -115,7 +115,9 @@ pub fn KeyItem(id: Uuid) -> impl IntoView {
 
     let testing = RwSignal::new(false);
     let run_test = move |_| {
-        let Some(k) = entry.get_untracked() else { return };
+        let Some(k) = entry.get_untracked() else {
+            return;
+        };
         testing.set(true);
         leptos::task::spawn_local(async move {
             let result = crate::keytest::test_key(&k).await;

@@ -59,12 +59,12 @@ pub fn render_into(into: &Element, text: &str) {
                                 b.set_text_content(Some("Copy code"));
                                 let _ = w.append_child(&b);
                             }
-                            if let (CodeBlockKind::Fenced(lang), Some(l)) = (kind, el(&doc, "span")) {
-                                if !lang.is_empty() {
-                                    l.set_class_name("code-lang");
-                                    l.set_text_content(Some(lang));
-                                    let _ = w.append_child(&l);
-                                }
+                            if let (CodeBlockKind::Fenced(lang), Some(l)) = (kind, el(&doc, "span"))
+                                && !lang.is_empty()
+                            {
+                                l.set_class_name("code-lang");
+                                l.set_text_content(Some(lang));
+                                let _ = w.append_child(&l);
                             }
                         }
                         let pre = el(&doc, "pre");
@@ -132,7 +132,10 @@ pub fn render_into(into: &Element, text: &str) {
             }
             // Raw HTML from the model is shown, not interpreted.
             Event::Html(t) | Event::InlineHtml(t) => append(&mut stack, &text_node(&t)),
-            Event::SoftBreak => append(&mut stack, &text_node(if in_code_block { "\n" } else { " " })),
+            Event::SoftBreak => append(
+                &mut stack,
+                &text_node(if in_code_block { "\n" } else { " " }),
+            ),
             Event::HardBreak => {
                 if let Some(br) = el(&doc, "br") {
                     append(&mut stack, &br.into());
@@ -143,7 +146,9 @@ pub fn render_into(into: &Element, text: &str) {
                     append(&mut stack, &hr.into());
                 }
             }
-            Event::TaskListMarker(done) => append(&mut stack, &text_node(if done { "☑ " } else { "☐ " })),
+            Event::TaskListMarker(done) => {
+                append(&mut stack, &text_node(if done { "☑ " } else { "☐ " }))
+            }
             Event::FootnoteReference(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
                 append(&mut stack, &text_node(&t))
             }
@@ -168,10 +173,22 @@ mod tests {
 
     #[test]
     fn only_web_and_mail_links_survive() {
-        assert_eq!(safe_href("https://example.com/x"), Some("https://example.com/x"));
+        assert_eq!(
+            safe_href("https://example.com/x"),
+            Some("https://example.com/x")
+        );
         assert_eq!(safe_href(" HTTP://a.b "), Some("HTTP://a.b"));
         assert_eq!(safe_href("mailto:a@b.c"), Some("mailto:a@b.c"));
-        for bad in ["javascript:alert(1)", "JaVaScRiPt:x", " javascript:x", "data:text/html,x", "vbscript:x", "/relative", "#frag", "file:///etc/passwd"] {
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:x",
+            " javascript:x",
+            "data:text/html,x",
+            "vbscript:x",
+            "/relative",
+            "#frag",
+            "file:///etc/passwd",
+        ] {
             assert_eq!(safe_href(bad), None, "{bad}");
         }
     }

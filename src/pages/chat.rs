@@ -9,7 +9,11 @@ use crate::state::session::use_session;
 #[component]
 pub fn ChatPage() -> impl IntoView {
     let session = use_session();
-    let keys = Signal::derive(move || session.vault.with(|v| v.as_ref().map(|v| v.keys.clone()).unwrap_or_default()));
+    let keys = Signal::derive(move || {
+        session
+            .vault
+            .with(|v| v.as_ref().map(|v| v.keys.clone()).unwrap_or_default())
+    });
     view! {
         <VaultGate>
             <h1>"Chat"</h1>

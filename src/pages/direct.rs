@@ -2,10 +2,10 @@
 //! keys and the conversation live in this tab's memory only; nothing is written to any
 //! browser storage.
 
+use byok_core::Secret;
 use byok_core::bundle;
 use byok_core::keyfmt;
 use byok_core::model::{KeyEntry, NewKey, Provider, Vault, new_id};
-use byok_core::Secret;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -65,7 +65,12 @@ pub fn DirectPage() -> impl IntoView {
         spawn_local(async move {
             let r: Result<Vec<KeyEntry>, AppError> = async {
                 let parsed = bundle::parse(text.as_bytes())?;
-                let key = crate::webcrypto::derive_key(&pass, &parsed.header.salt, parsed.header.iterations).await?;
+                let key = crate::webcrypto::derive_key(
+                    &pass,
+                    &parsed.header.salt,
+                    parsed.header.iterations,
+                )
+                .await?;
                 let payload = parsed.open_with_key(&key)?;
                 let mut out = Vec::new();
                 for k in &payload.keys {
@@ -89,12 +94,19 @@ pub fn DirectPage() -> impl IntoView {
 
     let on_file = move |ev: leptos::ev::Event| {
         let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
-        let Some(f) = input.and_then(|i| i.files()).and_then(|l| l.get(0)) else { return };
+        let Some(f) = input.and_then(|i| i.files()).and_then(|l| l.get(0)) else {
+            return;
+        };
         if f.size() > bundle::MAX_FILE_BYTES as f64 {
-            return error.set(Some("This file is larger than any byok bundle (16 MB at most).".into()));
+            return error.set(Some(
+                "This file is larger than any byok bundle (16 MB at most).".into(),
+            ));
         }
         spawn_local(async move {
-            let t = wasm_bindgen_futures::JsFuture::from(f.text()).await.ok().and_then(|t| t.as_string());
+            let t = wasm_bindgen_futures::JsFuture::from(f.text())
+                .await
+                .ok()
+                .and_then(|t| t.as_string());
             bundle_text.set_value(t);
         });
     };

@@ -107,7 +107,9 @@ fn PendingSaveNotice() -> impl IntoView {
     let label = RwSignal::new("From a direct session".to_string());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(k) = pending.0.get_untracked() else { return };
+        let Some(k) = pending.0.get_untracked() else {
+            return;
+        };
         let new = byok_core::model::NewKey {
             provider: k.provider,
             label: label.get_untracked(),

@@ -3,6 +3,7 @@
 //! per provider, the bundle's refusal rules, how a key is masked) lives in one place.
 
 pub mod bundle;
+pub mod conversation;
 pub mod crypto;
 pub mod encoding;
 pub mod keyfmt;

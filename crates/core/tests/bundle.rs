@@ -427,6 +427,7 @@ fn vault_entries_convert_both_ways() {
         }),
         expires_at: Some(datetime!(2027-01-01 0:00 UTC)),
         notes: "team account".into(),
+        usage: Default::default(),
         extra: [("color".to_owned(), json!("teal"))].into_iter().collect(),
     };
     let bk = BundleKey::from_key_entry(&entry);

@@ -371,14 +371,28 @@ fn negative_vectors() -> Vec<(&'static str, &'static str, String)> {
     ]
 }
 
+/// The files on disk are exactly what the generator makes. To regenerate them after a
+/// deliberate change: `BYOK_REGENERATE_VECTORS=1 cargo test -p byok-core --test bundle_vectors`.
 #[test]
-#[ignore = "writes tests/vectors/bundle/negative/; run with --ignored to regenerate"]
-fn write_negative_vectors() {
+fn negative_vector_files_match_the_generator() {
     let dir = vectors_dir().join("negative");
-    std::fs::create_dir_all(&dir).expect("mkdir");
+    let regenerate = std::env::var_os("BYOK_REGENERATE_VECTORS").is_some();
+    if regenerate {
+        std::fs::create_dir_all(&dir).expect("mkdir");
+    }
     for (name, expect, content) in negative_vectors() {
         let text = format!("expect: {expect}\n{content}");
-        std::fs::write(dir.join(format!("{name}.byok.json")), text).expect("write vector");
+        let path = dir.join(format!("{name}.byok.json"));
+        if regenerate {
+            std::fs::write(&path, text).expect("write vector");
+        } else {
+            let on_disk = std::fs::read(&path).expect("vector file");
+            assert!(
+                on_disk == text.as_bytes(),
+                "{} differs from the generator",
+                path.display()
+            );
+        }
     }
 }
 

@@ -1,0 +1,202 @@
+//! Conversations, kept one encrypted record each (IndexedDB in the browser) under the
+//! vault's data key, so a new message re-encrypts one conversation, not the vault.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, AeadKey, IV_LEN};
+use crate::encoding::{b64_decode, b64_encode, from_json_strict};
+use crate::model::Provider;
+use crate::provider::Role;
+use crate::vault::VaultError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MessageStatus {
+    #[default]
+    Done,
+    Stopped,
+    /// Failed or cut off; the partial text (if any) is kept.
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageUsage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    #[serde(default)]
+    pub cached_tokens: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    pub role: Role,
+    pub content: String,
+    #[serde(default)]
+    pub status: MessageStatus,
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Which key answered (its id and label at the time), for assistant messages.
+    #[serde(default)]
+    pub key_id: Option<Uuid>,
+    #[serde(default)]
+    pub key_label: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub usage: Option<MessageUsage>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: Uuid,
+    pub title: String,
+    pub provider: Provider,
+    #[serde(default)]
+    pub key_id: Option<Uuid>,
+    pub model: String,
+    #[serde(default)]
+    pub system: Option<String>,
+    pub messages: Vec<StoredMessage>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A title from the first user message: its first line, shortened on a word boundary.
+pub fn title_from(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("New conversation");
+    if line.chars().count() <= 60 {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(60).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > 30 => &cut[..i],
+        _ => &cut,
+    };
+    format!("{cut}…")
+}
+
+/// The record as stored: only the id (to find it) and ciphertext.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Record {
+    format: String,
+    version: u32,
+    iv: String,
+    ct: String,
+}
+
+const FORMAT: &str = "byok-conversation";
+
+fn aad(id: Uuid) -> Vec<u8> {
+    // Binding the id stops one conversation's record being passed off as another's.
+    format!("byok-conversation/1 {id}").into_bytes()
+}
+
+pub fn seal(c: &Conversation, data_key: &AeadKey) -> Result<String, VaultError> {
+    let json =
+        Zeroizing::new(serde_json::to_vec(c).map_err(|e| VaultError::Corrupt(e.to_string()))?);
+    let iv: [u8; IV_LEN] = crypto::random_array()?;
+    let ct = crypto::seal(data_key, &iv, &aad(c.id), &json);
+    let r = Record {
+        format: FORMAT.into(),
+        version: 1,
+        iv: b64_encode(&iv),
+        ct: b64_encode(&ct),
+    };
+    serde_json::to_string(&r).map_err(|e| VaultError::Corrupt(e.to_string()))
+}
+
+pub fn open(text: &str, id: Uuid, data_key: &AeadKey) -> Result<Conversation, VaultError> {
+    let r: Record = from_json_strict(text.as_bytes())
+        .map_err(|e| VaultError::Corrupt(format!("conversation record: {e}")))?;
+    if r.format != FORMAT {
+        return Err(VaultError::Corrupt("not a conversation record".into()));
+    }
+    if r.version != 1 {
+        return Err(VaultError::NewerVersion);
+    }
+    let iv: [u8; IV_LEN] = b64_decode(&r.iv)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| VaultError::Corrupt("conversation IV".into()))?;
+    let ct =
+        b64_decode(&r.ct).map_err(|_| VaultError::Corrupt("conversation ciphertext".into()))?;
+    let pt = crypto::open(data_key, &iv, &aad(id), &ct)?;
+    let c: Conversation =
+        from_json_strict(&pt).map_err(|e| VaultError::Corrupt(format!("conversation: {e}")))?;
+    if c.id != id {
+        return Err(VaultError::Corrupt("conversation id mismatch".into()));
+    }
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn conv() -> Conversation {
+        Conversation {
+            id: Uuid::from_bytes([3; 16]),
+            title: "Secret project plans".into(),
+            provider: Provider::Openai,
+            key_id: Some(Uuid::from_bytes([1; 16])),
+            model: "gpt-4o-mini".into(),
+            system: None,
+            messages: vec![StoredMessage {
+                role: Role::User,
+                content: "hello".into(),
+                status: MessageStatus::Done,
+                error: None,
+                key_id: None,
+                key_label: None,
+                model: None,
+                usage: None,
+                at: datetime!(2026-11-26 12:00 UTC),
+            }],
+            created_at: datetime!(2026-11-26 12:00 UTC),
+            updated_at: datetime!(2026-11-26 12:00 UTC),
+        }
+    }
+
+    #[test]
+    fn round_trip_and_nothing_in_the_clear() {
+        let k = AeadKey::from_bytes([9; 32]);
+        let text = seal(&conv(), &k).expect("seal");
+        assert!(
+            !text.contains("Secret project") && !text.contains("hello") && !text.contains("gpt-4o")
+        );
+        assert_eq!(open(&text, conv().id, &k).expect("open"), conv());
+    }
+
+    #[test]
+    fn a_record_under_another_id_or_key_does_not_open() {
+        let k = AeadKey::from_bytes([9; 32]);
+        let text = seal(&conv(), &k).expect("seal");
+        assert!(open(&text, Uuid::from_bytes([4; 16]), &k).is_err());
+        assert!(open(&text, conv().id, &AeadKey::from_bytes([8; 32])).is_err());
+    }
+
+    #[test]
+    fn titles_are_short_first_lines() {
+        assert_eq!(
+            title_from("\n  Plan a trip to Lisbon\nwith details"),
+            "Plan a trip to Lisbon"
+        );
+        let long = "word ".repeat(30);
+        let t = title_from(&long);
+        assert!(t.ends_with('…') && t.chars().count() <= 61, "{t}");
+        assert_eq!(title_from("   "), "New conversation");
+    }
+}
