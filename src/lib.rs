@@ -4,6 +4,7 @@
 pub mod app;
 pub mod components;
 pub mod error;
+pub mod idb;
 pub mod keytest;
 pub mod net;
 pub mod pages;

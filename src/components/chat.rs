@@ -4,6 +4,9 @@
 
 use std::time::Duration;
 
+use byok_core::conversation::{
+    Conversation, MessageStatus, MessageUsage, StoredMessage, title_from,
+};
 use byok_core::model::{KeyEntry, Provider, TestOutcome};
 use byok_core::provider::{
     ChatMessage, ChatParams, Role, StreamEvent, StreamParser, chat_request, classify,
@@ -39,6 +42,36 @@ struct Msg {
     status: RwSignal<Status>,
     /// Which key answered, and the usage it reported.
     footer: RwSignal<String>,
+    /// For the saved conversation: key, model and usage of an answer.
+    meta: RwSignal<Option<AnswerMeta>>,
+}
+
+#[derive(Clone, PartialEq)]
+struct AnswerMeta {
+    key_id: Uuid,
+    key_label: String,
+    model: String,
+    usage: Option<MessageUsage>,
+}
+
+fn to_stored(m: &Msg) -> StoredMessage {
+    let (status, error) = match m.status.get_untracked() {
+        Status::Done | Status::Streaming => (MessageStatus::Done, None),
+        Status::Stopped => (MessageStatus::Stopped, None),
+        Status::Failed { message, .. } => (MessageStatus::Failed, Some(message)),
+    };
+    let meta = m.meta.get_untracked();
+    StoredMessage {
+        role: m.role,
+        content: m.text.get_untracked(),
+        status,
+        error,
+        key_id: meta.as_ref().map(|x| x.key_id),
+        key_label: meta.as_ref().map(|x| x.key_label.clone()),
+        model: meta.as_ref().map(|x| x.model.clone()),
+        usage: meta.and_then(|x| x.usage),
+        at: crate::now(),
+    }
 }
 
 fn fmt_usage(label: &str, model: &str, input: u64, output: u64, cached: Option<u64>) -> String {
@@ -50,17 +83,119 @@ fn fmt_usage(label: &str, model: &str, input: u64, output: u64, cached: Option<u
 }
 
 #[component]
-pub fn Chat(#[prop(into)] keys: Signal<Vec<KeyEntry>>, direct: bool) -> impl IntoView {
+pub fn Chat(
+    #[prop(into)] keys: Signal<Vec<KeyEntry>>,
+    direct: bool,
+    /// A saved conversation to continue.
+    #[prop(optional)]
+    conversation: Option<Conversation>,
+    /// Called with the whole conversation after every finished answer.
+    #[prop(optional)]
+    on_save: Option<Callback<Conversation>>,
+) -> impl IntoView {
     let session = use_session();
-    let provider = RwSignal::new(Provider::Anthropic);
-    let chosen_key = RwSignal::new(None::<Uuid>);
-    let model = RwSignal::new(String::new());
-    let system = RwSignal::new(String::new());
+    let provider = RwSignal::new(
+        conversation
+            .as_ref()
+            .map_or(Provider::Anthropic, |c| c.provider),
+    );
+    let chosen_key = RwSignal::new(conversation.as_ref().and_then(|c| c.key_id));
+    let model = RwSignal::new(
+        conversation
+            .as_ref()
+            .map(|c| c.model.clone())
+            .unwrap_or_default(),
+    );
+    let system = RwSignal::new(
+        conversation
+            .as_ref()
+            .and_then(|c| c.system.clone())
+            .unwrap_or_default(),
+    );
     let temperature = RwSignal::new(String::new());
     let max_tokens = RwSignal::new(String::new());
     let draft = RwSignal::new(String::new());
-    let messages = RwSignal::new(Vec::<Msg>::new());
     let next_id = StoredValue::new(1u32);
+    let restored: Vec<Msg> = conversation
+        .as_ref()
+        .map(|c| {
+            c.messages
+                .iter()
+                .map(|m| {
+                    let id = next_id.get_value();
+                    next_id.set_value(id + 1);
+                    let status = match m.status {
+                        MessageStatus::Done => Status::Done,
+                        MessageStatus::Stopped => Status::Stopped,
+                        MessageStatus::Failed => Status::Failed {
+                            message: m.error.clone().unwrap_or_default(),
+                            failover: false,
+                        },
+                    };
+                    let footer = match (&m.key_label, &m.model, m.usage) {
+                        (Some(l), Some(md), Some(u)) => fmt_usage(
+                            l,
+                            md,
+                            u.input_tokens,
+                            u.output_tokens,
+                            Some(u.cached_tokens),
+                        ),
+                        (Some(l), Some(md), None) => format!("{l} · {md}"),
+                        _ => String::new(),
+                    };
+                    Msg {
+                        id,
+                        role: m.role,
+                        text: RwSignal::new(m.content.clone()),
+                        status: RwSignal::new(status),
+                        footer: RwSignal::new(footer),
+                        meta: RwSignal::new(m.key_id.map(|key_id| AnswerMeta {
+                            key_id,
+                            key_label: m.key_label.clone().unwrap_or_default(),
+                            model: m.model.clone().unwrap_or_default(),
+                            usage: m.usage,
+                        })),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let messages = RwSignal::new(restored);
+    // Identity of this conversation: kept from the saved one, or new.
+    let conv_meta = StoredValue::new(
+        conversation
+            .as_ref()
+            .map(|c| (c.id, c.created_at, Some(c.title.clone())))
+            .or_else(|| {
+                byok_core::model::new_id()
+                    .ok()
+                    .map(|id| (id, crate::now(), None))
+            }),
+    );
+    let persist = move || {
+        let (Some(cb), Some((id, created_at, title))) = (on_save, conv_meta.get_value()) else {
+            return;
+        };
+        let stored: Vec<StoredMessage> =
+            messages.with_untracked(|ms| ms.iter().map(to_stored).collect());
+        let Some(first) = stored.iter().find(|m| m.role == Role::User) else {
+            return;
+        };
+        let title = title.unwrap_or_else(|| title_from(&first.content));
+        cb.run(Conversation {
+            id,
+            title,
+            provider: provider.get_untracked(),
+            key_id: chosen_key
+                .get_untracked()
+                .or(resolved_id_untracked(keys, provider.get_untracked())),
+            model: model.get_untracked(),
+            system: Some(system.get_untracked()).filter(|s| !s.trim().is_empty()),
+            messages: stored,
+            created_at,
+            updated_at: crate::now(),
+        });
+    };
     let controller = StoredValue::new_local(None::<web_sys::AbortController>);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -122,9 +257,12 @@ pub fn Chat(#[prop(into)] keys: Signal<Vec<KeyEntry>>, direct: bool) -> impl Int
         });
         tested.unwrap_or_else(|| fallback_models(p).iter().map(|s| s.to_string()).collect())
     });
-    Effect::new(move |_| {
+    // On first run keep a restored (or custom) model; afterwards a provider change
+    // brings its own list, so an unknown name is reset.
+    Effect::new(move |prev: Option<()>| {
         let ms = models.get();
-        if model.with_untracked(|m| m.is_empty() || !ms.contains(m)) {
+        let keep_custom = prev.is_none();
+        if model.with_untracked(|m| m.is_empty() || (!keep_custom && !ms.contains(m))) {
             model.set(ms.first().cloned().unwrap_or_default());
         }
     });
@@ -271,7 +409,18 @@ pub fn Chat(#[prop(into)] keys: Signal<Vec<KeyEntry>>, direct: bool) -> impl Int
                         .mutate(|v| v.record_usage(key_id, i, o, c.unwrap_or(0), crate::now()));
                 }
             }
+            reply.meta.set(Some(AnswerMeta {
+                key_id,
+                key_label: label.clone(),
+                model: model_name.clone(),
+                usage: usage.map(|(i, o, c)| MessageUsage {
+                    input_tokens: i,
+                    output_tokens: o,
+                    cached_tokens: c.unwrap_or(0),
+                }),
+            }));
             reply.status.set(final_status);
+            persist();
         });
     };
 
@@ -297,6 +446,7 @@ pub fn Chat(#[prop(into)] keys: Signal<Vec<KeyEntry>>, direct: bool) -> impl Int
                 text: RwSignal::new(t),
                 status: RwSignal::new(Status::Done),
                 footer: RwSignal::new(String::new()),
+                meta: RwSignal::new(None),
             }
         };
         let user = mk(Role::User, text);
@@ -470,4 +620,15 @@ pub fn Chat(#[prop(into)] keys: Signal<Vec<KeyEntry>>, direct: bool) -> impl Int
             </form>
         </section>
     }
+}
+
+/// The key resolution would pick now, for remembering it with a conversation.
+fn resolved_id_untracked(keys: Signal<Vec<KeyEntry>>, p: Provider) -> Option<Uuid> {
+    keys.with_untracked(|ks| {
+        let v = byok_core::model::Vault {
+            keys: ks.clone(),
+            ..Default::default()
+        };
+        v.resolve(p, None, crate::now()).ok().map(|k| k.id)
+    })
 }

@@ -1,28 +1,254 @@
-//! `/chat`: chat with the vault's keys.
+//! `/chat`: chat with the vault's keys, with saved conversations (one encrypted
+//! IndexedDB record each).
 
+use std::collections::HashMap;
+
+use byok_core::conversation::Conversation;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
 
 use crate::components::chat::Chat;
 use crate::components::vault_gate::VaultGate;
+use crate::idb;
 use crate::state::session::use_session;
+use crate::state::toasts::use_toasts;
 
 #[component]
 pub fn ChatPage() -> impl IntoView {
+    view! {
+        <VaultGate>
+            <Conversations/>
+        </VaultGate>
+    }
+}
+
+#[derive(Clone, PartialEq)]
+struct Summary {
+    id: Uuid,
+    title: String,
+    updated: time::OffsetDateTime,
+}
+
+#[component]
+fn Conversations() -> impl IntoView {
     let session = use_session();
+    let toasts = use_toasts();
     let keys = Signal::derive(move || {
         session
             .vault
             .with(|v| v.as_ref().map(|v| v.keys.clone()).unwrap_or_default())
     });
+    let cache = StoredValue::new(HashMap::<Uuid, Conversation>::new());
+    let list = RwSignal::new(Vec::<Summary>::new());
+    let loaded = RwSignal::new(false);
+    let query = RwSignal::new(String::new());
+    // (generation, conversation shown): a new generation remounts the chat.
+    let mounted = RwSignal::new((0u32, None::<Uuid>));
+    let renaming = RwSignal::new(None::<Uuid>);
+    let rename_text = RwSignal::new(String::new());
+    let deleting = RwSignal::new(None::<Uuid>);
+
+    let refresh_list = move || {
+        let mut v: Vec<Summary> = cache.with_value(|c| {
+            c.values()
+                .map(|c| Summary {
+                    id: c.id,
+                    title: c.title.clone(),
+                    updated: c.updated_at,
+                })
+                .collect()
+        });
+        v.sort_by_key(|s| std::cmp::Reverse(s.updated));
+        list.set(v);
+    };
+
+    spawn_local(async move {
+        let result = async {
+            let db = idb::open().await?;
+            let rows = db.get_all(idb::CONVERSATIONS).await?;
+            let mut damaged = 0;
+            for (id, text) in rows {
+                let Ok(uuid) = Uuid::parse_str(&id) else {
+                    damaged += 1;
+                    continue;
+                };
+                match session.open_conversation(&text, uuid) {
+                    Ok(c) => cache.update_value(|m| {
+                        m.insert(uuid, c);
+                    }),
+                    Err(_) => damaged += 1,
+                }
+            }
+            Ok::<usize, crate::error::AppError>(damaged)
+        }
+        .await;
+        match result {
+            Ok(0) => {}
+            // Kept as they are: a damaged record is reported, never overwritten.
+            Ok(n) => toasts.error(format!(
+                "{n} saved conversation(s) could not be opened and were left untouched."
+            )),
+            Err(e) => toasts.error(e.message()),
+        }
+        refresh_list();
+        loaded.set(true);
+    });
+
+    let save_record = move |c: Conversation| {
+        spawn_local(async move {
+            let r = async {
+                let text = session.seal_conversation(&c)?;
+                idb::open()
+                    .await?
+                    .put(idb::CONVERSATIONS, &c.id.to_string(), &text)
+                    .await?;
+                Ok::<(), crate::error::AppError>(())
+            }
+            .await;
+            if let Err(e) = r {
+                toasts.error(format!(
+                    "The conversation could not be saved: {}",
+                    e.message()
+                ));
+            }
+        });
+    };
+
+    let on_save = Callback::new(move |mut c: Conversation| {
+        // A rename made in the list wins over the title the chat remembers.
+        if let Some(t) = cache.with_value(|m| m.get(&c.id).map(|x| x.title.clone())) {
+            c.title = t;
+        }
+        cache.update_value(|m| {
+            m.insert(c.id, c.clone());
+        });
+        refresh_list();
+        save_record(c);
+    });
+
+    let open = move |id: Option<Uuid>| {
+        mounted.update(|(g, cur)| {
+            *g += 1;
+            *cur = id;
+        })
+    };
+
+    let rename = move |id: Uuid| {
+        let title = rename_text.get_untracked().trim().to_string();
+        if title.is_empty() {
+            return toasts.error("A conversation needs a title.");
+        }
+        let Some(mut c) = cache.with_value(|m| m.get(&id).cloned()) else {
+            return;
+        };
+        c.title = title;
+        cache.update_value(|m| {
+            m.insert(id, c.clone());
+        });
+        renaming.set(None);
+        refresh_list();
+        save_record(c);
+    };
+
+    let delete = move |id: Uuid| {
+        spawn_local(async move {
+            let r = async {
+                idb::open()
+                    .await?
+                    .delete(idb::CONVERSATIONS, &id.to_string())
+                    .await
+            }
+            .await;
+            match r {
+                Ok(()) => {
+                    cache.update_value(|m| {
+                        m.remove(&id);
+                    });
+                    deleting.set(None);
+                    if mounted.get_untracked().1 == Some(id) {
+                        open(None);
+                    }
+                    refresh_list();
+                    toasts.info("Conversation deleted.");
+                }
+                Err(e) => toasts.error(e.to_string()),
+            }
+        });
+    };
+
+    let shown = Memo::new(move |_| {
+        let q = query.get().trim().to_lowercase();
+        list.get()
+            .into_iter()
+            .filter(|s| q.is_empty() || s.title.to_lowercase().contains(&q))
+            .collect::<Vec<_>>()
+    });
+
     view! {
-        <VaultGate>
-            <h1>"Chat"</h1>
-            <Show
-                when=move || keys.with(|k| !k.is_empty())
-                fallback=|| view! { <p class="empty card">"Add a key under " <a href="/">"Keys"</a> " to start chatting."</p> }
-            >
-                <Chat keys direct=false/>
-            </Show>
-        </VaultGate>
+        <div class="chat-layout">
+            <aside class="conversations card" aria-label="Conversations">
+                <button type="button" on:click=move |_| open(None)>"New conversation"</button>
+                <input type="search" aria-label="Search conversations" placeholder="Search by title" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+                <Show when=move || loaded.get() fallback=|| view! { <p class="hint" role="status">"Opening conversations…"</p> }>
+                    <ul class="conv-list">
+                        <For each=move || shown.get() key=|s| (s.id, s.title.clone()) children=move |s| {
+                            let id = s.id;
+                            let title = s.title.clone();
+                            let title2 = s.title.clone();
+                            let title3 = s.title.clone();
+                            let aria = s.title.clone();
+                            view! {
+                                <li class="conv" class:current=move || mounted.get().1 == Some(id) aria-label=aria>
+                                    <Show when=move || renaming.get() == Some(id) fallback={
+                                        let title = title2.clone();
+                                        move || view! { <button type="button" class="link" on:click=move |_| open(Some(id))>{title.clone()}</button> }
+                                    }>
+                                        <form on:submit=move |ev| { ev.prevent_default(); rename(id); } aria-label="Rename conversation">
+                                            <label class="sr-only" for=format!("rn-{id}")>"New title"</label>
+                                            <input id=format!("rn-{id}") autofocus prop:value=move || rename_text.get() on:input=move |ev| rename_text.set(event_target_value(&ev))/>
+                                            <button type="submit" class="secondary">"Save title"</button>
+                                        </form>
+                                    </Show>
+                                    <div class="row small">
+                                        <button type="button" class="secondary" on:click={
+                                            let t = title.clone();
+                                            move |_| { rename_text.set(t.clone()); renaming.set(Some(id)); }
+                                        }>"Rename"</button>
+                                        <button type="button" class="danger" on:click=move |_| deleting.set(Some(id))>"Delete"</button>
+                                    </div>
+                                    <Show when=move || deleting.get() == Some(id)>
+                                        <div class="confirm" role="alertdialog" aria-label="Confirm delete">
+                                            <p>{format!("Delete \u{201c}{title3}\u{201d}?")}</p>
+                                            <button type="button" class="danger" on:click=move |_| delete(id)>"Yes, delete"</button>
+                                            <button type="button" class="secondary" on:click=move |_| deleting.set(None)>"Cancel"</button>
+                                        </div>
+                                    </Show>
+                                </li>
+                            }
+                        }/>
+                    </ul>
+                    <Show when=move || list.with(Vec::is_empty)>
+                        <p class="hint">"No saved conversations yet."</p>
+                    </Show>
+                </Show>
+            </aside>
+            <div class="chat-main">
+                <h1>"Chat"</h1>
+                <Show
+                    when=move || keys.with(|k| !k.is_empty())
+                    fallback=|| view! { <p class="empty card">"Add a key under " <a href="/">"Keys"</a> " to start chatting."</p> }
+                >
+                    {move || {
+                        let (_, id) = mounted.get();
+                        let conversation = id.and_then(|id| cache.with_value(|m| m.get(&id).cloned()));
+                        match conversation {
+                            Some(c) => view! { <Chat keys direct=false conversation=c on_save/> }.into_any(),
+                            None => view! { <Chat keys direct=false on_save/> }.into_any(),
+                        }
+                    }}
+                </Show>
+            </div>
+        </div>
     }
 }

@@ -152,6 +152,12 @@ fn ForgetVault() -> impl IntoView {
         }
         match session.forget() {
             Ok(()) => {
+                // Conversations live in IndexedDB: they go too.
+                leptos::task::spawn_local(async move {
+                    if let Err(e) = crate::idb::delete_database().await {
+                        toasts.error(format!("Saved conversations could not be removed: {e}"));
+                    }
+                });
                 toasts.info("The vault was removed from this browser.");
                 leptos_router::hooks::use_navigate()("/", Default::default());
             }

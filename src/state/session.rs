@@ -2,6 +2,7 @@
 //! through [`Session::mutate`], which first adopts whatever another tab saved, then
 //! applies the change, then saves, so two tabs never overwrite each other's edits.
 
+use byok_core::conversation::{self, Conversation};
 use byok_core::crypto::{self, AeadKey, DEFAULT_ITERATIONS, SALT_LEN};
 use byok_core::model::Vault;
 use byok_core::vault::{self, VaultError, VaultRecord};
@@ -270,6 +271,24 @@ impl Session {
             ),
             other => other.into(),
         })
+    }
+
+    /// Encrypt a conversation under the vault's data key, for its IndexedDB record.
+    pub fn seal_conversation(&self, c: &Conversation) -> Result<String, AppError> {
+        self.open
+            .with_value(|o| o.as_ref().map(|o| conversation::seal(c, &o.data_key)))
+            .ok_or(AppError::Locked)?
+            .map_err(Into::into)
+    }
+
+    pub fn open_conversation(&self, text: &str, id: uuid::Uuid) -> Result<Conversation, AppError> {
+        self.open
+            .with_value(|o| {
+                o.as_ref()
+                    .map(|o| conversation::open(text, id, &o.data_key))
+            })
+            .ok_or(AppError::Locked)?
+            .map_err(Into::into)
     }
 
     /// Wipe every byok record from this browser.
