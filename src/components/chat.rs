@@ -94,6 +94,7 @@ pub fn Chat(
     on_save: Option<Callback<Conversation>>,
 ) -> impl IntoView {
     let session = use_session();
+    let toasts = crate::state::toasts::use_toasts();
     let provider = RwSignal::new(
         conversation
             .as_ref()
@@ -173,11 +174,17 @@ pub fn Chat(
             }),
     );
     let persist = move || {
-        let (Some(cb), Some((id, created_at, title))) = (on_save, conv_meta.get_value()) else {
+        // The chat may have been unmounted while the answer streamed: then there is
+        // nothing left to save from (try_ accessors return None instead of panicking).
+        let (Some(cb), Some(Some((id, created_at, title)))) = (on_save, conv_meta.try_get_value())
+        else {
             return;
         };
-        let stored: Vec<StoredMessage> =
-            messages.with_untracked(|ms| ms.iter().map(to_stored).collect());
+        let Some(stored) = messages
+            .try_with_untracked(|ms| ms.iter().map(to_stored).collect::<Vec<StoredMessage>>())
+        else {
+            return;
+        };
         let Some(first) = stored.iter().find(|m| m.role == Role::User) else {
             return;
         };
@@ -268,12 +275,15 @@ pub fn Chat(
     });
 
     let stop = move || {
-        controller.with_value(|c| {
+        controller.try_with_value(|c| {
             if let Some(c) = c {
                 c.abort();
             }
         });
     };
+    // Leaving the chat (another conversation, another page, lock) ends its request:
+    // nothing keeps streaming with the key in flight.
+    on_cleanup(stop);
 
     // Stream one answer into `reply` with key `key_id`.
     let run = move |reply: Msg, key_id: Uuid| {
@@ -400,13 +410,18 @@ pub fn Chat(
                     }
                 }
             }
-            controller.set_value(None);
-            busy.set(false);
+            controller.try_set_value(None);
+            busy.try_set(false);
             if let Some((i, o, c)) = usage {
                 reply.footer.set(fmt_usage(&label, &model_name, i, o, c));
-                if !direct {
-                    let _ = session
-                        .mutate(|v| v.record_usage(key_id, i, o, c.unwrap_or(0), crate::now()));
+                if !direct
+                    && let Err(e) = session
+                        .mutate(|v| v.record_usage(key_id, i, o, c.unwrap_or(0), crate::now()))
+                {
+                    toasts.error(format!(
+                        "The usage of this answer could not be saved: {}",
+                        e.message()
+                    ));
                 }
             }
             reply.meta.set(Some(AnswerMeta {

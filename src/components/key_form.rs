@@ -21,6 +21,7 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
     let provider_chosen = RwSignal::new(false);
     let label = RwSignal::new(String::new());
     let base_url = RwSignal::new(String::new());
+    let auto_base_url = RwSignal::new(None::<String>);
     let expires = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());
     let make_default = RwSignal::new(false);
@@ -53,11 +54,13 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
         if let Some(p) = g.provider.filter(|_| !provider_chosen.get_untracked()) {
             provider.set(p);
         }
-        if let Some(u) = g
-            .suggested_base_url
-            .filter(|_| base_url.with_untracked(|b| b.is_empty()))
-        {
-            base_url.set(u.to_string());
+        // A base URL filled in from an earlier guess must not stay behind when the key
+        // changes: the new key would be sent to the old key's service.
+        let auto = auto_base_url.get_untracked();
+        if base_url.with_untracked(|b| b.is_empty() || Some(b.as_str()) == auto.as_deref()) {
+            let next = g.suggested_base_url.map(str::to_string);
+            base_url.set(next.clone().unwrap_or_default());
+            auto_base_url.set(next);
         }
         secret.set(v);
     };

@@ -122,7 +122,15 @@ pub fn KeyItem(id: Uuid) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let result = crate::keytest::test_key(&k).await;
             testing.set(false);
-            if let Err(e) = session.mutate(|v| v.record_test(id, result, crate::now())) {
+            // A key rotated while the test ran gets no result from its old secret.
+            let same_secret = k.secret.clone();
+            if let Err(e) = session.mutate(|v| {
+                if v.get(id).is_some_and(|now| now.secret == same_secret) {
+                    v.record_test(id, result, crate::now())
+                } else {
+                    Ok(())
+                }
+            }) {
                 error.set(Some(e.message()));
             }
         });

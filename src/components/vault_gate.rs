@@ -124,7 +124,8 @@ fn UnlockForm() -> impl IntoView {
     });
 
     let refocus = move || {
-        if let Some(i) = input.get_untracked() {
+        // try_: the form may be gone if the person moved on while the key derived.
+        if let Some(Some(i)) = input.try_get_untracked() {
             let _ = i.focus();
             i.select();
         }
@@ -148,11 +149,11 @@ fn UnlockForm() -> impl IntoView {
             } else {
                 session.unlock(&p).await
             };
-            busy.set(false);
+            busy.try_set(false);
             match result {
                 Ok(()) => {}
                 Err(AppError::Vault(VaultError::WrongPassphrase)) => {
-                    error.set(Some("Wrong passphrase. Check it and try again.".into()));
+                    error.try_set(Some("Wrong passphrase. Check it and try again.".into()));
                     refocus();
                 }
                 Err(AppError::Vault(VaultError::Corrupt(why))) => {

@@ -50,17 +50,19 @@ fn Conversations() -> impl IntoView {
     let deleting = RwSignal::new(None::<Uuid>);
 
     let refresh_list = move || {
-        let mut v: Vec<Summary> = cache.with_value(|c| {
+        let Some(mut v) = cache.try_with_value(|c| {
             c.values()
                 .map(|c| Summary {
                     id: c.id,
                     title: c.title.clone(),
                     updated: c.updated_at,
                 })
-                .collect()
-        });
+                .collect::<Vec<Summary>>()
+        }) else {
+            return;
+        };
         v.sort_by_key(|s| std::cmp::Reverse(s.updated));
-        list.set(v);
+        list.try_set(v);
     };
 
     spawn_local(async move {
@@ -91,8 +93,11 @@ fn Conversations() -> impl IntoView {
             )),
             Err(e) => toasts.error(e.message()),
         }
-        refresh_list();
-        loaded.set(true);
+        // The page may be gone by now (locked, navigated away).
+        if cache.try_get_value().is_some() {
+            refresh_list();
+            loaded.try_set(true);
+        }
     });
 
     let save_record = move |c: Conversation| {
@@ -166,7 +171,7 @@ fn Conversations() -> impl IntoView {
                         m.remove(&id);
                     });
                     deleting.set(None);
-                    if mounted.get_untracked().1 == Some(id) {
+                    if mounted.try_get_untracked().is_some_and(|m| m.1 == Some(id)) {
                         open(None);
                     }
                     refresh_list();

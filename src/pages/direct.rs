@@ -23,6 +23,7 @@ pub fn DirectPage() -> impl IntoView {
     let secret = RwSignal::new(String::new());
     let provider = RwSignal::new(Provider::Anthropic);
     let base_url = RwSignal::new(String::new());
+    let auto_base_url = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let bundle_pass = RwSignal::new(String::new());
     let bundle_text = StoredValue::new(None::<String>);
@@ -126,7 +127,13 @@ pub fn DirectPage() -> impl IntoView {
                         let v = event_target_value(&ev);
                         let g = keyfmt::guess(&v);
                         if let Some(p) = g.provider { provider.set(p); }
-                        if let Some(u) = g.suggested_base_url { base_url.set(u.to_string()); }
+                        // Never leave an earlier guess's URL behind for a different key.
+                        let auto = auto_base_url.get_untracked();
+                        if base_url.with_untracked(|b| b.is_empty() || Some(b.as_str()) == auto.as_deref()) {
+                            let next = g.suggested_base_url.map(str::to_string);
+                            base_url.set(next.clone().unwrap_or_default());
+                            auto_base_url.set(next);
+                        }
                         secret.set(v);
                     }/>
                 <label for="direct-provider">"Provider"</label>

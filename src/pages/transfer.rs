@@ -338,15 +338,17 @@ fn ImportPanel() -> impl IntoView {
         spawn_local(async move {
             let result: Result<(), AppError> = async {
                 let key = crate::webcrypto::derive_key(&p, &salt, iterations).await?;
+                // The panel may be gone (locked, navigated away) after the derivation.
                 let payload = parsed
-                    .with_value(|b| b.as_ref().map(|b| b.open_with_key(&key)))
+                    .try_with_value(|b| b.as_ref().map(|b| b.open_with_key(&key)))
+                    .flatten()
                     .ok_or(AppError::Invalid("Pick the bundle again.".into()))??;
                 let new_plan = session
                     .vault
                     .with_untracked(|v| v.as_ref().map(|v| transfer::plan_import(v, payload.keys)))
                     .ok_or(AppError::Locked)?;
-                plan.set_value(Some(new_plan));
-                plan_version.update(|n| *n += 1);
+                plan.try_set_value(Some(new_plan));
+                plan_version.try_update(|n| *n += 1);
                 Ok(())
             }
             .await;
@@ -462,6 +464,7 @@ fn ImportPreview(
             let count = |f: fn(&ItemStatus) -> bool| p.items.iter().filter(|i| f(&i.status)).count();
             let new = count(|s| matches!(s, ItemStatus::New));
             let present = count(|s| matches!(s, ItemStatus::AlreadyPresent { .. }));
+            let refused = count(|s| matches!(s, ItemStatus::Refused { .. }));
             let clashes = count(|s| matches!(s, ItemStatus::LabelClash { .. }));
             let mut plain_shown = 0;
             let rows = p
@@ -481,6 +484,9 @@ fn ImportPreview(
                     let title = format!("{} ({}, {})", k.label, k.provider.display_name(), k.secret.masked());
                     let status = match &it.status {
                         ItemStatus::New => view! { <span class="badge ok">"New"</span> }.into_any(),
+                        ItemStatus::Refused { reason } => {
+                            view! { <span class="badge expired">{format!("Not imported: {reason}")}</span> }.into_any()
+                        }
                         ItemStatus::AlreadyPresent { existing_label } => {
                             view! { <span class="badge muted">{format!("Already here as \u{201c}{existing_label}\u{201d}: skipped")}</span> }.into_any()
                         }
@@ -508,7 +514,7 @@ fn ImportPreview(
             let more = plain_shown.saturating_sub(MAX_PLAIN_ROWS);
             Some(view! {
                 <div class="panel stack">
-                    <p role="status">{format!("{new} new, {present} already here, {clashes} with a label already in use. Nothing is saved until you press Import.")}</p>
+                    <p role="status">{format!("{new} new, {present} already here, {clashes} with a label already in use{}. Nothing is saved until you press Import.", if refused > 0 { format!(", {refused} refused") } else { String::new() })}</p>
                     <ul class="preview-list">{rows}</ul>
                     {(more > 0).then(|| view! { <p class="hint">{format!("…and {more} more new keys.")}</p> })}
                 </div>

@@ -83,6 +83,14 @@ impl Session {
             crypto::random_array().map_err(|e| AppError::Crypto(e.to_string()))?;
         let kek = webcrypto::derive_key(passphrase, &salt, DEFAULT_ITERATIONS).await?;
         let (record, data_key) = vault::create(&Vault::default(), &kek, &salt, DEFAULT_ITERATIONS)?;
+        // Checked again: another tab may have created one while the key derived.
+        if storage::read_vault()?.is_some() {
+            self.phase.set(Phase::Locked);
+            return Err(AppError::Invalid(
+                "A vault was created in another tab meanwhile. Unlock it with its passphrase."
+                    .into(),
+            ));
+        }
         let text = record.to_json();
         storage::write_vault(&text, None)?;
         storage::request_persistence();
@@ -246,7 +254,10 @@ impl Session {
             .ok_or(AppError::Locked)?;
         let rewrapped = rewrapped?;
         let text = rewrapped.to_json();
-        storage::write_vault(&text, Some(&old_text))?;
+        // The previous copy would still open with the old passphrase, and with the same
+        // data key it would unlock every later save: it becomes the new record too.
+        storage::write_vault(&text, Some(&text))?;
+        let _ = old_text;
         self.open.update_value(|o| {
             if let Some(o) = o {
                 o.record = rewrapped;

@@ -133,8 +133,8 @@ pub fn open(text: &str, id: Uuid, data_key: &AeadKey) -> Result<Conversation, Va
     let ct =
         b64_decode(&r.ct).map_err(|_| VaultError::Corrupt("conversation ciphertext".into()))?;
     let pt = crypto::open(data_key, &iv, &aad(id), &ct)?;
-    let c: Conversation =
-        from_json_strict(&pt).map_err(|e| VaultError::Corrupt(format!("conversation: {e}")))?;
+    let c: Conversation = from_json_strict(&pt)
+        .map_err(|_| VaultError::Corrupt("the decrypted conversation is not valid".into()))?;
     if c.id != id {
         return Err(VaultError::Corrupt("conversation id mismatch".into()));
     }

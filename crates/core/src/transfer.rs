@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::bundle::{BundleKey, BundlePayload, SCHEMA};
-use crate::model::{KeyEntry, Provider, Vault, new_id};
+use crate::model::{KeyEntry, Provider, Vault, new_id, normalize_base_url};
 
 /// Which keys go into an export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +49,9 @@ pub enum ItemStatus {
         existing_id: Uuid,
         suggested_label: String,
     },
+    /// Breaks a rule a key added by hand must follow (empty label, a base URL with
+    /// credentials or a query, none for an OpenAI-compatible key): not imported.
+    Refused { reason: String },
 }
 
 #[derive(Debug, Clone)]
@@ -69,7 +72,12 @@ impl ImportPlan {
     pub fn new_count(&self) -> usize {
         self.items
             .iter()
-            .filter(|i| !matches!(i.status, ItemStatus::AlreadyPresent { .. }))
+            .filter(|i| {
+                !matches!(
+                    i.status,
+                    ItemStatus::AlreadyPresent { .. } | ItemStatus::Refused { .. }
+                )
+            })
             .count()
     }
 }
@@ -95,6 +103,28 @@ fn label_key(p: Provider, label: &str) -> (Provider, String) {
     (p, label.trim().to_lowercase())
 }
 
+/// The same checks as adding a key by hand; `Ok` carries the tidied base URL.
+fn check_entry(key: &BundleKey) -> Result<Option<String>, String> {
+    if key.label.trim().is_empty() {
+        return Err(crate::model::ModelError::EmptyLabel.to_string());
+    }
+    if key.secret.expose().trim().is_empty() {
+        return Err(crate::model::ModelError::EmptySecret.to_string());
+    }
+    match key
+        .base_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        Some(u) => normalize_base_url(u).map(Some).map_err(|e| e.to_string()),
+        None if key.provider == Provider::OpenaiCompatible => {
+            Err(crate::model::ModelError::MissingBaseUrl.to_string())
+        }
+        None => Ok(None),
+    }
+}
+
 /// Work out what importing `keys` into `vault` would do. Linear in the number of keys,
 /// so a 10,000-key bundle plans in milliseconds.
 pub fn plan_import(vault: &Vault, keys: Vec<BundleKey>) -> ImportPlan {
@@ -115,9 +145,16 @@ pub fn plan_import(vault: &Vault, keys: Vec<BundleKey>) -> ImportPlan {
         .map(|k| (k.provider, k.label.clone()))
         .collect();
     let mut items = Vec::with_capacity(keys.len());
-    for key in keys {
+    for mut key in keys {
         let secret = key.secret.expose().trim().to_string();
-        let status = if let Some(existing_label) = secrets.get(&secret) {
+        let checked = check_entry(&key);
+        if let Ok(base_url) = &checked {
+            key.base_url = base_url.clone();
+            key.label = key.label.trim().to_string();
+        }
+        let status = if let Err(reason) = checked {
+            ItemStatus::Refused { reason }
+        } else if let Some(existing_label) = secrets.get(&secret) {
             ItemStatus::AlreadyPresent {
                 existing_label: existing_label.clone(),
             }
@@ -139,13 +176,16 @@ pub fn plan_import(vault: &Vault, keys: Vec<BundleKey>) -> ImportPlan {
             labels.insert(label_key(key.provider, &key.label), Uuid::nil());
             ItemStatus::New
         };
-        if !matches!(status, ItemStatus::AlreadyPresent { .. }) {
+        let skipped = matches!(
+            status,
+            ItemStatus::AlreadyPresent { .. } | ItemStatus::Refused { .. }
+        );
+        if !skipped {
             secrets.insert(secret, key.label.clone());
         }
-        let default_conflict = (key.is_default
-            && !matches!(status, ItemStatus::AlreadyPresent { .. }))
-        .then(|| defaults.get(&key.provider).cloned())
-        .flatten();
+        let default_conflict = (key.is_default && !skipped)
+            .then(|| defaults.get(&key.provider).cloned())
+            .flatten();
         items.push(PlanItem {
             key,
             status,
@@ -171,22 +211,40 @@ pub fn apply_import(
         .filter(|k| k.is_default)
         .map(|k| k.provider)
         .collect();
+    let mut present: HashSet<String> = vault
+        .keys
+        .iter()
+        .map(|k| k.secret.expose().trim().to_string())
+        .collect();
     for (i, item) in plan.items.iter().enumerate() {
+        let secret = item.key.secret.expose().trim().to_string();
+        let replacing =
+            matches!(item.status, ItemStatus::LabelClash { .. }) && choices.replace.contains(&i);
+        // The plan may be older than the vault (another tab saved meanwhile): the rule of
+        // one entry per secret is checked again here.
+        if !replacing && present.contains(&secret) {
+            summary.skipped += 1;
+            continue;
+        }
         let wants_default = item.key.is_default
             && (item.default_conflict.is_none() || choices.take_default.contains(&i));
         match &item.status {
-            ItemStatus::AlreadyPresent { .. } => {
+            ItemStatus::AlreadyPresent { .. } | ItemStatus::Refused { .. } => {
                 summary.skipped += 1;
                 continue;
             }
             ItemStatus::LabelClash { existing_id, .. } if choices.replace.contains(&i) => {
                 let Some(existing) = vault.keys.iter_mut().find(|k| k.id == *existing_id) else {
+                    // Deleted in another tab since the plan: nothing to replace.
+                    summary.skipped += 1;
                     continue;
                 };
+                present.remove(existing.secret.expose().trim());
                 let mut e = item.key.to_key_entry(existing.id);
                 // Replacing keeps the existing default status unless told otherwise.
                 e.is_default = existing.is_default || wants_default;
                 *existing = e;
+                present.insert(secret);
                 if wants_default {
                     new_defaults.push(existing.id);
                 }
@@ -210,6 +268,7 @@ pub fn apply_import(
                     new_defaults.push(id);
                 }
                 vault.keys.push(e);
+                present.insert(secret);
                 summary.added += 1;
             }
         }
@@ -439,6 +498,39 @@ mod tests {
             plan.items[1].status,
             ItemStatus::AlreadyPresent { .. }
         ));
+    }
+
+    #[test]
+    fn entries_breaking_the_add_rules_are_refused_not_imported() {
+        let src = vault_with(&[
+            (Provider::Openai, "A", "sk-a"),
+            (Provider::Openai, "B", "sk-b"),
+        ]);
+        let mut keys = keys_of(&src);
+        keys[0].base_url = Some("https://user:pw@evil.example/v1".into());
+        keys[1].label = "  ".into();
+        let plan = plan_import(&Vault::default(), keys);
+        assert!(
+            plan.items
+                .iter()
+                .all(|i| matches!(i.status, ItemStatus::Refused { .. }))
+        );
+        let mut v = Vault::default();
+        let s = apply_import(&mut v, &plan, &Choices::default()).expect("apply");
+        assert_eq!((s.added, s.skipped), (0, 2));
+        assert!(v.keys.is_empty());
+    }
+
+    #[test]
+    fn a_stale_plan_never_adds_a_secret_twice() {
+        let src = vault_with(&[(Provider::Openai, "A", "sk-a")]);
+        let mut v = Vault::default();
+        let plan = plan_import(&v, keys_of(&src));
+        // Another tab adds the same secret before this one confirms.
+        v.keys = src.keys.clone();
+        let s = apply_import(&mut v, &plan, &Choices::default()).expect("apply");
+        assert_eq!((s.added, s.skipped), (0, 1));
+        assert_eq!(v.keys.len(), 1);
     }
 
     #[test]

@@ -162,8 +162,9 @@ impl VaultRecord {
         let ct = b64_decode(&self.data.ct)
             .map_err(|_| VaultError::Corrupt("contents are not base64".into()))?;
         let pt = crypto::open(data_key, &iv, &data_aad(self.rev), &ct)?;
+        // serde's message could quote a decrypted value (a key, a label): say less.
         from_json_strict::<Vault>(&pt)
-            .map_err(|e| VaultError::Corrupt(format!("the contents are not a vault: {e}")))
+            .map_err(|_| VaultError::Corrupt("the decrypted contents are not a vault".into()))
     }
 
     /// The same record under a new passphrase-derived key: a fresh salt and wrap, the
