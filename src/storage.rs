@@ -111,12 +111,15 @@ pub fn wipe() -> Result<(), StorageError> {
 }
 
 /// Non-secret preferences, kept in the clear so the lock screen can honour them.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Lock after this many minutes without a key press, click or touch; 0 = never.
     pub auto_lock_minutes: f64,
     pub lock_when_hidden: bool,
+    /// Providers for which a rate-limited answer is resent with the next active key
+    /// without asking.
+    pub auto_failover: Vec<byok_core::model::Provider>,
 }
 
 impl Default for Settings {
@@ -124,6 +127,7 @@ impl Default for Settings {
         Self {
             auto_lock_minutes: 15.0,
             lock_when_hidden: false,
+            auto_failover: Vec::new(),
         }
     }
 }

@@ -107,6 +107,7 @@ fn a_failed_settings_write_is_an_error_not_silence() {
     let s = storage::Settings {
         auto_lock_minutes: 5.0,
         lock_when_hidden: true,
+        ..Default::default()
     };
     // Settings are tiny; make sure even they cannot fit.
     let mut err = None;

@@ -44,6 +44,8 @@ struct Msg {
     footer: RwSignal<String>,
     /// For the saved conversation: key, model and usage of an answer.
     meta: RwSignal<Option<AnswerMeta>>,
+    /// Keys already tried for this answer, so automatic failover never loops.
+    tried: RwSignal<Vec<Uuid>>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -156,6 +158,7 @@ pub fn Chat(
                             model: m.model.clone().unwrap_or_default(),
                             usage: m.usage,
                         })),
+                        tried: RwSignal::new(Vec::new()),
                     }
                 })
                 .collect()
@@ -206,6 +209,7 @@ pub fn Chat(
     let controller = StoredValue::new_local(None::<web_sys::AbortController>);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    let auto_next = RwSignal::new(None::<(Msg, Uuid)>);
     let composer = NodeRef::<html::Textarea>::new();
 
     // Providers that have keys, in the usual order; the first one is preselected.
@@ -324,9 +328,32 @@ pub fn Chat(
         busy.set(true);
         reply.text.set(String::new());
         reply.status.set(Status::Streaming);
+        let earlier: Vec<String> = reply.tried.with_untracked(|t| {
+            t.iter()
+                .filter_map(|id| {
+                    keys.with_untracked(|ks| {
+                        ks.iter().find(|k| k.id == *id).map(|k| k.label.clone())
+                    })
+                })
+                .collect()
+        });
+        reply.tried.update(|t| t.push(key_id));
+        // Say which key answered when it is not the one first tried.
+        let note = if earlier.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (after {} hit a rate limit)",
+                earlier
+                    .iter()
+                    .map(|l| format!("\u{201c}{l}\u{201d}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
         reply
             .footer
-            .set(format!("{} · {}", key.label, params.model));
+            .set(format!("{} · {}{note}", key.label, params.model));
         let label = key.label.clone();
         let model_name = params.model.clone();
         let provider = key.provider;
@@ -413,7 +440,9 @@ pub fn Chat(
             controller.try_set_value(None);
             busy.try_set(false);
             if let Some((i, o, c)) = usage {
-                reply.footer.set(fmt_usage(&label, &model_name, i, o, c));
+                reply
+                    .footer
+                    .try_set(format!("{}{note}", fmt_usage(&label, &model_name, i, o, c)));
                 if !direct
                     && let Err(e) = session
                         .mutate(|v| v.record_usage(key_id, i, o, c.unwrap_or(0), crate::now()))
@@ -434,10 +463,42 @@ pub fn Chat(
                     cached_tokens: c.unwrap_or(0),
                 }),
             }));
-            reply.status.set(final_status);
-            persist();
+            // Automatic failover, where the person asked for it for this provider.
+            let auto = !direct
+                && matches!(final_status, Status::Failed { failover: true, .. })
+                && session
+                    .settings
+                    .with_untracked(|s| s.auto_failover.contains(&provider));
+            let next = auto
+                .then(|| {
+                    let tried = reply.tried.try_get_untracked().unwrap_or_default();
+                    session.vault.with_untracked(|v| {
+                        v.as_ref().and_then(|v| {
+                            v.failover_candidates(key_id, crate::now())
+                                .into_iter()
+                                .find(|k| !tried.contains(&k.id))
+                                .map(|k| k.id)
+                        })
+                    })
+                })
+                .flatten();
+            match next {
+                Some(next_key) => {
+                    auto_next.try_set(Some((reply, next_key)));
+                }
+                None => {
+                    reply.status.try_set(final_status);
+                    persist();
+                }
+            }
         });
     };
+    Effect::new(move |_| {
+        if let Some((reply, key)) = auto_next.get() {
+            auto_next.set(None);
+            run(reply, key);
+        }
+    });
 
     let send = move || {
         let text = draft.get_untracked();
@@ -462,6 +523,7 @@ pub fn Chat(
                 status: RwSignal::new(Status::Done),
                 footer: RwSignal::new(String::new()),
                 meta: RwSignal::new(None),
+                tried: RwSignal::new(Vec::new()),
             }
         };
         let user = mk(Role::User, text);
@@ -475,6 +537,7 @@ pub fn Chat(
     };
 
     let retry = move |reply: Msg, key: Option<Uuid>| {
+        reply.tried.set(Vec::new());
         let key_id = match key.map(Ok).unwrap_or_else(|| resolved.get_untracked()) {
             Ok(id) => id,
             Err(e) => return error.set(Some(e)),
@@ -491,7 +554,8 @@ pub fn Chat(
         }
     };
     let _esc = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" && busy.get_untracked() {
+        // The listener outlives the chat; try_ keeps it harmless afterwards.
+        if ev.key() == "Escape" && busy.try_get_untracked().unwrap_or(false) {
             stop();
         }
     });
@@ -547,6 +611,23 @@ pub fn Chat(
                         <textarea id="chat-system" rows="2" prop:value=move || system.get() on:input=move |ev| system.set(event_target_value(&ev))></textarea>
                         <label for="chat-temperature">"Temperature"</label>
                         <input id="chat-temperature" type="number" min="0" max="2" step="0.1" prop:value=move || temperature.get() on:input=move |ev| temperature.set(event_target_value(&ev))/>
+                        {(!direct).then(|| view! {
+                            <label class="check">
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || session.settings.with(|s| s.auto_failover.contains(&provider.get()))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        let p = provider.get_untracked();
+                                        let mut s = session.settings.get_untracked();
+                                        s.auto_failover.retain(|x| *x != p);
+                                        if on { s.auto_failover.push(p); }
+                                        if let Err(e) = session.save_settings(s) { toasts.error(e.message()); }
+                                    }
+                                />
+                                {move || format!("When a {} key is rate-limited, resend with the next key automatically", provider.get().display_name())}
+                            </label>
+                        })}
                         <label for="chat-max-tokens">"Max tokens"</label>
                         <input id="chat-max-tokens" type="number" min="1" step="1" prop:value=move || max_tokens.get() on:input=move |ev| max_tokens.set(event_target_value(&ev))/>
                     </div>

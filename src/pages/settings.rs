@@ -44,6 +44,7 @@ fn AutoLockSettings() -> impl IntoView {
         let s = Settings {
             auto_lock_minutes: m,
             lock_when_hidden: hidden.get_untracked(),
+            ..session.settings.get_untracked()
         };
         match session.save_settings(s) {
             Ok(()) => {

@@ -60,18 +60,24 @@ describe('providers', () => {
     }
     const failures = [
       ['fail-401', /key was refused/i],
-      ['fail-403', /permission|scope/i],
+      ['fail-403', /permission|scope|restrictions|forbid/i],
       ['fail-429', /rate limit|too many/i],
       ['fail-quota', /credit|quota|billing/i],
       ['fail-500', /provider.*(down|problem|error)|server error|try again/i],
       ['fail-nocors', /could not reach .*127\.0\.0\.1|CORS/i],
     ];
-    for (const [tag, want] of failures) {
-      await addKey(page, { secret: key('openai', tag), label: `OpenAI ${tag}`, provider: 'OpenAI', baseUrl: mock.url });
-      const row = keyRow(page, `OpenAI ${tag}`);
-      await row.getByRole('button', { name: 'Test' }).click();
-      await expect(row).toContainText('Test failed');
-      await expect(row).toContainText(want);
+    for (const p of Object.keys(PREFIX)) {
+      for (const [tag, want] of failures) {
+        const label = `${NAMES[p]} ${tag}`;
+        await addKey(page, { secret: key(p, tag), label, provider: NAMES[p], baseUrl: base(p) });
+        const row = keyRow(page, label);
+        await row.getByRole('button', { name: 'Test' }).click();
+        await expect(row).toContainText('Test failed');
+        await expect(row).toContainText(want);
+        // The failing keys stay, switched off, so the good key keeps answering.
+        await row.getByRole('button', { name: 'Deactivate' }).click();
+        await expect(row).toContainText('Inactive');
+      }
     }
     // A base URL the page's connect policy does not allow: named, with the fix.
     await addKey(page, { secret: key('openai', 'blocked'), label: 'OpenAI elsewhere', provider: 'OpenAI', baseUrl: 'http://127.0.0.1:9' });
@@ -81,19 +87,13 @@ describe('providers', () => {
     const ant = mock.requests.find((r) => r.path.startsWith('/v1/models') && r.headers['x-api-key']);
     assert.equal(ant.headers['anthropic-dangerous-direct-browser-access'], 'true');
     for (const r of mock.requests) assert.ok(!/FAKEFAKE/.test(r.path), `key in URL: ${r.path}`);
-    // Tidy up the failing keys so resolution stays simple below.
-    for (const [tag] of failures) {
-      const row = keyRow(page, `OpenAI ${tag}`);
-      await row.getByRole('button', { name: 'Delete' }).click();
-      await row.getByRole('button', { name: 'Yes, delete' }).click();
-    }
     const row = keyRow(page, 'OpenAI elsewhere');
     await row.getByRole('button', { name: 'Delete' }).click();
     await row.getByRole('button', { name: 'Yes, delete' }).click();
     // The failures above are the browser's own reports of refused requests: expected
     // here, and nothing else is allowed.
     const expected = [
-      /^console: Failed to load resource: the server responded with a status of (401|403|429|500)/,
+      /^console: Failed to load resource: the server responded with a status of (400|401|403|429|500|503|529)/,
       /^console: Access to fetch at '.*' from origin '.*' has been blocked by CORS policy/,
       /^console: Failed to load resource: net::ERR_FAILED$/,
       /^console: Fetch API cannot load http:\/\/127\.0\.0\.1:9\/v1\/models\. Refused to connect because it violates the document's Content Security Policy\.$/,
@@ -138,19 +138,22 @@ describe('providers', () => {
   });
 
   test('stop mid-stream really aborts; a cut stream keeps its partial text with Retry', async () => {
-    await page.getByLabel('Provider').selectOption({ label: 'Anthropic' });
-    await sendMessage('anthropic', 'wait for it [[mock:stall]]');
-    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
-    await expect(lastAnswer()).toContainText(/\S/);
-    await page.getByRole('button', { name: 'Stop' }).click();
-    await expect(lastAnswer()).toContainText('Stopped.');
-    await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
+    for (const p of Object.keys(PREFIX)) {
+      await page.getByLabel('Provider').selectOption({ label: NAMES[p] });
+      mock.reset();
+      await sendMessage(p, 'wait for it [[mock:stall]]');
+      await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+      await expect(lastAnswer().locator('.md')).toContainText(/\S/);
+      await page.getByRole('button', { name: 'Stop' }).click();
+      await expect(lastAnswer()).toContainText('Stopped.');
+      await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
 
-    await sendMessage('anthropic', 'this one breaks [[mock:cut]]');
-    await expect(lastAnswer()).toContainText('Cut off');
-    const partial = await lastAnswer().locator('.md').innerText();
-    assert.ok(partial.length > 0, 'partial text kept');
-    await expect(lastAnswer().getByRole('button', { name: 'Retry' })).toBeVisible();
+      await sendMessage(p, 'this one breaks [[mock:cut]]');
+      await expect(lastAnswer()).toContainText('Cut off');
+      const partial = await lastAnswer().locator('.md').innerText();
+      assert.ok(partial.length > 0, `${p}: partial text kept`);
+      await expect(lastAnswer().getByRole('button', { name: 'Retry' })).toBeVisible();
+    }
     // Escape stops too.
     await sendMessage('anthropic', 'again [[mock:stall]]');
     await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
@@ -161,7 +164,7 @@ describe('providers', () => {
 
   test('failover: a 429 offers the next key, which answers', async () => {
     await page.getByRole('link', { name: 'Keys' }).click();
-    await addKey(page, { secret: key('gemini', 'fail-429'), label: 'Gemini limited', provider: 'Gemini', baseUrl: mock.url, makeDefault: true });
+    await addKey(page, { secret: key('gemini', 'fail-429-limited'), label: 'Gemini limited', provider: 'Gemini', baseUrl: mock.url, makeDefault: true });
     await page.getByRole('link', { name: 'Chat' }).click();
     await page.getByLabel('Provider').selectOption({ label: 'Gemini' });
     await sendMessage('gemini', 'are you there');
@@ -169,6 +172,15 @@ describe('providers', () => {
     await lastAnswer().getByRole('button', { name: 'Resend with “Gemini good”' }).click();
     await expect(lastAnswer()).toContainText('Mock gemini reply to: are you there');
     await expect(lastAnswer()).toContainText('Gemini good ·');
+    // With the per-provider setting on, the next key is used without asking.
+    await page.getByText('Options').click();
+    await page.getByRole('checkbox', { name: 'When a Gemini key is rate-limited, resend with the next key automatically' }).check();
+    await sendMessage('gemini', 'automatic this time');
+    await expect(lastAnswer()).toContainText('Mock gemini reply to: automatic this time');
+    await expect(lastAnswer()).toContainText('Gemini good · gemini');
+    await expect(lastAnswer()).toContainText('(after “Gemini limited” hit a rate limit)');
+    await page.getByRole('checkbox', { name: /When a Gemini key is rate-limited/ }).uncheck();
+    await page.getByText('Options').click();
     allowOnly([/^console: Failed to load resource: the server responded with a status of 429/]);
   });
 });
@@ -253,6 +265,27 @@ describe('anonymous direct-key session', () => {
     // A reload forgets it all.
     await p.reload();
     await expect(p.getByLabel('API key')).toBeVisible();
+    // The keys of a bundle, in memory only, work the same way.
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { execFileSync } = await import('node:child_process');
+    const { ROOT } = await import('./harness.mjs');
+    const d = mkdtempSync(join(tmpdir(), 'byok-direct-'));
+    writeFileSync(join(d, 'plain.json'), JSON.stringify({ schema: 1, exported_at: '2026-11-26T00:00:00Z', keys: [{
+      id: '5b0c0f5e-1c2d-4e3f-8a9b-0c1d2e3f4a5b', provider: 'anthropic', label: 'From bundle', secret: key('anthropic', 'bundle-direct'),
+      base_url: mock.url, is_default: true, is_active: true, created_at: '2026-11-20T10:00:00Z', expires_at: null }] }));
+    execFileSync(process.env.BYOK_BIN || join(ROOT, 'target', 'release', 'byok'), ['bundle', 'encrypt', join(d, 'plain.json'), '-o', join(d, 'k.byok.json')],
+      { env: { ...process.env, BYOK_PASSPHRASE: 'ferry lantern meadow 2026' } });
+    const beforeBundle = await dumpStorage(p);
+    await p.getByLabel('Bundle file').setInputFiles(join(d, 'k.byok.json'));
+    await p.getByLabel('Passphrase for this bundle').fill('ferry lantern meadow 2026');
+    await p.getByRole('button', { name: 'Open bundle' }).click();
+    await p.getByRole('textbox', { name: 'Message', exact: true }).fill('bundle hello');
+    await p.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock anthropic reply to: bundle hello');
+    await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('From bundle');
+    assert.deepEqual(await dumpStorage(p), beforeBundle);
     assert.deepEqual(fresh.problems, []);
     await fresh.close();
   });
