@@ -68,3 +68,83 @@ pub async fn derive_key(
     zeroize::Zeroize::zeroize(&mut out);
     Ok(key)
 }
+
+/// Open a parsed bundle entirely with WebCrypto: PBKDF2 to a non-extractable AES-GCM key,
+/// then AES-GCM decryption, both native. For a 10,000-key bundle the decryption alone is
+/// several times faster than AES-GCM compiled to wasm, and the key never enters wasm
+/// memory. The plaintext is then checked by byok-core like any other.
+pub async fn open_bundle(
+    parsed: &byok_core::bundle::ParsedBundle,
+    passphrase: &str,
+) -> Result<byok_core::bundle::BundlePayload, AppError> {
+    use byok_core::bundle::{BundleError, BundlePayload};
+    let subtle = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.subtle())
+        .filter(|s| !JsValue::from(s).is_undefined());
+    let Some(subtle) = subtle else {
+        return parsed.open(passphrase).map_err(Into::into);
+    };
+    let h = &parsed.header;
+    let pass = Uint8Array::from(passphrase.as_bytes());
+    let import = subtle
+        .import_key_with_str(
+            "raw",
+            &pass,
+            "PBKDF2",
+            false,
+            &Array::of1(&JsValue::from_str("deriveKey")),
+        )
+        .map_err(|_| crypto_err("importKey"));
+    pass.fill(0, 0, pass.length());
+    let base: web_sys::CryptoKey = JsFuture::from(import?)
+        .await
+        .map_err(|_| crypto_err("importKey"))?
+        .dyn_into()
+        .map_err(|_| crypto_err("importKey"))?;
+    let salt_js = Uint8Array::from(h.salt.as_slice());
+    let params = web_sys::Pbkdf2Params::new(
+        "PBKDF2",
+        &JsValue::from_str("SHA-256"),
+        h.iterations,
+        &salt_js,
+    );
+    let aes = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| {
+        js_sys::Reflect::set(&aes, &JsValue::from_str(k), &v).map_err(|_| crypto_err("deriveKey"))
+    };
+    set("name", JsValue::from_str("AES-GCM"))?;
+    set("length", JsValue::from_f64(256.0))?;
+    let key: web_sys::CryptoKey = JsFuture::from(
+        subtle
+            .derive_key_with_object_and_object(
+                &params,
+                &base,
+                &aes,
+                false,
+                &Array::of1(&JsValue::from_str("decrypt")),
+            )
+            .map_err(|_| crypto_err("deriveKey"))?,
+    )
+    .await
+    .map_err(|_| crypto_err("deriveKey"))?
+    .dyn_into()
+    .map_err(|_| crypto_err("deriveKey"))?;
+    let iv = Uint8Array::from(&h.iv[..]);
+    let gcm = web_sys::AesGcmParams::new("AES-GCM", &iv);
+    gcm.set_additional_data(&Uint8Array::from(parsed.protected().as_bytes()));
+    gcm.set_tag_length(128);
+    let ct = Uint8Array::from(parsed.ciphertext());
+    let pt = JsFuture::from(
+        subtle
+            .decrypt_with_object_and_buffer_source(&gcm, &key, &ct)
+            .map_err(|_| crypto_err("decrypt"))?,
+    )
+    .await
+    // A tag that does not verify: one message for a wrong passphrase and a changed file.
+    .map_err(|_| AppError::Bundle(BundleError::WrongPassphraseOrTampered))?;
+    let arr = Uint8Array::new(&pt);
+    let bytes = zeroize::Zeroizing::new(arr.to_vec());
+    arr.fill(0, 0, arr.length());
+    BundlePayload::from_json(&bytes).map_err(Into::into)
+}

@@ -66,13 +66,7 @@ pub fn DirectPage() -> impl IntoView {
         spawn_local(async move {
             let r: Result<Vec<KeyEntry>, AppError> = async {
                 let parsed = bundle::parse(text.as_bytes())?;
-                let key = crate::webcrypto::derive_key(
-                    &pass,
-                    &parsed.header.salt,
-                    parsed.header.iterations,
-                )
-                .await?;
-                let payload = parsed.open_with_key(&key)?;
+                let payload = crate::webcrypto::open_bundle(&parsed, &pass).await?;
                 let mut out = Vec::new();
                 for k in &payload.keys {
                     let id = k.uuid().map(Ok).unwrap_or_else(new_id)?;
@@ -81,14 +75,16 @@ pub fn DirectPage() -> impl IntoView {
                 Ok(out)
             }
             .await;
-            busy.set(false);
+            busy.try_set(false);
             match r {
                 Ok(ks) => {
-                    bundle_pass.set(String::new());
-                    error.set(None);
-                    keys.set(ks);
+                    bundle_pass.try_set(String::new());
+                    error.try_set(None);
+                    keys.try_set(ks);
                 }
-                Err(e) => error.set(Some(e.message())),
+                Err(e) => {
+                    error.try_set(Some(e.message()));
+                }
             }
         });
     };

@@ -323,10 +323,8 @@ fn ImportPanel() -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        let Some((salt, iterations)) = parsed.with_value(|p| {
-            p.as_ref()
-                .map(|p| (p.header.salt.clone(), p.header.iterations))
-        }) else {
+        // A copy: the panel may be gone (locked, navigated away) while the key derives.
+        let Some(bundle) = parsed.with_value(|p| p.clone()) else {
             return;
         };
         let p = pass.get_untracked();
@@ -337,12 +335,7 @@ fn ImportPanel() -> impl IntoView {
         error.set(None);
         spawn_local(async move {
             let result: Result<(), AppError> = async {
-                let key = crate::webcrypto::derive_key(&p, &salt, iterations).await?;
-                // The panel may be gone (locked, navigated away) after the derivation.
-                let payload = parsed
-                    .try_with_value(|b| b.as_ref().map(|b| b.open_with_key(&key)))
-                    .flatten()
-                    .ok_or(AppError::Invalid("Pick the bundle again.".into()))??;
+                let payload = crate::webcrypto::open_bundle(&bundle, &p).await?;
                 let new_plan = session
                     .vault
                     .with_untracked(|v| v.as_ref().map(|v| transfer::plan_import(v, payload.keys)))

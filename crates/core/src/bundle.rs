@@ -256,6 +256,13 @@ impl ParsedBundle {
         &self.protected
     }
 
+    /// The AES-GCM output (ciphertext then tag), for a caller that decrypts with its own
+    /// AES-GCM (WebCrypto in the browser) and hands the plaintext to
+    /// [`BundlePayload::from_json`].
+    pub fn ciphertext(&self) -> &[u8] {
+        &self.ciphertext
+    }
+
     /// Length of the AES-GCM output, tag included.
     pub fn ciphertext_len(&self) -> usize {
         self.ciphertext.len()
