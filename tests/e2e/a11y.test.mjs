@@ -1,0 +1,115 @@
+// Accessibility as reliability: axe-core on every page with zero serious or critical
+// violations, and the main flow done with the keyboard alone.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { after, before, describe, test } from 'node:test';
+
+import { startMockProvider } from '../mock-provider/server.mjs';
+import { PASS, addKey, createVault, keyRow } from './app.mjs';
+import { expect } from './expect.mjs';
+import { startBrowser, startHost } from './harness.mjs';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let mock;
+let host;
+let browser;
+before(async () => {
+  mock = await startMockProvider();
+  host = await startHost({ connectSrc: [mock.url] });
+  browser = await startBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await host?.stop();
+  await mock?.stop();
+});
+
+/** Serious and critical axe violations on the page as it is now. */
+async function axe(page, where) {
+  // Evaluated through the DevTools protocol: the page's CSP (rightly) refuses injected script.
+  const result = await page.evaluate(`(async () => { ${AXE}; const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id + ': ' + v.help + ' [' + v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ') + ']'); })()`);
+  assert.deepEqual(result, [], `${where}: ${result.join('\n')}`);
+}
+
+describe('accessibility', () => {
+  test('axe: no serious or critical violations on any page', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url);
+    await axe(page, 'create vault');
+    await createVault(page);
+    await axe(page, 'empty keys');
+    await page.getByRole('button', { name: 'Add key' }).click();
+    await axe(page, 'add key form');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await addKey(page, { secret: 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKE-a11y-ok-mock', label: 'Axe key', baseUrl: mock.url, expires: '2030-01-01' });
+    await keyRow(page, 'Axe key').getByRole('button', { name: 'Test' }).click();
+    await expect(keyRow(page, 'Axe key')).toContainText('Test passed');
+    await axe(page, 'keys');
+    await keyRow(page, 'Axe key').getByRole('button', { name: 'Edit' }).click();
+    await axe(page, 'edit key');
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('hello [[mock:reply:markdown]]');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await expect(page.getByRole('listitem', { name: 'Answer' }).last().locator('pre')).toBeVisible();
+    await axe(page, 'chat');
+    await page.getByRole('link', { name: 'Export & import' }).click();
+    await axe(page, 'export and import');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await axe(page, 'settings');
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await axe(page, 'unlock');
+    await page.goto(host.url + '/direct');
+    await axe(page, 'direct session');
+    await page.goto(host.url + '/no/such/page');
+    await axe(page, 'not found');
+    await page.close();
+  });
+
+  test('the main flow with the keyboard alone', async () => {
+    const fresh = await startBrowser();
+    const page = await fresh.newPage();
+    await page.goto(host.url);
+    const kb = page.keyboard;
+    // Create the vault: the passphrase field is reachable by Tab, Enter submits.
+    await expect(page.getByRole('button', { name: 'Create vault' })).toBeVisible();
+    const tabTo = async (locator, max = 30) => {
+      for (let i = 0; i < max; i++) {
+        if (await locator.evaluate((el) => el === document.activeElement)) return;
+        await kb.press('Tab');
+      }
+      throw new Error(`could not reach ${locator} with Tab`);
+    };
+    await tabTo(page.getByLabel('Passphrase', { exact: true }));
+    await kb.type(PASS);
+    await kb.press('Tab');
+    await tabTo(page.getByLabel('Repeat passphrase'));
+    await kb.type(PASS);
+    await kb.press('Enter');
+    await expect(page.getByRole('heading', { name: 'Keys' })).toBeVisible();
+    // Add a key: the form opens focused on the secret.
+    await tabTo(page.getByRole('button', { name: 'Add key' }));
+    await kb.press('Enter');
+    await expect(page.getByLabel('Secret')).toBeFocused();
+    await kb.type('sk-proj-FAKEFAKEFAKEFAKEFAKEFAKE-keyboard-ok-mock');
+    await tabTo(page.getByRole('textbox', { name: 'Label', exact: true }));
+    await kb.type('Keyboard key');
+    await kb.press('Enter');
+    await expect(keyRow(page, 'Keyboard key')).toBeVisible();
+    // Reveal by keyboard, then lock and unlock.
+    await tabTo(keyRow(page, 'Keyboard key').getByRole('button', { name: 'Reveal' }));
+    await kb.press('Enter');
+    await expect(keyRow(page, 'Keyboard key')).toContainText('keyboard-ok-mock');
+    await tabTo(page.getByRole('button', { name: 'Lock' }), 60);
+    await kb.press('Enter');
+    await expect(page.getByLabel('Passphrase', { exact: true })).toBeFocused();
+    await kb.type(PASS);
+    await kb.press('Enter');
+    await expect(keyRow(page, 'Keyboard key')).toBeVisible();
+    assert.deepEqual(fresh.problems, []);
+    await fresh.close();
+  });
+});
