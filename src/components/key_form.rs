@@ -115,7 +115,7 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
     };
 
     view! {
-        <form class="card stack add-key" on:submit=save aria-labelledby="add-title">
+        <form class="card stack add-key" novalidate on:submit=save aria-labelledby="add-title">
             <h2 id="add-title">"Add a key"</h2>
             <label for="add-secret">"Secret"</label>
             <input

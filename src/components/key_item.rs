@@ -319,7 +319,7 @@ fn EditPanel(
         }
     };
     view! {
-        <form class="panel stack" on:submit=save aria-label="Edit key">
+        <form class="panel stack" novalidate on:submit=save aria-label="Edit key">
             <label for=format!("l-{pid}")>"Label"</label>
             <input id=format!("l-{pid}") type="text" maxlength="80" autofocus prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/>
             <label for=format!("u-{pid}")>"Base URL"</label>

@@ -115,7 +115,7 @@ pub fn DirectPage() -> impl IntoView {
             " The key and the conversation live only in this tab's memory: no browser storage is used, and reloading the page forgets them."
         </p>
         <Show when=move || keys.with(Vec::is_empty)>
-            <form class="card stack" on:submit=start aria-label="Use a key for this session">
+            <form class="card stack" novalidate on:submit=start aria-label="Use a key for this session">
                 <label for="direct-secret">"API key"</label>
                 <input id="direct-secret" type="password" autocomplete="off" spellcheck="false"
                     prop:value=move || secret.get()
