@@ -441,7 +441,7 @@ fn ImportPanel() -> impl IntoView {
 
 /// How many plain "new key" rows to list before summarising: a 10,000-key bundle must
 /// not build 10,000 rows. Rows that need a decision are always listed.
-const MAX_PLAIN_ROWS: usize = 200;
+const MAX_PLAIN_ROWS: usize = 100;
 
 #[component]
 fn ImportPreview(

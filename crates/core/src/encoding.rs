@@ -88,15 +88,44 @@ impl<'de> Visitor<'de> for NoDup {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = std::collections::HashSet::new();
-        while let Some(k) = map.next_key::<String>()? {
-            if !seen.insert(k.clone()) {
+        // Keys are borrowed from the input where they hold no escapes: a 10,000-key
+        // bundle has 100,000 of them, and copying each was most of this check's cost.
+        while let Some(k) = map.next_key_seed(KeySeed)? {
+            if seen.contains(&k) {
                 return Err(de::Error::custom(format_args!(
                     "{DUP_PREFIX}{k}{DUP_SUFFIX}"
                 )));
             }
+            seen.insert(k);
             map.next_value_seed(NoDup)?;
         }
         Ok(())
+    }
+}
+
+struct KeySeed;
+
+impl<'de> de::DeserializeSeed<'de> for KeySeed {
+    type Value = std::borrow::Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(v))
     }
 }
 
