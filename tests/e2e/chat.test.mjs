@@ -38,6 +38,8 @@ after(async () => {
 });
 
 async function sendMessage(p, text) {
+  // One answer at a time: Send comes back when the previous answer has finished.
+  await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
   await page.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
   await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
 }
