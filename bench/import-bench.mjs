@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { createVault } from '../tests/e2e/app.mjs';
+import { webcryptoBundle } from '../tests/e2e/bundles.mjs';
 import { startBrowser, startHost } from '../tests/e2e/harness.mjs';
 
 const RUNS = Number(process.env.RUNS || 5);
@@ -14,24 +15,10 @@ const N = Number(process.env.KEYS || 10_000);
 const PASS = 'ferry lantern meadow 2026';
 
 async function bundle(n) {
-  const enc = new TextEncoder();
-  const b64 = (u) => Buffer.from(u).toString('base64');
-  const salt = webcrypto.getRandomValues(new Uint8Array(16));
-  const iv = webcrypto.getRandomValues(new Uint8Array(12));
-  const header = { format: 'byok-bundle', version: 1,
-    kdf: { name: 'PBKDF2', hash: 'SHA-256', iterations: 600000, salt: b64(salt) },
-    cipher: { name: 'AES-GCM', length: 256, iv: b64(iv), tagLength: 128 },
-    contentType: 'application/vnd.byok.keys+json' };
-  const prot = b64(enc.encode(JSON.stringify(header)));
   const keys = Array.from({ length: n }, (_, i) => ({ id: webcrypto.randomUUID(), provider: 'openai',
     label: `Bulk ${i}`, secret: `sk-proj-FAKEFAKEFAKEFAKE-bench-${String(i).padStart(6, '0')}`, base_url: null,
     is_default: i === 0, is_active: true, created_at: '2026-11-20T10:00:00Z', expires_at: null }));
-  const base = await webcrypto.subtle.importKey('raw', enc.encode(PASS), 'PBKDF2', false, ['deriveKey']);
-  const key = await webcrypto.subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 600000 },
-    base, { name: 'AES-GCM', length: 256 }, false, ['encrypt']);
-  const pt = enc.encode(JSON.stringify({ schema: 1, exported_at: new Date().toISOString(), keys }));
-  const ct = await webcrypto.subtle.encrypt({ name: 'AES-GCM', iv, tagLength: 128, additionalData: enc.encode(prot) }, key, pt);
-  return JSON.stringify({ format: 'byok-bundle', version: 1, protected: prot, ciphertext: b64(new Uint8Array(ct)) });
+  return webcryptoBundle(keys, PASS);
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -13,28 +13,31 @@ fn crypto_err(what: &str) -> AppError {
     AppError::Crypto(what.to_string())
 }
 
-/// PBKDF2-HMAC-SHA256 to 32 bytes. Falls back to the Rust implementation where
-/// `crypto.subtle` is missing (pages served over plain http from a non-local host).
-pub async fn derive_key(
+/// `crypto.subtle`, where the page has it (secure contexts only).
+fn subtle() -> Option<web_sys::SubtleCrypto> {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.subtle())
+        .filter(|s| !JsValue::from(s).is_undefined())
+}
+
+/// The passphrase as a PBKDF2 base key for `usage`, and PBKDF2-SHA-256 parameters.
+async fn pbkdf2_base(
+    subtle: &web_sys::SubtleCrypto,
     passphrase: &str,
     salt: &[u8],
     iterations: u32,
-) -> Result<AeadKey, AppError> {
-    let subtle = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.subtle())
-        .filter(|s| !JsValue::from(s).is_undefined());
-    let Some(subtle) = subtle else {
-        return Ok(byok_core::crypto::derive_key(
-            passphrase.as_bytes(),
-            salt,
-            iterations,
-        ));
-    };
+    usage: &str,
+) -> Result<(web_sys::CryptoKey, web_sys::Pbkdf2Params), AppError> {
     let pass = Uint8Array::from(passphrase.as_bytes());
-    let usages = Array::of1(&JsValue::from_str("deriveBits"));
     let import = subtle
-        .import_key_with_str("raw", &pass, "PBKDF2", false, &usages)
+        .import_key_with_str(
+            "raw",
+            &pass,
+            "PBKDF2",
+            false,
+            &Array::of1(&JsValue::from_str(usage)),
+        )
         .map_err(|_| crypto_err("importKey"));
     // The passphrase copy in JS memory is not needed once imported.
     pass.fill(0, 0, pass.length());
@@ -50,6 +53,24 @@ pub async fn derive_key(
         iterations,
         &salt_js,
     );
+    Ok((base, params))
+}
+
+/// PBKDF2-HMAC-SHA256 to 32 bytes. Falls back to the Rust implementation where
+/// `crypto.subtle` is missing (pages served over plain http from a non-local host).
+pub async fn derive_key(
+    passphrase: &str,
+    salt: &[u8],
+    iterations: u32,
+) -> Result<AeadKey, AppError> {
+    let Some(subtle) = subtle() else {
+        return Ok(byok_core::crypto::derive_key(
+            passphrase.as_bytes(),
+            salt,
+            iterations,
+        ));
+    };
+    let (base, params) = pbkdf2_base(&subtle, passphrase, salt, iterations, "deriveBits").await?;
     let bits = JsFuture::from(
         subtle
             .derive_bits_with_object(&params, &base, (KEY_LEN * 8) as u32)
@@ -78,37 +99,12 @@ pub async fn open_bundle(
     passphrase: &str,
 ) -> Result<byok_core::bundle::BundlePayload, AppError> {
     use byok_core::bundle::{BundleError, BundlePayload};
-    let subtle = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.subtle())
-        .filter(|s| !JsValue::from(s).is_undefined());
-    let Some(subtle) = subtle else {
+    let Some(subtle) = subtle() else {
         return parsed.open(passphrase).map_err(Into::into);
     };
     let h = &parsed.header;
-    let pass = Uint8Array::from(passphrase.as_bytes());
-    let import = subtle
-        .import_key_with_str(
-            "raw",
-            &pass,
-            "PBKDF2",
-            false,
-            &Array::of1(&JsValue::from_str("deriveKey")),
-        )
-        .map_err(|_| crypto_err("importKey"));
-    pass.fill(0, 0, pass.length());
-    let base: web_sys::CryptoKey = JsFuture::from(import?)
-        .await
-        .map_err(|_| crypto_err("importKey"))?
-        .dyn_into()
-        .map_err(|_| crypto_err("importKey"))?;
-    let salt_js = Uint8Array::from(h.salt.as_slice());
-    let params = web_sys::Pbkdf2Params::new(
-        "PBKDF2",
-        &JsValue::from_str("SHA-256"),
-        h.iterations,
-        &salt_js,
-    );
+    let (base, params) =
+        pbkdf2_base(&subtle, passphrase, &h.salt, h.iterations, "deriveKey").await?;
     let aes = js_sys::Object::new();
     let set = |k: &str, v: JsValue| {
         js_sys::Reflect::set(&aes, &JsValue::from_str(k), &v).map_err(|_| crypto_err("deriveKey"))

@@ -11,6 +11,22 @@ use crate::error::AppError;
 use crate::state::session::use_session;
 use crate::state::toasts::use_toasts;
 
+/// Fill the base URL from a key's guessed service (OpenRouter, Groq), and keep following
+/// the guess while the person has not typed their own: a URL filled in for an earlier
+/// paste must not stay behind, or the new key would be sent to the old key's service.
+pub fn follow_guess(
+    base_url: RwSignal<String>,
+    auto_filled: RwSignal<Option<String>>,
+    suggested: Option<&str>,
+) {
+    let auto = auto_filled.get_untracked();
+    if base_url.with_untracked(|b| b.is_empty() || Some(b.as_str()) == auto.as_deref()) {
+        let next = suggested.map(str::to_string);
+        base_url.set(next.clone().unwrap_or_default());
+        auto_filled.set(next);
+    }
+}
+
 #[component]
 pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
     let session = use_session();
@@ -54,14 +70,7 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
         if let Some(p) = g.provider.filter(|_| !provider_chosen.get_untracked()) {
             provider.set(p);
         }
-        // A base URL filled in from an earlier guess must not stay behind when the key
-        // changes: the new key would be sent to the old key's service.
-        let auto = auto_base_url.get_untracked();
-        if base_url.with_untracked(|b| b.is_empty() || Some(b.as_str()) == auto.as_deref()) {
-            let next = g.suggested_base_url.map(str::to_string);
-            base_url.set(next.clone().unwrap_or_default());
-            auto_base_url.set(next);
-        }
+        follow_guess(base_url, auto_base_url, g.suggested_base_url);
         secret.set(v);
     };
 

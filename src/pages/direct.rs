@@ -123,13 +123,7 @@ pub fn DirectPage() -> impl IntoView {
                         let v = event_target_value(&ev);
                         let g = keyfmt::guess(&v);
                         if let Some(p) = g.provider { provider.set(p); }
-                        // Never leave an earlier guess's URL behind for a different key.
-                        let auto = auto_base_url.get_untracked();
-                        if base_url.with_untracked(|b| b.is_empty() || Some(b.as_str()) == auto.as_deref()) {
-                            let next = g.suggested_base_url.map(str::to_string);
-                            base_url.set(next.clone().unwrap_or_default());
-                            auto_base_url.set(next);
-                        }
+                        crate::components::key_form::follow_guess(base_url, auto_base_url, g.suggested_base_url);
                         secret.set(v);
                     }/>
                 <label for="direct-provider">"Provider"</label>

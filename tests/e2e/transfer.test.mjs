@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { KEYS, PASS, addKey, createVault, keyRow, unlock } from './app.mjs';
+import { webcryptoBundle } from './bundles.mjs';
 import { expect } from './expect.mjs';
 import { ROOT, dumpStorage, startBrowser, startHost } from './harness.mjs';
 
@@ -53,25 +54,6 @@ async function importFile(page, path, pass = BUNDLE_PASS) {
   await page.getByLabel('Bundle file').setInputFiles(path);
   await page.getByLabel('Passphrase for this bundle').fill(pass);
   await page.getByRole('button', { name: 'Open bundle' }).click();
-}
-
-/** A bundle made with plain WebCrypto in Node, as another tool would. */
-async function webcryptoBundle(keys, pass) {
-  const enc = new TextEncoder();
-  const salt = webcrypto.getRandomValues(new Uint8Array(16));
-  const iv = webcrypto.getRandomValues(new Uint8Array(12));
-  const b64 = (u) => Buffer.from(u).toString('base64');
-  const header = { format: 'byok-bundle', version: 1,
-    kdf: { name: 'PBKDF2', hash: 'SHA-256', iterations: 600000, salt: b64(salt) },
-    cipher: { name: 'AES-GCM', length: 256, iv: b64(iv), tagLength: 128 },
-    contentType: 'application/vnd.byok.keys+json' };
-  const prot = b64(enc.encode(JSON.stringify(header)));
-  const base = await webcrypto.subtle.importKey('raw', enc.encode(pass), 'PBKDF2', false, ['deriveKey']);
-  const key = await webcrypto.subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 600000 },
-    base, { name: 'AES-GCM', length: 256 }, false, ['encrypt']);
-  const pt = enc.encode(JSON.stringify({ schema: 1, exported_at: new Date().toISOString(), keys }));
-  const ct = await webcrypto.subtle.encrypt({ name: 'AES-GCM', iv, tagLength: 128, additionalData: enc.encode(prot) }, key, pt);
-  return JSON.stringify({ format: 'byok-bundle', version: 1, protected: prot, ciphertext: b64(new Uint8Array(ct)) });
 }
 
 const entry = (label, provider, secret, extra = {}) => ({

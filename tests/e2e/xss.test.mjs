@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { startMockProvider } from '../mock-provider/server.mjs';
 import { addKey, createVault, keyRow } from './app.mjs';
+import { webcryptoBundle } from './bundles.mjs';
 import { expect } from './expect.mjs';
 import { startBrowser, startHost } from './harness.mjs';
 
@@ -147,21 +148,10 @@ describe('hostile content', () => {
   });
 
   test('payloads as labels inside an imported bundle', async () => {
-    const enc = new TextEncoder();
-    const b64 = (u) => Buffer.from(u).toString('base64');
-    const salt = webcrypto.getRandomValues(new Uint8Array(16));
-    const iv = webcrypto.getRandomValues(new Uint8Array(12));
-    const prot = b64(enc.encode(JSON.stringify({ format: 'byok-bundle', version: 1,
-      kdf: { name: 'PBKDF2', hash: 'SHA-256', iterations: 600000, salt: b64(salt) },
-      cipher: { name: 'AES-GCM', length: 256, iv: b64(iv), tagLength: 128 }, contentType: 'application/vnd.byok.keys+json' })));
     const keys = PAYLOADS.map((p, i) => ({ id: webcrypto.randomUUID(), provider: 'anthropic', label: p, secret: `sk-ant-api03-FAKEFAKEFAKE-xss-bundle-${i}-ok-mock`,
       base_url: mock.url, is_default: false, is_active: true, created_at: '2026-11-20T10:00:00Z', expires_at: null, notes: p }));
-    const base = await webcrypto.subtle.importKey('raw', enc.encode('ferry lantern meadow 2026'), 'PBKDF2', false, ['deriveKey']);
-    const key = await webcrypto.subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 600000 }, base, { name: 'AES-GCM', length: 256 }, false, ['encrypt']);
-    const ct = await webcrypto.subtle.encrypt({ name: 'AES-GCM', iv, tagLength: 128, additionalData: enc.encode(prot) }, key,
-      enc.encode(JSON.stringify({ schema: 1, exported_at: '2026-11-26T00:00:00Z', keys })));
     const file = join(dir, 'hostile.byok.json');
-    writeFileSync(file, JSON.stringify({ format: 'byok-bundle', version: 1, protected: prot, ciphertext: b64(new Uint8Array(ct)) }));
+    writeFileSync(file, await webcryptoBundle(keys, 'ferry lantern meadow 2026'));
     await page.getByRole('link', { name: 'Export & import' }).click();
     await page.getByLabel('Bundle file').setInputFiles(file);
     await page.getByLabel('Passphrase for this bundle').fill('ferry lantern meadow 2026');
