@@ -361,10 +361,11 @@ fn retry_after_header() {
 
 #[test]
 fn echoed_keys_are_masked() {
+    // Fake keys in the real formats (none of these was ever a key).
     let keys = [
-        "sk-ant-api03-Xq9vB2mK7pL4nR8sT1wY6zA3cE5fH0jD-gI2kM4oQ6uS8wU0yW2aC4eG6iK8mO0qS2uW4yA6cE8gI-0aBcDAA",
-        "sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78St90Uv12Wx34Yz56",
-        "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
+        "sk-ant-api03-FAKE0000TEST1111FAKE2222TEST3333FAKE4444TEST5555FAKE6666TEST7777FAKE8888-NOT-A-REAL-KEY-AA",
+        "sk-proj-FAKE12TEST34FAKE56TEST78NOT90REAL12KEY34FAKE56TEST78",
+        "AIzaFAKE_TEST_KEY_0123456789_NOT_REAL_X",
         "AQ.Ab8RN6LxYz0123456789abcdefghijklmn",
         "gsk_Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2H1g0",
         "f3b1c9d2e8a7465bb0c1d2e3f4a5b6c7",
