@@ -13,6 +13,7 @@ use crate::pages::keys::KeysPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::settings::SettingsPage;
 use crate::pages::transfer::TransferPage;
+use crate::pages::usage::UsagePage;
 use crate::state::{Session, Toasts, autolock};
 use crate::storage;
 
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/direct") view=DirectPage/>
                     <Route path=path!("/settings") view=SettingsPage/>
                     <Route path=path!("/transfer") view=TransferPage/>
+                    <Route path=path!("/usage") view=UsagePage/>
                 </Routes>
             </main>
             <ToastRegion/>

@@ -4,6 +4,7 @@
 use byok_core::bundle::BundleError;
 use byok_core::crypto::CryptoError;
 use byok_core::model::{ModelError, ResolveError};
+use byok_core::usage::UsageError;
 use byok_core::vault::VaultError;
 
 use crate::storage::StorageError;
@@ -18,6 +19,8 @@ pub enum AppError {
     Model(#[from] ModelError),
     #[error(transparent)]
     Resolve(#[from] ResolveError),
+    #[error(transparent)]
+    Usage(#[from] UsageError),
     #[error("The browser's cryptography failed ({0}). Reload the page and try again.")]
     Crypto(String),
     #[error("{}", .0.user_message())]

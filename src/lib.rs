@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod components;
+pub mod download;
 pub mod error;
 pub mod idb;
 pub mod keytest;
@@ -23,4 +24,19 @@ pub fn now_ms() -> f64 {
 
 pub fn now() -> time::OffsetDateTime {
     byok_core::model::time_from_millis(now_ms())
+}
+
+/// Today in the person's own time zone: usage is counted per local calendar day.
+pub fn today() -> time::Date {
+    let d = js_sys::Date::new_0();
+    let month = time::Month::try_from(d.get_month() as u8 + 1).unwrap_or(time::Month::January);
+    time::Date::from_calendar_date(d.get_full_year() as i32, month, d.get_date() as u8)
+        .unwrap_or_else(|_| now().date())
+}
+
+/// The price list shipped with the app, parsed once.
+pub fn shipped_prices() -> &'static [byok_core::usage::PriceRule] {
+    static PRICES: std::sync::OnceLock<Vec<byok_core::usage::PriceRule>> =
+        std::sync::OnceLock::new();
+    PRICES.get_or_init(byok_core::usage::shipped_prices)
 }

@@ -120,6 +120,8 @@ pub struct Settings {
     /// Providers for which a rate-limited answer is resent with the next active key
     /// without asking.
     pub auto_failover: Vec<byok_core::model::Provider>,
+    /// Remind to rotate keys older than this many days; 0 = never.
+    pub rotation_days: u32,
 }
 
 impl Default for Settings {
@@ -128,6 +130,7 @@ impl Default for Settings {
             auto_lock_minutes: 15.0,
             lock_when_hidden: false,
             auto_failover: Vec::new(),
+            rotation_days: byok_core::usage::DEFAULT_ROTATION_DAYS,
         }
     }
 }

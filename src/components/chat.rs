@@ -256,6 +256,51 @@ pub fn Chat(
                 .map_err(|e| e.to_string())
         })
     });
+    // Why the usual key is not the one answering, and budget warnings for the one that is.
+    let notices = Memo::new(move |_| {
+        let p = provider.get();
+        let now = crate::now();
+        let mut out = Vec::new();
+        if chosen_key.get().is_none() {
+            keys.with(|ks| {
+                let v = byok_core::model::Vault {
+                    keys: ks.clone(),
+                    ..Default::default()
+                };
+                if let Some(k) = v.skipped_expired(p, now) {
+                    let date = k.expires_at.map(|d| byok_core::usage::day_string(d.date()));
+                    let then = match resolved.get() {
+                        Ok(id) => v
+                            .get(id)
+                            .map(|u| format!(", so \u{201c}{}\u{201d} is used instead", u.label))
+                            .unwrap_or_default(),
+                        Err(_) => String::new(),
+                    };
+                    out.push(format!(
+                        "Your key \u{201c}{}\u{201d} expired on {} and is skipped{then}.",
+                        k.label,
+                        date.unwrap_or_default()
+                    ));
+                }
+            });
+        }
+        if !direct && let Ok(id) = resolved.get() {
+            session.vault.with(|v| {
+                let Some(v) = v else { return };
+                let prices = byok_core::usage::Prices {
+                    custom: &v.prices,
+                    shipped: crate::shipped_prices(),
+                };
+                if let (Some(s), Some(k)) =
+                    (v.budget_status(&prices, id, crate::today()), v.get(id))
+                    && let Some(w) = s.warning(&k.label)
+                {
+                    out.push(w);
+                }
+            });
+        }
+        out
+    });
     let models = Memo::new(move |_| {
         let p = provider.get();
         let tested = resolved.get().ok().and_then(|id| {
@@ -444,8 +489,17 @@ pub fn Chat(
                     .footer
                     .try_set(format!("{}{note}", fmt_usage(&label, &model_name, i, o, c)));
                 if !direct
-                    && let Err(e) = session
-                        .mutate(|v| v.record_usage(key_id, i, o, c.unwrap_or(0), crate::now()))
+                    && let Err(e) = session.mutate(|v| {
+                        v.record_usage(
+                            key_id,
+                            &model_name,
+                            crate::today(),
+                            i,
+                            o,
+                            c.unwrap_or(0),
+                            crate::now(),
+                        )
+                    })
                 {
                     toasts.error(format!(
                         "The usage of this answer could not be saved: {}",
@@ -633,6 +687,11 @@ pub fn Chat(
                     </div>
                 </details>
             </div>
+            <Show when=move || notices.with(|n| !n.is_empty())>
+                <div class="warning" role="status" aria-label="Key notices">
+                    {move || notices.get().into_iter().map(|n| view! { <p>{n}</p> }).collect_view()}
+                </div>
+            </Show>
             <ol class="messages" aria-label="Messages" on:click=on_answer_click>
                 <For each=move || messages.get() key=|m| m.id children=move |m| {
                     let Msg { role, text, status, footer, .. } = m.clone();

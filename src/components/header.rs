@@ -18,6 +18,7 @@ pub fn Header() -> impl IntoView {
                 <nav aria-label="Main">
                     <A href="/">"Keys"</A>
                     <A href="/chat">"Chat"</A>
+                    <A href="/usage">"Usage"</A>
                     <A href="/transfer">"Export & import"</A>
                     <A href="/settings">"Settings"</A>
                 </nav>

@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use byok_core::Secret;
 use byok_core::model::{KeyEdit, KeyEntry, ModelError, Vault};
+use byok_core::usage::{
+    BudgetLevel, BudgetStatus, Prices, Reminder, age_days, ago, format_usd, reminders,
+};
 use leptos::prelude::*;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -48,6 +51,16 @@ pub fn KeyItem(id: Uuid) -> impl IntoView {
         session
             .vault
             .with(|v| v.as_ref().and_then(|v| v.get(id).cloned()))
+    });
+    let budget = Memo::new(move |_| {
+        session.vault.with(|v| {
+            let v = v.as_ref()?;
+            let prices = Prices {
+                custom: &v.prices,
+                shipped: crate::shipped_prices(),
+            };
+            v.budget_status(&prices, id, crate::today())
+        })
     });
     let revealed = RwSignal::new(None::<Secret>);
     let panel = RwSignal::new(Panel::None);
@@ -141,7 +154,7 @@ pub fn KeyItem(id: Uuid) -> impl IntoView {
             <li class="key" aria-label=label>
                 <div class="key-head">
                     <span class="key-label">{label}</span>
-                    <KeyBadges entry=entry/>
+                    <KeyBadges entry=entry budget=budget/>
                 </div>
                 <code class="key-secret" aria-label="Secret">
                     {move || match revealed.get() {
@@ -149,7 +162,7 @@ pub fn KeyItem(id: Uuid) -> impl IntoView {
                         None => entry.with(|e| e.as_ref().map(KeyEntry::masked).unwrap_or_default()),
                     }}
                 </code>
-                <KeyMeta entry=entry/>
+                <KeyMeta entry=entry budget=budget/>
                 <p class="test-result" role="status" aria-live="polite">
                     {move || if testing.get() {
                         "Testing the key…".to_string()
@@ -213,8 +226,11 @@ pub fn KeyItem(id: Uuid) -> impl IntoView {
 }
 
 #[component]
-fn KeyBadges(entry: Memo<Option<KeyEntry>>) -> impl IntoView {
+fn KeyBadges(entry: Memo<Option<KeyEntry>>, budget: Memo<Option<BudgetStatus>>) -> impl IntoView {
+    let session = use_session();
     move || {
+        let rotation = session.settings.with(|s| s.rotation_days);
+        let level = budget.with(|b| b.map(|b| b.level));
         entry.with(|e| {
             let Some(e) = e else { return Vec::new() };
             let now = crate::now();
@@ -227,20 +243,25 @@ fn KeyBadges(entry: Memo<Option<KeyEntry>>) -> impl IntoView {
             } else {
                 ("badge inactive", "Inactive".into())
             });
-            if e.is_expired(now) {
-                b.push(("badge expired", "Expired".into()));
-            } else if e
-                .expires_at
-                .is_some_and(|x| x - now < time::Duration::days(14))
-            {
-                b.push(("badge warn", "Expires soon".into()));
+            for r in reminders(e, now, rotation) {
+                let class = match r {
+                    Reminder::Expired { .. } => "badge expired",
+                    Reminder::NeverTested => "badge muted",
+                    _ => "badge warn",
+                };
+                b.push((class, r.badge().into()));
             }
             match &e.last_test {
                 Some(t) if t.outcome == byok_core::model::TestOutcome::Ok => {
                     b.push(("badge ok", "Test passed".into()))
                 }
                 Some(_) => b.push(("badge expired", "Test failed".into())),
-                None => b.push(("badge muted", "Never tested".into())),
+                None => {}
+            }
+            match level {
+                Some(BudgetLevel::Over) => b.push(("badge expired", "Over budget".into())),
+                Some(BudgetLevel::Near) => b.push(("badge warn", "Budget 80%".into())),
+                _ => {}
             }
             b.into_iter()
                 .map(|(c, t)| view! { <span class=c>{t}</span> })
@@ -250,23 +271,44 @@ fn KeyBadges(entry: Memo<Option<KeyEntry>>) -> impl IntoView {
 }
 
 #[component]
-fn KeyMeta(entry: Memo<Option<KeyEntry>>) -> impl IntoView {
+fn KeyMeta(entry: Memo<Option<KeyEntry>>, budget: Memo<Option<BudgetStatus>>) -> impl IntoView {
     move || {
         entry.with(|e| {
             let e = e.as_ref()?;
+            let now = crate::now();
             let mut parts = vec![format!("Added {}", format_date(e.created_at))];
             if let Some(r) = e.rotated_at {
                 parts.push(format!("rotated {}", format_date(r)));
             }
+            parts.push(format!("age {} days", age_days(e, now)));
             if let Some(x) = e.expires_at {
                 parts.push(format!("expires {}", format_date(x)));
+            }
+            parts.push(match e.last_used_at {
+                Some(t) => format!("last used {}", ago(t, now)),
+                None => "never used".into(),
+            });
+            if let Some(t) = e.last_test_at {
+                parts.push(format!("last tested {}", ago(t, now)));
             }
             if let Some(u) = &e.base_url {
                 parts.push(format!("base URL {u}"));
             }
             let notes = (!e.notes.is_empty()).then(|| e.notes.clone());
+            let warning = budget.with(|b| b.and_then(|b| b.warning(&e.label)));
+            let budget_line = budget.with(|b| {
+                b.filter(|b| b.level == BudgetLevel::Under).map(|b| {
+                    format!(
+                        "Budget {} a month; an estimated {} used so far this month.",
+                        format_usd(b.budget),
+                        format_usd(b.spent.usd)
+                    )
+                })
+            });
             Some(view! {
                 <p class="meta">{parts.join(" · ")}</p>
+                {budget_line.map(|t| view! { <p class="meta">{t}</p> })}
+                {warning.map(|w| view! { <p class="warning" role="status">{w}</p> })}
                 {notes.map(|n| view! { <p class="notes">{n}</p> })}
             })
         })

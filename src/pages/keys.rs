@@ -1,6 +1,7 @@
 //! `/`: the key list, grouped by provider, with search and the add form.
 
 use byok_core::model::Provider;
+use byok_core::usage::{Reminder, reminders};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -65,6 +66,7 @@ fn KeyList() -> impl IntoView {
                 </button>
             </div>
             <PendingSaveNotice/>
+            <Reminders/>
             <Show when=move || adding.get()>
                 <AddKeyForm on_done=Callback::new(move |_| adding.set(false))/>
             </Show>
@@ -145,4 +147,60 @@ fn PendingSaveNotice() -> impl IntoView {
         </Show>
     }
     .into_any()
+}
+
+/// Lifecycle reminders across all keys, most urgent first: expired, expiring, due for
+/// rotation, never tested.
+#[component]
+fn Reminders() -> impl IntoView {
+    const SHOWN: usize = 8;
+    let session = use_session();
+    let items = Memo::new(move |_| {
+        let rotation = session.settings.with(|s| s.rotation_days);
+        let now = crate::now();
+        session.vault.with(|v| {
+            let Some(v) = v else { return Vec::new() };
+            let mut out: Vec<(u8, String, String)> = v
+                .keys
+                .iter()
+                .flat_map(|k| {
+                    reminders(k, now, rotation).into_iter().map(move |r| {
+                        let rank = match r {
+                            Reminder::Expired { .. } => 0,
+                            Reminder::ExpiresSoon { .. } => 1,
+                            Reminder::RotationDue { .. } => 2,
+                            Reminder::NeverTested => 3,
+                        };
+                        (
+                            rank,
+                            format!("{} \u{201c}{}\u{201d}", k.provider.display_name(), k.label),
+                            r.message(),
+                        )
+                    })
+                })
+                .collect();
+            out.sort_by_key(|(rank, _, _)| *rank);
+            out
+        })
+    });
+    view! {
+        <Show when=move || items.with(|i| !i.is_empty())>
+            <section class="card reminders" aria-labelledby="reminders-title">
+                <h2 id="reminders-title">"Needs attention"</h2>
+                <ul>
+                    {move || items.with(|i| {
+                        i.iter().take(SHOWN).map(|(_, who, what)| {
+                            let who = who.clone();
+                            let what = what.clone();
+                            view! { <li><strong>{who}</strong>": "{what}</li> }
+                        }).collect_view()
+                    })}
+                </ul>
+                {move || {
+                    let more = items.with(Vec::len).saturating_sub(SHOWN);
+                    (more > 0).then(|| view! { <p class="hint">{format!("and {more} more: see the badges on each key below.")}</p> })
+                }}
+            </section>
+        </Show>
+    }
 }

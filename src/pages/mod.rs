@@ -6,3 +6,4 @@ pub mod keys;
 pub mod not_found;
 pub mod settings;
 pub mod transfer;
+pub mod usage;

@@ -16,6 +16,7 @@ pub fn SettingsPage() -> impl IntoView {
         <VaultGate>
             <h1>"Settings"</h1>
             <AutoLockSettings/>
+            <ReminderSettings/>
             <ChangePassphrase/>
             <ForgetVault/>
         </VaultGate>
@@ -75,6 +76,58 @@ fn AutoLockSettings() -> impl IntoView {
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
             <button type="submit">"Save settings"</button>
+        </form>
+    }
+}
+
+#[component]
+fn ReminderSettings() -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let days = RwSignal::new(session.settings.get_untracked().rotation_days.to_string());
+    let error = RwSignal::new(None::<String>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let d = match days.get_untracked().trim().parse::<u32>() {
+            Ok(d) if d <= 3650 => d,
+            _ => {
+                error.set(Some(
+                    "Enter a whole number of days from 0 to 3650 (0 turns the reminder off)."
+                        .into(),
+                ));
+                return;
+            }
+        };
+        let s = Settings {
+            rotation_days: d,
+            ..session.settings.get_untracked()
+        };
+        match session.save_settings(s) {
+            Ok(()) => {
+                error.set(None);
+                toasts.info("Settings saved.");
+            }
+            Err(e) => error.set(Some(e.message())),
+        }
+    };
+    view! {
+        <form class="card stack" on:submit=save aria-labelledby="reminders-title">
+            <h2 id="reminders-title">"Key reminders"</h2>
+            <label for="rotation-days">"Remind me to rotate a key after this many days (0 = never)"</label>
+            <input
+                id="rotation-days"
+                type="number"
+                min="0"
+                max="3650"
+                step="1"
+                prop:value=move || days.get()
+                on:input=move |ev| days.set(event_target_value(&ev))
+            />
+            <p class="hint">"The Keys page also reminds you of keys that expire within 14 days, keys that have expired, and keys never tested."</p>
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            <button type="submit">"Save reminders"</button>
         </form>
     }
 }

@@ -56,6 +56,12 @@ describe('accessibility', () => {
     await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
     await expect(page.getByRole('listitem', { name: 'Answer' }).last().locator('pre')).toBeVisible();
     await axe(page, 'chat');
+    await page.getByRole('link', { name: 'Usage' }).click();
+    await expect(page.getByRole('table', { name: 'Totals' })).toBeVisible();
+    await page.getByText('Monthly budgets', { exact: true }).click();
+    await page.getByText('Prices', { exact: true }).click();
+    await page.getByText('Built-in prices', { exact: true }).click();
+    await axe(page, 'usage');
     await page.getByRole('link', { name: 'Export & import' }).click();
     await axe(page, 'export and import');
     await page.getByRole('link', { name: 'Settings' }).click();

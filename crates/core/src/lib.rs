@@ -12,6 +12,7 @@ pub mod passphrase;
 pub mod provider;
 pub mod secret;
 pub mod transfer;
+pub mod usage;
 pub mod vault;
 
 pub use secret::Secret;

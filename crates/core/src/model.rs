@@ -183,6 +183,13 @@ pub struct UsageTotals {
 }
 
 impl UsageTotals {
+    pub fn add(&mut self, o: &UsageTotals) {
+        self.requests += o.requests;
+        self.input_tokens += o.input_tokens;
+        self.output_tokens += o.output_tokens;
+        self.cached_tokens += o.cached_tokens;
+    }
+
     /// Fields at their defaults are left out of the vault JSON: localStorage is small
     /// and a 10,000-key vault must still fit with its previous copy.
     pub fn is_zero(&self) -> bool {
@@ -307,6 +314,16 @@ pub fn origin_of(base_url: &str) -> &str {
 pub struct Vault {
     pub schema: u32,
     pub keys: Vec<KeyEntry>,
+    /// Requests and tokens per day, key and model (see `usage.rs`): kept inside the
+    /// encrypted record because what someone spends, and when, is their business.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub usage: Vec<crate::usage::DayUsage>,
+    /// Optional monthly budget per key, in US dollars.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub budgets: std::collections::BTreeMap<Uuid, f64>,
+    /// The person's own prices; they win over the shipped price list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prices: Vec<crate::usage::PriceRule>,
     /// Sections added by later versions survive an older tab's save.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -317,6 +334,9 @@ impl Default for Vault {
         Self {
             schema: 1,
             keys: Vec::new(),
+            usage: Vec::new(),
+            budgets: Default::default(),
+            prices: Vec::new(),
             extra: serde_json::Map::new(),
         }
     }
@@ -465,6 +485,8 @@ impl Vault {
             .iter()
             .position(|k| k.id == id)
             .ok_or(ModelError::NotFound)?;
+        // The key's usage stays (it was spent); its budget means nothing without it.
+        self.budgets.remove(&id);
         Ok(self.keys.remove(i))
     }
 
@@ -482,24 +504,6 @@ impl Vault {
 
     pub fn record_use(&mut self, id: Uuid, now: OffsetDateTime) -> Result<(), ModelError> {
         self.get_mut(id)?.last_used_at = Some(now);
-        Ok(())
-    }
-
-    /// Add one answer's usage to the key's totals and mark it used.
-    pub fn record_usage(
-        &mut self,
-        id: Uuid,
-        input_tokens: u64,
-        output_tokens: u64,
-        cached_tokens: u64,
-        now: OffsetDateTime,
-    ) -> Result<(), ModelError> {
-        let k = self.get_mut(id)?;
-        k.last_used_at = Some(now);
-        k.usage.requests += 1;
-        k.usage.input_tokens += input_tokens;
-        k.usage.output_tokens += output_tokens;
-        k.usage.cached_tokens += cached_tokens;
         Ok(())
     }
 
@@ -559,6 +563,21 @@ impl Vault {
                 count: many.len(),
             }),
         }
+    }
+
+    /// The key resolution passed over because it expired, when that changed the outcome:
+    /// the person expects their default (or the key they always used) and must be told
+    /// why another one answers, or why none can.
+    pub fn skipped_expired(&self, provider: Provider, now: OffsetDateTime) -> Option<&KeyEntry> {
+        if self
+            .keys_for(provider)
+            .any(|k| k.is_default && k.is_usable(now))
+        {
+            return None;
+        }
+        self.keys_for(provider)
+            .filter(|k| k.is_active && k.is_expired(now))
+            .min_by_key(|k| !k.is_default)
     }
 
     /// Keys of the same provider to try after `failed` when it hit a rate limit: the

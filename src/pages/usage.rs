@@ -1,0 +1,600 @@
+//! `/usage`: what the keys spent (requests, tokens, estimated cost) as a chart, a table
+//! and a CSV; monthly budgets; the person's own prices; clearing the history.
+
+use byok_core::model::{Provider, Vault};
+use byok_core::usage::{
+    Line, PriceRule, Prices, Range, Report, csv, day_string, format_usd, group_thousands, report,
+};
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::components::vault_gate::VaultGate;
+use crate::state::session::use_session;
+use crate::state::toasts::use_toasts;
+
+#[component]
+pub fn UsagePage() -> impl IntoView {
+    view! {
+        <VaultGate>
+            <UsageView/>
+        </VaultGate>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Key,
+    Provider,
+    Model,
+    Day,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Metric {
+    Tokens,
+    Cost,
+}
+
+/// Distinct on light and dark backgrounds, and in order of contrast with each other.
+const PALETTE: [&str; 8] = [
+    "#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626",
+];
+
+fn key_label(v: &Vault, id: Uuid) -> String {
+    v.get(id)
+        .map_or_else(|| "(deleted key)".to_string(), |k| k.label.clone())
+}
+
+fn n(x: u64) -> String {
+    group_thousands(&x.to_string())
+}
+
+fn nothing_recorded(r: Range) -> String {
+    match r {
+        Range::Days(d) => format!("No answers recorded in the last {d} days."),
+        Range::All => "No answers recorded yet.".into(),
+    }
+}
+
+#[component]
+fn UsageView() -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let range = RwSignal::new(Range::Days(30));
+    let group = RwSignal::new(Group::Key);
+    let metric = RwSignal::new(Metric::Tokens);
+
+    let report = Memo::new(move |_| {
+        let r = range.get();
+        session.vault.with(|v| {
+            v.as_ref().map(|v| {
+                let prices = Prices {
+                    custom: &v.prices,
+                    shipped: crate::shipped_prices(),
+                };
+                report(v, &prices, crate::today(), r)
+            })
+        })
+    });
+    let empty = move || report.with(|r| r.as_ref().is_none_or(|r| r.total.totals.requests == 0));
+
+    let download = move |_| {
+        let text = session.vault.with_untracked(|v| {
+            report.with_untracked(|r| match (v, r) {
+                (Some(v), Some(r)) => Some(csv(v, r)),
+                _ => None,
+            })
+        });
+        let Some(text) = text else { return };
+        let name = format!("byok-usage-{}.csv", day_string(crate::today()));
+        if let Err(e) = crate::download::save_file(&text, &name, "text/csv") {
+            toasts.error(e.message());
+        }
+    };
+
+    view! {
+        <section class="usage" aria-labelledby="usage-title">
+            <div class="toolbar">
+                <h1 id="usage-title">"Usage"</h1>
+                <div class="segmented" role="group" aria-label="Time range">
+                    {[(Range::Days(7), "7 days"), (Range::Days(30), "30 days"), (Range::All, "All")]
+                        .into_iter()
+                        .map(|(r, text)| view! {
+                            <button type="button" class="secondary" aria-pressed=move || (range.get() == r).to_string() on:click=move |_| range.set(r)>{text}</button>
+                        })
+                        .collect_view()}
+                </div>
+            </div>
+            <p class="hint">"Counted from the token figures each provider sends with its answers; costs are estimates from the price list below. This history is stored only inside your encrypted vault."</p>
+            <Show
+                when=move || !empty()
+                fallback=move || view! {
+                    <p class="empty card">{move || format!("{} Chat with a saved key and its usage shows here.", nothing_recorded(range.get()))}</p>
+                }
+            >
+                <Summary report/>
+                <div class="card">
+                    <div class="row">
+                        <h2 id="chart-title">"Per day, by key"</h2>
+                        <div class="segmented" role="group" aria-label="Chart shows">
+                            <button type="button" class="secondary" aria-pressed=move || (metric.get() == Metric::Tokens).to_string() on:click=move |_| metric.set(Metric::Tokens)>"Tokens"</button>
+                            <button type="button" class="secondary" aria-pressed=move || (metric.get() == Metric::Cost).to_string() on:click=move |_| metric.set(Metric::Cost)>"Cost"</button>
+                        </div>
+                    </div>
+                    {move || session.vault.with(|v| report.with(|r| match (v, r) {
+                        (Some(v), Some(r)) => chart(v, r, metric.get()).into_any(),
+                        _ => ().into_any(),
+                    }))}
+                </div>
+                <div class="card">
+                    <div class="row">
+                        <h2 id="table-title">"Totals"</h2>
+                        <label for="usage-group">"Group by"</label>
+                        <select id="usage-group" on:change=move |ev| group.set(match event_target_value(&ev).as_str() {
+                            "provider" => Group::Provider,
+                            "model" => Group::Model,
+                            "day" => Group::Day,
+                            _ => Group::Key,
+                        })>
+                            <option value="key" selected=move || group.get() == Group::Key>"Key"</option>
+                            <option value="provider" selected=move || group.get() == Group::Provider>"Provider"</option>
+                            <option value="model" selected=move || group.get() == Group::Model>"Model"</option>
+                            <option value="day" selected=move || group.get() == Group::Day>"Day"</option>
+                        </select>
+                        <button type="button" class="secondary" on:click=download>"Download CSV"</button>
+                    </div>
+                    {move || session.vault.with(|v| report.with(|r| match (v, r) {
+                        (Some(v), Some(r)) => table(v, r, group.get()).into_any(),
+                        _ => ().into_any(),
+                    }))}
+                </div>
+            </Show>
+            <Budgets/>
+            <PriceList/>
+            <ClearUsage/>
+        </section>
+    }
+}
+
+#[component]
+fn Summary(report: Memo<Option<Report>>) -> impl IntoView {
+    move || {
+        report.with(|r| {
+            r.as_ref().map(|r| {
+                let t = r.total.totals;
+                view! {
+                    <dl class="summary card" aria-label="Summary">
+                        <div><dt>"Requests"</dt><dd>{n(t.requests)}</dd></div>
+                        <div><dt>"Input tokens"</dt><dd>{n(t.input_tokens)}</dd></div>
+                        <div><dt>"Output tokens"</dt><dd>{n(t.output_tokens)}</dd></div>
+                        <div><dt>"Cached tokens"</dt><dd>{n(t.cached_tokens)}</dd></div>
+                        <div><dt>"Estimated cost"</dt><dd>{r.total.cost_text()}</dd></div>
+                    </dl>
+                }
+            })
+        })
+    }
+}
+
+fn metric_value(l: &Line, m: Metric) -> f64 {
+    match m {
+        Metric::Tokens => (l.totals.input_tokens + l.totals.output_tokens) as f64,
+        Metric::Cost => l.cost.usd,
+    }
+}
+
+fn metric_text(v: f64, m: Metric) -> String {
+    match m {
+        Metric::Tokens => format!("{} tokens", n(v as u64)),
+        Metric::Cost => format_usd(v),
+    }
+}
+
+/// Stacked bars per day, one colour per key, drawn as SVG: the numbers are in each
+/// bar's title for pointer and screen-reader users, and in the table below.
+fn chart(v: &Vault, r: &Report, m: Metric) -> impl IntoView + use<> {
+    const W: f64 = 720.0;
+    const H: f64 = 200.0;
+    let colour = |id: &Uuid| {
+        let i = r.by_key.iter().position(|(k, _, _)| k == id).unwrap_or(0);
+        PALETTE[i % PALETTE.len()]
+    };
+    let max = r
+        .chart
+        .iter()
+        .map(|d| {
+            d.stacks
+                .iter()
+                .map(|(_, l)| metric_value(l, m))
+                .sum::<f64>()
+        })
+        .fold(0.0_f64, f64::max);
+    let slot = W / r.chart.len().max(1) as f64;
+    let bar_w = (slot * 0.8).max(1.0);
+    let mut rects = Vec::new();
+    for (i, d) in r.chart.iter().enumerate() {
+        let x = i as f64 * slot + (slot - bar_w) / 2.0;
+        let mut y = H;
+        for (id, l) in &d.stacks {
+            let value = metric_value(l, m);
+            let h = if max > 0.0 { value / max * H } else { 0.0 };
+            y -= h;
+            let title = format!(
+                "{} \u{b7} {}: {}",
+                day_string(d.day),
+                key_label(v, *id),
+                metric_text(value, m)
+            );
+            rects.push(view! {
+                <rect
+                    class="bar"
+                    x=format!("{x:.2}")
+                    y=format!("{y:.2}")
+                    width=format!("{bar_w:.2}")
+                    height=format!("{h:.2}")
+                    fill=colour(id)
+                    data-day=day_string(d.day)
+                    data-key=key_label(v, *id)
+                    data-value=value.to_string()
+                >
+                    <title>{title}</title>
+                </rect>
+            });
+        }
+    }
+    let first = r
+        .chart
+        .first()
+        .map(|d| day_string(d.day))
+        .unwrap_or_default();
+    let last = r
+        .chart
+        .last()
+        .map(|d| day_string(d.day))
+        .unwrap_or_default();
+    let desc = format!(
+        "Bars for each day from {first} to {last}, stacked by key; the highest day is {}.",
+        metric_text(max, m)
+    );
+    let legend = r
+        .by_key
+        .iter()
+        .map(|(id, p, l)| {
+            let text = format!(
+                "{} ({}): {}",
+                key_label(v, *id),
+                p.display_name(),
+                metric_text(metric_value(l, m), m)
+            );
+            // A presentation attribute, not a style attribute: the CSP forbids inline styles.
+            view! {
+                <li>
+                    <svg class="swatch" viewBox="0 0 12 12" aria-hidden="true"><rect width="12" height="12" rx="3" fill=colour(id)></rect></svg>
+                    {text}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart">
+            <svg
+                viewBox=format!("0 0 {W} {}", H + 2.0)
+                role="img"
+                aria-labelledby="chart-title chart-desc"
+                preserveAspectRatio="none"
+            >
+                <desc id="chart-desc">{desc}</desc>
+                <line x1="0" y1=H.to_string() x2=W.to_string() y2=H.to_string() class="axis"></line>
+                {rects}
+            </svg>
+            <div class="chart-axis" aria-hidden="true">
+                <span>{first}</span>
+                <span>{format!("max {}", metric_text(max, m))}</span>
+                <span>{last}</span>
+            </div>
+            <figcaption><ul class="legend" aria-label="Keys">{legend}</ul></figcaption>
+        </figure>
+    }
+}
+
+fn table(v: &Vault, r: &Report, g: Group) -> impl IntoView + use<> {
+    let (head, rows): (&str, Vec<(String, Line)>) = match g {
+        Group::Key => (
+            "Key",
+            r.by_key
+                .iter()
+                .map(|(id, p, l)| (format!("{} ({})", key_label(v, *id), p.display_name()), *l))
+                .collect(),
+        ),
+        Group::Provider => (
+            "Provider",
+            r.by_provider
+                .iter()
+                .map(|(p, l)| (p.display_name().to_string(), *l))
+                .collect(),
+        ),
+        Group::Model => (
+            "Model",
+            r.by_model
+                .iter()
+                .map(|(p, m, l)| (format!("{m} ({})", p.display_name()), *l))
+                .collect(),
+        ),
+        Group::Day => (
+            "Day",
+            r.by_day.iter().map(|(d, l)| (day_string(*d), *l)).collect(),
+        ),
+    };
+    let row = |name: String, l: Line| {
+        let t = l.totals;
+        view! {
+            <tr>
+                <th scope="row">{name}</th>
+                <td>{n(t.requests)}</td>
+                <td>{n(t.input_tokens)}</td>
+                <td>{n(t.output_tokens)}</td>
+                <td>{n(t.cached_tokens)}</td>
+                <td>{l.cost_text()}</td>
+            </tr>
+        }
+    };
+    let total = row("Total".into(), r.total);
+    view! {
+        <div class="table-wrap">
+            <table class="usage-table" aria-labelledby="table-title">
+                <thead>
+                    <tr>
+                        <th scope="col">{head}</th>
+                        <th scope="col">"Requests"</th>
+                        <th scope="col">"Input tokens"</th>
+                        <th scope="col">"Output tokens"</th>
+                        <th scope="col">"Cached tokens"</th>
+                        <th scope="col">"Estimated cost"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows.into_iter().map(|(name, l)| row(name, l)).collect_view()}</tbody>
+                <tfoot>{total}</tfoot>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn Budgets() -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let keys = Memo::new(move |_| {
+        session.vault.with(|v| {
+            v.as_ref().map_or_else(Vec::new, |v| {
+                v.keys
+                    .iter()
+                    .map(|k| {
+                        (
+                            k.id,
+                            format!("{} ({})", k.label, k.provider.display_name()),
+                            v.budgets.get(&k.id).map(|b| b.to_string()),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let error = RwSignal::new(None::<String>);
+    view! {
+        <details class="card" open=move || session.vault.with(|v| v.as_ref().is_some_and(|v| !v.budgets.is_empty()))>
+            <summary><h2>"Monthly budgets"</h2></summary>
+            <p class="hint">"Set a monthly budget in US dollars for a key: the key and the chat warn you when this month's estimate passes 80% and 100% of it. Leave empty for no budget."</p>
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            <ul class="budgets">
+                <For each=move || keys.get() key=|k| k.clone() children=move |(id, name, current)| {
+                    let value = RwSignal::new(current.unwrap_or_default());
+                    let input_id = format!("budget-{}", id.simple());
+                    let for_id = input_id.clone();
+                    let save = move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        let text = value.get_untracked();
+                        let parsed = match text.trim().trim_start_matches('$') {
+                            "" => Ok(None),
+                            t => t.parse::<f64>().map(Some).map_err(|_| ()),
+                        };
+                        let Ok(usd) = parsed else {
+                            return error.set(Some("A budget is a number of dollars, like 20 or 7.50.".into()));
+                        };
+                        match session.mutate(|v| v.set_budget(id, usd)) {
+                            Ok(()) => {
+                                error.set(None);
+                                toasts.info(match usd {
+                                    Some(u) => format!("Budget set to {} a month.", format_usd(u)),
+                                    None => "Budget removed.".into(),
+                                });
+                            }
+                            Err(e) => error.set(Some(e.message())),
+                        }
+                    };
+                    view! {
+                        <li>
+                            <form class="row" on:submit=save>
+                                <label for=for_id>{name}</label>
+                                <input id=input_id type="text" inputmode="decimal" placeholder="No budget" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                                <button type="submit" class="secondary">"Save budget"</button>
+                            </form>
+                        </li>
+                    }
+                }/>
+            </ul>
+        </details>
+    }
+}
+
+#[component]
+fn PriceList() -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let custom = Memo::new(move |_| {
+        session
+            .vault
+            .with(|v| v.as_ref().map(|v| v.prices.clone()).unwrap_or_default())
+    });
+    let provider = RwSignal::new(Provider::Openai);
+    let model = RwSignal::new(String::new());
+    let input = RwSignal::new(String::new());
+    let output = RwSignal::new(String::new());
+    let cached = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let num = |s: RwSignal<String>, what: &str| -> Result<Option<f64>, String> {
+            match s.get_untracked().trim().trim_start_matches('$') {
+                "" => Ok(None),
+                t => t
+                    .parse::<f64>()
+                    .map(Some)
+                    .map_err(|_| format!("The {what} price must be a number of dollars.")),
+            }
+        };
+        let parsed = (|| {
+            let i = num(input, "input")?.ok_or("Give the input price.")?;
+            let o = num(output, "output")?.ok_or("Give the output price.")?;
+            let c = num(cached, "cached")?;
+            PriceRule::new(provider.get_untracked(), &model.get_untracked(), i, o, c)
+                .map_err(|e| e.to_string())
+        })();
+        let rule = match parsed {
+            Ok(r) => r,
+            Err(e) => return error.set(Some(e)),
+        };
+        let name = rule.model.clone();
+        match session.mutate(move |v| {
+            v.set_price(rule);
+            Ok::<(), byok_core::model::ModelError>(())
+        }) {
+            Ok(()) => {
+                error.set(None);
+                model.set(String::new());
+                input.set(String::new());
+                output.set(String::new());
+                cached.set(String::new());
+                toasts.info(format!("Price for {name} saved."));
+            }
+            Err(e) => error.set(Some(e.message())),
+        }
+    };
+    let price_row = |r: &PriceRule| {
+        (
+            r.provider.display_name(),
+            r.model.clone(),
+            format!("${}", r.input),
+            format!("${}", r.output),
+            r.cached
+                .map_or_else(|| "as input".into(), |c| format!("${c}")),
+        )
+    };
+    let shipped = crate::shipped_prices()
+        .iter()
+        .map(|r| {
+            let (p, m, i, o, c) = price_row(r);
+            let checked = r.checked.clone();
+            view! { <tr><td>{p}</td><td>{m}</td><td>{i}</td><td>{o}</td><td>{c}</td><td>{checked}</td></tr> }
+        })
+        .collect_view();
+    view! {
+        <details class="card">
+            <summary><h2>"Prices"</h2></summary>
+            <p class="hint">"US dollars per million tokens. Your prices win over the built-in list; a name ending in * covers every model starting with it. Models with no price show their tokens and \u{201c}price unknown\u{201d}."</p>
+            <h3>"Your prices"</h3>
+            <Show when=move || custom.with(|c| !c.is_empty()) fallback=|| view! { <p class="hint">"None yet."</p> }>
+                <div class="table-wrap">
+                    <table aria-label="Your prices">
+                        <thead><tr><th scope="col">"Provider"</th><th scope="col">"Model"</th><th scope="col">"Input"</th><th scope="col">"Output"</th><th scope="col">"Cached"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                        <tbody>
+                            {move || custom.get().into_iter().map(|r| {
+                                let (p, m, i, o, c) = price_row(&r);
+                                let (rp, rm) = (r.provider, r.model.clone());
+                                let remove_label = format!("Remove the price for {m}");
+                                view! {
+                                    <tr>
+                                        <td>{p}</td><td>{m}</td><td>{i}</td><td>{o}</td><td>{c}</td>
+                                        <td><button type="button" class="secondary" aria-label=remove_label on:click=move |_| {
+                                            let rm = rm.clone();
+                                            if let Err(e) = session.mutate(move |v| { v.remove_price(rp, &rm); Ok::<(), byok_core::model::ModelError>(()) }) {
+                                                toasts.error(e.message());
+                                            }
+                                        }>"Remove"</button></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </Show>
+            <form class="price-form stack" on:submit=add aria-label="Add or change a price">
+                <div class="row">
+                    <label for="price-provider">"Provider"</label>
+                    <select id="price-provider" on:change=move |ev| if let Some(p) = Provider::from_id(&event_target_value(&ev)) { provider.set(p) }>
+                        {Provider::ALL.into_iter().map(|p| view! { <option value=p.id() selected=move || provider.get() == p>{p.display_name()}</option> }).collect_view()}
+                    </select>
+                    <label for="price-model">"Model"</label>
+                    <input id="price-model" type="text" placeholder="gpt-4o-mini or llama-3*" prop:value=move || model.get() on:input=move |ev| model.set(event_target_value(&ev))/>
+                </div>
+                <div class="row">
+                    <label for="price-input">"Input $"</label>
+                    <input id="price-input" type="text" inputmode="decimal" prop:value=move || input.get() on:input=move |ev| input.set(event_target_value(&ev))/>
+                    <label for="price-output">"Output $"</label>
+                    <input id="price-output" type="text" inputmode="decimal" prop:value=move || output.get() on:input=move |ev| output.set(event_target_value(&ev))/>
+                    <label for="price-cached">"Cached $ (optional)"</label>
+                    <input id="price-cached" type="text" inputmode="decimal" prop:value=move || cached.get() on:input=move |ev| cached.set(event_target_value(&ev))/>
+                </div>
+                <Show when=move || error.get().is_some()>
+                    <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+                </Show>
+                <button type="submit">"Save price"</button>
+            </form>
+            <details>
+                <summary>"Built-in prices"</summary>
+                <div class="table-wrap">
+                    <table aria-label="Built-in prices">
+                        <thead><tr><th scope="col">"Provider"</th><th scope="col">"Model"</th><th scope="col">"Input"</th><th scope="col">"Output"</th><th scope="col">"Cached"</th><th scope="col">"Checked"</th></tr></thead>
+                        <tbody>{shipped}</tbody>
+                    </table>
+                </div>
+            </details>
+        </details>
+    }
+}
+
+#[component]
+fn ClearUsage() -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let asking = RwSignal::new(false);
+    let clear = move |_| {
+        match session.mutate(|v| {
+            v.clear_usage();
+            Ok::<(), byok_core::model::ModelError>(())
+        }) {
+            Ok(()) => toasts.info("Usage history cleared."),
+            Err(e) => toasts.error(e.message()),
+        }
+        asking.set(false);
+    };
+    view! {
+        <div class="card">
+            <Show
+                when=move || asking.get()
+                fallback=move || view! {
+                    <button type="button" class="danger" on:click=move |_| asking.set(true)>"Clear usage history"</button>
+                }
+            >
+                <div role="alertdialog" aria-labelledby="clear-usage-q" class="stack">
+                    <p id="clear-usage-q">"Clear the recorded usage of every key? Keys, budgets and prices stay; this cannot be undone."</p>
+                    <div class="row">
+                        <button type="button" class="danger" on:click=clear>"Yes, clear usage"</button>
+                        <button type="button" class="secondary" autofocus on:click=move |_| asking.set(false)>"Cancel"</button>
+                    </div>
+                </div>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,244 @@
+// Issue: usage, cost and key lifecycle. Real chats from real Chromium to the mock provider
+// on 127.0.0.1, whose token counts are known: input = words in the request, output = the
+// number of deltas asked for with [[mock:deltas:N]], cached = [[mock:cached:N]].
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+
+import { startMockProvider } from '../mock-provider/server.mjs';
+import { addKey, createVault, keyRow } from './app.mjs';
+import { expect } from './expect.mjs';
+import { assertNotInStorage, startBrowser, startHost } from './harness.mjs';
+
+const OPENAI_WORK = 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-usageWork-ok-mock';
+const OPENAI_HOME = 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-usageHome-ok-mock';
+const GEM_OLD = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-usageGemOld-ok-mock';
+const GEM_NEW = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-usageGemNew-ok-mock';
+const MODEL = 'gpt-4o-mini';
+
+const pad = (n) => String(n).padStart(2, '0');
+const localDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+const TODAY = localDay(new Date());
+const YESTERDAY = localDay(new Date(Date.now() - 86_400_000));
+const IN_5_DAYS = localDay(new Date(Date.now() + 5 * 86_400_000));
+
+let mock;
+let host;
+let browser;
+let page;
+
+before(async () => {
+  mock = await startMockProvider();
+  host = await startHost({ connectSrc: [mock.url] });
+  browser = await startBrowser();
+  page = await browser.newPage();
+  await page.goto(host.url);
+  await createVault(page);
+});
+after(async () => {
+  await browser?.close();
+  await host?.stop();
+  await mock?.stop();
+});
+
+const nav = (name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+const lastAnswer = () => page.getByRole('listitem', { name: 'Answer' }).last();
+const usageTable = () => page.getByRole('table', { name: 'Totals' });
+
+/** A fresh conversation with `key` on `provider`, one message, waits for the answer. */
+async function chat({ provider = 'OpenAI', keyLabel, model = MODEL, text }) {
+  await nav('Chat');
+  await page.getByRole('button', { name: 'New conversation' }).click();
+  await page.getByLabel('Provider').selectOption({ label: provider });
+  if (keyLabel) await page.getByLabel('Key', { exact: true }).selectOption({ label: keyLabel });
+  if (provider === 'OpenAI') await page.getByLabel('Model').fill(model);
+  await page.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
+  await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+  await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
+  await expect(lastAnswer().locator('.msg-footer')).toContainText(/ in \/ \d+ out tokens/);
+}
+
+/** The usage table as { rowName: [requests, input, output, cached, cost] }. */
+async function tableRows() {
+  return usageTable().evaluate((t) => Object.fromEntries([...t.querySelectorAll('tbody tr, tfoot tr')].map((tr) => {
+    const cells = [...tr.children].map((c) => c.textContent.trim());
+    return [cells[0], cells.slice(1)];
+  })));
+}
+
+describe('usage', () => {
+  test('chats on two keys show exactly their tokens and costs in the table, the chart and the CSV', async () => {
+    await addKey(page, { secret: OPENAI_WORK, label: 'Work', provider: 'OpenAI', baseUrl: mock.url });
+    await addKey(page, { secret: OPENAI_HOME, label: 'Home', provider: 'OpenAI', baseUrl: mock.url });
+
+    // 4 words in, 7 out, 2 of the input cached.
+    await chat({ keyLabel: 'Work', text: 'alpha beta [[mock:deltas:7]] [[mock:cached:2]]' });
+    await expect(lastAnswer()).toContainText('Work · gpt-4o-mini · 4 in / 7 out tokens, 2 cached');
+    // 3 in, 5 out.
+    await chat({ keyLabel: 'Work', text: 'one two [[mock:deltas:5]]' });
+    await expect(lastAnswer()).toContainText('3 in / 5 out tokens');
+    // 5 in, 11 out, on the other key.
+    await chat({ keyLabel: 'Home', text: 'x y z w [[mock:deltas:11]]' });
+    await expect(lastAnswer()).toContainText('Home · gpt-4o-mini · 5 in / 11 out tokens');
+
+    await nav('Usage');
+    await page.getByRole('button', { name: '7 days' }).click();
+    await expect(usageTable()).toBeVisible();
+    // The shipped list prices gpt-4o-mini, but at these token counts that is a fraction of
+    // a cent; the person's own price wins and makes the arithmetic visible.
+    await page.getByText('Prices', { exact: true }).click();
+    const form = page.getByRole('form', { name: 'Add or change a price' });
+    await form.getByLabel('Provider').selectOption({ label: 'OpenAI' });
+    await form.getByLabel('Model').fill(MODEL);
+    await form.getByLabel('Input $').fill('10000');
+    await form.getByLabel('Output $').fill('20000');
+    await form.getByLabel('Cached $ (optional)').fill('1000');
+    await form.getByRole('button', { name: 'Save price' }).click();
+    await expect(page.getByRole('table', { name: 'Your prices' })).toContainText('gpt-4o-mini');
+
+    // Work: (7-2)*10000 + 2*1000 + 12*20000 = 292,000 per million = $0.292.
+    // Home: 5*10000 + 11*20000 = 270,000 per million = $0.27.
+    assert.deepEqual(await tableRows(), {
+      'Work (OpenAI)': ['2', '7', '12', '2', '$0.29'],
+      'Home (OpenAI)': ['1', '5', '11', '0', '$0.27'],
+      Total: ['3', '12', '23', '2', '$0.56'],
+    });
+    await page.getByLabel('Group by').selectOption({ label: 'Model' });
+    assert.deepEqual(await tableRows(), {
+      'gpt-4o-mini (OpenAI)': ['3', '12', '23', '2', '$0.56'],
+      Total: ['3', '12', '23', '2', '$0.56'],
+    });
+    await page.getByLabel('Group by').selectOption({ label: 'Day' });
+    assert.deepEqual(Object.keys(await tableRows()), [TODAY, 'Total']);
+    await expect(page.getByRole('definition').filter({ hasText: '$0.56' })).toHaveCount(1);
+
+    // Chart: 7 day slots; today's bar stacks Work (7+12 tokens) under Home (5+11).
+    const bars = await page.locator('svg rect.bar').evaluateAll((rs) => rs.map((r) => ({
+      day: r.dataset.day, key: r.dataset.key, value: Number(r.dataset.value),
+      y: Number(r.getAttribute('y')), height: Number(r.getAttribute('height')),
+    })));
+    assert.equal(bars.length, 2);
+    assert.deepEqual(bars.map((b) => [b.day, b.key, b.value]), [[TODAY, 'Work', 19], [TODAY, 'Home', 16]]);
+    assert.ok(Math.abs(bars[0].height / bars[1].height - 19 / 16) < 0.01, 'bar heights follow the tokens');
+    assert.ok(Math.abs(bars[0].height + bars[1].height - 200) < 0.1, 'the busiest day fills the chart');
+    assert.ok(Math.abs(bars[1].y + bars[1].height - bars[0].y) < 0.01, 'Home sits on top of Work');
+    assert.match(await page.locator('svg desc').textContent(), /the highest day is 35 tokens/);
+    await page.getByRole('button', { name: 'Cost' }).click();
+    const costBars = await page.locator('svg rect.bar').evaluateAll((rs) => rs.map((r) => Number(r.dataset.value)));
+    assert.ok(Math.abs(costBars[0] - 0.292) < 1e-9 && Math.abs(costBars[1] - 0.27) < 1e-9, `${costBars}`);
+
+    // The CSV holds the same numbers, with full precision.
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download CSV' }).click();
+    const d = await download;
+    assert.equal(d.suggestedFilename(), `byok-usage-${TODAY}.csv`);
+    const csv = readFileSync(await d.path(), 'utf8');
+    assert.equal(csv, [
+      'date,provider,key,model,requests,input_tokens,output_tokens,cached_tokens,estimated_cost_usd',
+      `${TODAY},openai,Work,gpt-4o-mini,2,7,12,2,0.292000`,
+      `${TODAY},openai,Home,gpt-4o-mini,1,5,11,0,0.270000`,
+      '',
+    ].join('\r\n'));
+
+    // A model with no price shows its tokens and "price unknown", never a number.
+    await page.getByRole('button', { name: 'Remove the price for gpt-4o-mini' }).click();
+    await expect(page.getByRole('table', { name: 'Your prices' })).toHaveCount(0);
+    await chat({ keyLabel: 'Home', model: 'some-new-model', text: 'hello [[mock:deltas:2]]' });
+    await expect(lastAnswer()).toContainText('some-new-model · 2 in / 2 out tokens');
+    await nav('Usage');
+    await page.getByLabel('Group by').selectOption({ label: 'Model' });
+    const rows = await tableRows();
+    assert.deepEqual(rows['some-new-model (OpenAI)'], ['1', '2', '2', '0', 'price unknown']);
+    // gpt-4o-mini is now priced from the shipped list: a few millionths of a dollar.
+    assert.equal(rows.Total[4], '<$0.0001 + price unknown');
+
+    // Usage lives inside the encrypted vault only.
+    await assertNotInStorage(page, ['gpt-4o-mini', 'some-new-model', 'Work', '"requests"'], assert);
+    assert.deepEqual(browser.problems, []);
+  });
+
+  test('a monthly budget warns on the key and in the chat at 80% and when passed', async () => {
+    await nav('Usage');
+    await page.getByText('Prices', { exact: true }).click();
+    const form = page.getByRole('form', { name: 'Add or change a price' });
+    await form.getByLabel('Model').fill(MODEL);
+    await form.getByLabel('Input $').fill('10000');
+    await form.getByLabel('Output $').fill('20000');
+    await form.getByLabel('Cached $ (optional)').fill('1000');
+    await form.getByRole('button', { name: 'Save price' }).click();
+    await page.getByText('Monthly budgets', { exact: true }).click();
+    const budget = page.getByLabel('Work (OpenAI)');
+    await budget.fill('abc');
+    await budget.press('Enter');
+    await expect(page.getByRole('alert')).toContainText('A budget is a number of dollars');
+    // $0.292 of $0.35 is 83%.
+    await budget.fill('0.35');
+    await budget.press('Enter');
+    await expect(page.getByRole('alert')).toHaveCount(0);
+
+    await nav('Keys');
+    const work = keyRow(page, 'Work');
+    await expect(work).toContainText('Budget 80%');
+    await expect(work).toContainText('\u201cWork\u201d has used an estimated 83% of its $0.35 monthly budget ($0.29 so far).');
+    await expect(keyRow(page, 'Home')).not.toContainText('budget');
+
+    await nav('Chat');
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page.getByLabel('Key', { exact: true }).selectOption({ label: 'Work' });
+    const notices = page.getByRole('status', { name: 'Key notices' });
+    await expect(notices).toContainText('has used an estimated 83% of its $0.35 monthly budget');
+    // 3 in and 5 out at these prices: $0.13 more, past the budget.
+    await chat({ keyLabel: 'Work', text: 'more please [[mock:deltas:5]]' });
+    await expect(notices).toContainText('\u201cWork\u201d is over its $0.35 monthly budget: an estimated $0.42 this month.');
+    await nav('Keys');
+    await expect(keyRow(page, 'Work')).toContainText('Over budget');
+  });
+
+  test('an expired key is skipped by key resolution with the reason shown, and reminders list what needs care', async () => {
+    await addKey(page, { secret: GEM_OLD, label: 'Gem old', provider: 'Gemini', baseUrl: mock.url, expires: YESTERDAY });
+    await addKey(page, { secret: GEM_NEW, label: 'Gem new', provider: 'Gemini', baseUrl: mock.url, expires: IN_5_DAYS });
+    const reminders = page.getByRole('region', { name: 'Needs attention' });
+    await expect(reminders).toContainText(`Gemini \u201cGem old\u201d: Expired on ${YESTERDAY}: it is no longer chosen for requests.`);
+    await expect(reminders).toContainText(`Gemini \u201cGem new\u201d: Expires in 5 days (${IN_5_DAYS}).`);
+    await expect(reminders).toContainText('OpenAI \u201cHome\u201d: Never tested');
+    await expect(keyRow(page, 'Gem old')).toContainText('Expired');
+    await expect(keyRow(page, 'Gem new')).toContainText('Expires soon');
+    await expect(keyRow(page, 'Work')).toContainText(/last used today/);
+
+    await nav('Chat');
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page.getByLabel('Provider').selectOption({ label: 'Gemini' });
+    const notices = page.getByRole('status', { name: 'Key notices' });
+    await expect(notices).toContainText(`Your key \u201cGem old\u201d expired on ${YESTERDAY} and is skipped, so \u201cGem new\u201d is used instead.`);
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('hi [[mock:deltas:2]]');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await expect(lastAnswer()).toContainText('Gem new · ');
+
+    // With the other key switched off, nothing answers and the reason is the expiry.
+    await nav('Keys');
+    await keyRow(page, 'Gem new').getByRole('button', { name: 'Deactivate' }).click();
+    await nav('Chat');
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page.getByLabel('Provider').selectOption({ label: 'Gemini' });
+    await expect(notices).toContainText(`Your key \u201cGem old\u201d expired on ${YESTERDAY} and is skipped.`);
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('again');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await expect(page.getByRole('alert')).toContainText(`Your Gemini key "Gem old" expired on ${YESTERDAY}`);
+  });
+
+  test('clearing the usage history asks first, then empties the view and the key totals', async () => {
+    await nav('Usage');
+    await page.getByRole('button', { name: 'Clear usage history' }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(usageTable()).toBeVisible();
+    await page.getByRole('button', { name: 'Clear usage history' }).click();
+    await page.getByRole('button', { name: 'Yes, clear usage' }).click();
+    await expect(page.getByText('No answers recorded in the last 30 days')).toBeVisible();
+    await page.getByRole('button', { name: 'All' }).click();
+    await expect(page.getByText('No answers recorded yet')).toBeVisible();
+    // Budgets stay, and with no spending left no warning does.
+    await nav('Keys');
+    await expect(keyRow(page, 'Work')).not.toContainText('Over budget');
+    await expect(keyRow(page, 'Work')).toContainText('Budget $0.35 a month; an estimated $0.00 used so far this month.');
+  });
+});
