@@ -698,19 +698,29 @@ pub fn Chat(
                     let reply = m.clone();
                     let body = NodeRef::<html::Div>::new();
                     if role == Role::Assistant {
-                        // Re-render at most once a frame, however fast deltas arrive.
+                        // At most one render a frame, however fast deltas arrive, and
+                        // while streaming only the unfinished end is rebuilt; the
+                        // complete answer gets one exact render.
                         let pending = StoredValue::new(false);
+                        let renderer = StoredValue::new_local(markdown::Incremental::default());
                         Effect::new(move |_| {
                             text.track();
+                            status.track();
                             if pending.get_value() {
                                 return;
                             }
                             pending.set_value(true);
                             set_timeout(move || {
                                 pending.set_value(false);
-                                if let Some(el) = body.get_untracked() {
-                                    markdown::render_into(&el, &text.get_untracked());
-                                }
+                                let Some(el) = body.get_untracked() else { return };
+                                let streaming = status.get_untracked() == Status::Streaming;
+                                text.with_untracked(|t| renderer.update_value(|r| {
+                                    if streaming {
+                                        r.update(&el, t);
+                                    } else {
+                                        r.finish(&el, t);
+                                    }
+                                }));
                             }, Duration::from_millis(16));
                         });
                     }

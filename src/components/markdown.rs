@@ -19,12 +19,107 @@ fn el(doc: &Document, tag: &str) -> Option<Element> {
     doc.create_element(tag).ok()
 }
 
+fn options() -> Options {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    opts.insert(Options::ENABLE_TASKLISTS);
+    opts
+}
+
+/// Where the unfinished end of a growing answer starts: the byte offset of the last
+/// top-level block of `text` when everything before it can no longer change, else 0.
+///
+/// A top-level block is closed once another one has started, with one catch: a line
+/// that is still being written can turn out to continue the block before it
+/// (`1. a` + blank + `2` becomes a list item when `.` arrives), so the last block only
+/// counts once its first line is complete.
+pub fn settled_prefix(text: &str) -> usize {
+    let mut depth = 0usize;
+    let mut starts: Vec<usize> = Vec::new();
+    for (ev, range) in Parser::new_ext(text, options()).into_offset_iter() {
+        match ev {
+            Event::Start(_) => {
+                if depth == 0 {
+                    starts.push(range.start);
+                }
+                depth += 1;
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Rule if depth == 0 => starts.push(range.start),
+            _ => {}
+        }
+    }
+    match starts.as_slice() {
+        // From the start of the line: an indented code block's offset is past its indent.
+        [.., before, last] if before < last && text[*last..].contains('\n') => {
+            line_start(text, *last)
+        }
+        _ => 0,
+    }
+}
+
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Renders an answer while it streams in without redoing finished blocks: each update
+/// parses and builds only the part after the last settled block, so the work for a
+/// whole answer stays close to one render of it, however many deltas it came in.
+/// [`render_into`] gives the exact final form once the answer is complete (references
+/// defined late and similar whole-document effects).
+#[derive(Default)]
+pub struct Incremental {
+    /// Bytes of the text already rendered for good.
+    settled_len: usize,
+    /// Child nodes of the container that belong to the settled part.
+    settled_nodes: u32,
+}
+
+impl Incremental {
+    pub fn update(&mut self, into: &Element, text: &str) {
+        if text.len() < self.settled_len || !text.is_char_boundary(self.settled_len) {
+            // The text was replaced (a retry): start over.
+            *self = Incremental::default();
+            into.set_text_content(None);
+        }
+        let nodes = into.child_nodes();
+        while nodes.length() > self.settled_nodes {
+            match into.last_child() {
+                Some(c) => {
+                    let _ = into.remove_child(&c);
+                }
+                None => break,
+            }
+        }
+        let rest = &text[self.settled_len..];
+        let cut = settled_prefix(rest);
+        if cut > 0 {
+            append_rendered(into, &rest[..cut]);
+            self.settled_len += cut;
+            self.settled_nodes = into.child_nodes().length();
+        }
+        append_rendered(into, &text[self.settled_len..]);
+    }
+
+    /// The exact render of the complete answer; the next update starts afresh.
+    pub fn finish(&mut self, into: &Element, text: &str) {
+        *self = Incremental::default();
+        render_into(into, text);
+    }
+}
+
 /// Render `text` into `into`, replacing what was there.
 pub fn render_into(into: &Element, text: &str) {
+    into.set_text_content(None);
+    append_rendered(into, text);
+}
+
+/// Render `text` at the end of `into`.
+fn append_rendered(into: &Element, text: &str) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    into.set_text_content(None);
     let mut stack: Vec<Node> = vec![into.clone().into()];
     let append = |stack: &mut Vec<Node>, node: &Node| {
         if let Some(parent) = stack.last() {
@@ -33,11 +128,7 @@ pub fn render_into(into: &Element, text: &str) {
     };
     let text_node = |s: &str| -> Node { doc.create_text_node(s).into() };
     let mut in_code_block = false;
-    let mut opts = Options::empty();
-    opts.insert(Options::ENABLE_TABLES);
-    opts.insert(Options::ENABLE_STRIKETHROUGH);
-    opts.insert(Options::ENABLE_TASKLISTS);
-    for ev in Parser::new_ext(text, opts) {
+    for ev in Parser::new_ext(text, options()) {
         match ev {
             Event::Start(tag) => {
                 let node: Option<Element> = match &tag {
@@ -169,7 +260,64 @@ pub fn code_for_copy_button(target: &web_sys::EventTarget) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_href;
+    use super::{line_start, options, safe_href, settled_prefix};
+    use pulldown_cmark::{Event, Parser};
+
+    fn block_starts(text: &str) -> Vec<usize> {
+        let mut depth = 0usize;
+        let mut out = Vec::new();
+        for (ev, r) in Parser::new_ext(text, options()).into_offset_iter() {
+            match ev {
+                Event::Start(_) => {
+                    if depth == 0 {
+                        out.push(line_start(text, r.start));
+                    }
+                    depth += 1;
+                }
+                Event::End(_) => depth -= 1,
+                Event::Rule if depth == 0 => out.push(line_start(text, r.start)),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    const DOCS: &[&str] = &[
+        include_str!("../../tests/mock-provider/replies/markdown.md"),
+        include_str!("../../tests/mock-provider/replies/long.md"),
+        "# Title\n\nIntro paragraph\nwith two lines.\n\n1. one\n\n2. two\n3. three\n\n```rust\nfn main() {\n\n    println!(\"hi\");\n}\n```\n\n- a\n  - nested\n\n  continued\n- b\n\n> quote\nlazy\n\n---\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nSetext\n===\n\n    indented code\n\n    more\n\nend",
+        "para\n\n~~~\nfence ``` not closing\n~~~~\n\nafter\n\n<div>\n\nraw\n\n</div>\n\n* [ ] task\n* [x] done\n\ntext",
+    ];
+
+    #[test]
+    fn settled_blocks_of_a_growing_answer_are_blocks_of_the_final_answer() {
+        for doc in DOCS {
+            let finals = block_starts(doc);
+            // Every prefix a stream could deliver, settled step by step as the app does.
+            let mut settled = 0usize;
+            for end in (0..=doc.len()).filter(|i| doc.is_char_boundary(*i)) {
+                let cut = settled_prefix(&doc[settled..end]);
+                if cut > 0 {
+                    settled += cut;
+                    assert!(
+                        finals.contains(&settled),
+                        "cut at {settled} (prefix {end}) is not a block start of the final text: {:?}",
+                        &doc[settled.saturating_sub(20)..settled]
+                    );
+                }
+            }
+            assert!(settled > 0, "a long answer settles some blocks");
+        }
+    }
+
+    #[test]
+    fn an_unfinished_line_never_settles_the_block_before_it() {
+        assert_eq!(settled_prefix("1. a\n\n2"), 0);
+        assert_eq!(settled_prefix("para\n\nnext"), 0);
+        assert_eq!(settled_prefix("para\n\nnext\n"), 6);
+        assert_eq!(settled_prefix("only one block\n"), 0);
+        assert_eq!(settled_prefix(""), 0);
+    }
 
     #[test]
     fn only_web_and_mail_links_survive() {
