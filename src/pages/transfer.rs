@@ -2,6 +2,7 @@
 //! is no plaintext export at all.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use byok_core::bundle::{self, MAX_FILE_BYTES, ParsedBundle};
 use byok_core::crypto::{self, DEFAULT_ITERATIONS, IV_LEN, SALT_LEN};
@@ -39,26 +40,6 @@ enum Scope {
 
 fn today() -> String {
     crate::components::key_item::format_date(crate::now())
-}
-
-/// Hand `text` to the browser as a file download; nothing is uploaded anywhere.
-fn download(text: &str, filename: &str) -> Result<(), AppError> {
-    let fail = |_| AppError::Invalid("The browser refused to save the file.".into());
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(fail)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
-    let a: web_sys::HtmlAnchorElement = document()
-        .create_element("a")
-        .map_err(fail)?
-        .dyn_into()
-        .map_err(|_| AppError::Invalid("The browser refused to save the file.".into()))?;
-    a.set_href(&url);
-    a.set_download(filename);
-    a.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
-    Ok(())
 }
 
 #[component]
@@ -134,7 +115,11 @@ fn ExportPanel() -> impl IntoView {
                 let iv: [u8; IV_LEN] = crypto::random_array()?;
                 let key = crate::webcrypto::derive_key(&p, &salt, DEFAULT_ITERATIONS).await?;
                 let text = bundle::seal_with_key(&payload, &key, &salt, &iv, DEFAULT_ITERATIONS)?;
-                download(&text, &format!("byok-keys-{}.byok.json", today()))?;
+                crate::download::save_file(
+                    &text,
+                    &format!("byok-keys-{}.byok.json", today()),
+                    "application/json",
+                )?;
                 Ok(payload.keys.len())
             }
             .await;
@@ -226,7 +211,8 @@ fn ImportPanel() -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
     let stage = RwSignal::new(Stage::Pick);
-    let parsed = StoredValue::new(None::<ParsedBundle>);
+    // Shared, not copied, with the task that opens it: the ciphertext can be megabytes.
+    let parsed = StoredValue::new(None::<Arc<ParsedBundle>>);
     let plan = StoredValue::new(None::<ImportPlan>);
     // Bumped when `plan` changes, since a StoredValue is not reactive.
     let plan_version = RwSignal::new(0u32);
@@ -258,7 +244,7 @@ fn ImportPanel() -> impl IntoView {
                     h.iterations,
                     p.ciphertext_len()
                 );
-                parsed.set_value(Some(p));
+                parsed.set_value(Some(Arc::new(p)));
                 error.set(None);
                 stage.set(Stage::Parsed(summary));
             }
@@ -323,7 +309,8 @@ fn ImportPanel() -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        // A copy: the panel may be gone (locked, navigated away) while the key derives.
+        // Held by the task: the panel may be gone (locked, navigated away) while the key
+        // derives.
         let Some(bundle) = parsed.with_value(|p| p.clone()) else {
             return;
         };

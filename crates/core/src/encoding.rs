@@ -49,7 +49,8 @@ pub fn check_no_duplicate_keys(text: &[u8]) -> Result<(), JsonError> {
 const DUP_PREFIX: &str = "\u{1}dup:";
 const DUP_SUFFIX: &str = "\u{1}";
 
-struct NoDup;
+/// Reads and discards any JSON value, refusing an object that repeats a key at any depth.
+pub(crate) struct NoDup;
 
 impl<'de> de::DeserializeSeed<'de> for NoDup {
     type Value = ();
@@ -103,7 +104,8 @@ impl<'de> Visitor<'de> for NoDup {
     }
 }
 
-struct KeySeed;
+/// An object key, borrowed from the input when it holds no escape.
+pub(crate) struct KeySeed;
 
 impl<'de> de::DeserializeSeed<'de> for KeySeed {
     type Value = std::borrow::Cow<'de, str>;
