@@ -91,9 +91,9 @@ function conversation(provider, body) {
   return { all: texts.join(' '), last };
 }
 
-/** Markers in the last user message: modes, and reply/deltas/cached settings. */
+/** Markers in the last user message: modes, and reply/deltas/cached settings; split:N and rate:R (benchmarks) cut the answer into N deltas and send R a second. */
 function markers(text) {
-  const out = { modes: [], reply: null, deltas: null, deltaSize: null, cached: null };
+  const out = { modes: [], reply: null, deltas: null, deltaSize: null, cached: null, split: null, rate: null };
   for (const [, name, arg] of text.matchAll(/\[\[mock:([a-z0-9-]+)(?::([^\]]*))?\]\]/g)) {
     if (name === 'reply') out.reply = arg;
     else if (name === 'deltas') {
@@ -101,6 +101,8 @@ function markers(text) {
       out.deltas = Number.parseInt(n, 10);
       if (size) out.deltaSize = Number.parseInt(size, 10);
     } else if (name === 'cached') out.cached = Number.parseInt(arg, 10);
+    else if (name === 'split') out.split = Number.parseInt(arg, 10);
+    else if (name === 'rate') out.rate = Number.parseInt(arg, 10);
     else if (FAIL_MODES.includes(name)) out.modes.push(name);
   }
   return out;
@@ -137,6 +139,17 @@ function benchDeltas(n, size) {
     let at = (i * size) % FILLER.length;
     while (s.length < size) { s += FILLER.slice(at, at + size - s.length); at = 0; }
     out.push(s);
+  }
+  return out;
+}
+
+/** `text` in exactly `n` pieces of near-equal length (fewer if it has fewer characters). */
+function splitInto(text, n) {
+  const chars = Array.from(text);
+  const k = Math.max(1, Math.min(n, chars.length));
+  const out = [];
+  for (let i = 0; i < k; i++) {
+    out.push(chars.slice(Math.floor((i * chars.length) / k), Math.floor(((i + 1) * chars.length) / k)).join(''));
   }
   return out;
 }
@@ -268,6 +281,7 @@ function waitDrainOrClose(res) {
  */
 async function streamSse(ctx, fmt, deltas, pace) {
   const { res, modes } = ctx;
+  const started = performance.now();
   res.writeHead(200, {
     'request-id': ctx.requestId,
     ...corsHeaders(ctx),
@@ -309,6 +323,12 @@ async function streamSse(ctx, fmt, deltas, pace) {
     if (modes.has('stall')) return; // headers and one delta, then silence until stop()/abort
     if (pace === 'slow') await sleep(SLOW_MS);
     else if (pace === 'yield') await new Promise(setImmediate);
+    else if (pace === 'rate') {
+      // Delta i+1 is due at (i+1)/rate seconds after the first: a late timer catches up
+      // instead of drifting.
+      const wait = started + ((i + 1) * 1000) / ctx.rate - performance.now();
+      if (wait >= 1) await sleep(wait);
+    }
   }
   for (const frame of fmt.tail) await write(frame);
   if (!closed) res.end();
@@ -490,14 +510,18 @@ export async function startMockProvider({ port = 0 } = {}) {
       } else {
         text = `Mock ${provider} reply to: ${truncate(conv.last, 200)}`;
       }
-      deltas = chunk(text, Math.max(1, size));
+      const split = mark.split ?? headerInt(h, 'x-mock-split');
+      deltas = split ? splitInto(text, split) : chunk(text, Math.max(1, size));
     }
     const usage = {
       input: words(conv.all),
       output: deltas.length,
       cached: mark.cached ?? headerInt(h, 'x-mock-cached') ?? 0,
     };
-    const pace = ctx.modes.has('slow') ? 'slow' : benchN !== null ? 'fast' : 'yield';
+    const rate = mark.rate ?? headerInt(h, 'x-mock-rate');
+    if (rate) ctx.rate = rate;
+    const pace = ctx.modes.has('slow') ? 'slow' : rate ? 'rate'
+      : benchN !== null || mark.split !== null || h['x-mock-split'] !== undefined ? 'fast' : 'yield';
     const id = requestId.replace('req_', '');
     const model = ctx.model;
 
