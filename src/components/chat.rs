@@ -698,9 +698,10 @@ pub fn Chat(
                     let reply = m.clone();
                     let body = NodeRef::<html::Div>::new();
                     if role == Role::Assistant {
-                        // At most one render a frame, however fast deltas arrive, and
-                        // while streaming only the unfinished end is rebuilt; the
-                        // complete answer gets one exact render.
+                        // At most one render every 50 ms, however fast deltas arrive
+                        // (20 a second reads as fluid; every frame kept the main thread
+                        // busy with layout), and while streaming only the unfinished end
+                        // is rebuilt; the complete answer gets one exact render.
                         let pending = StoredValue::new(false);
                         let renderer = StoredValue::new_local(markdown::Incremental::default());
                         Effect::new(move |_| {
@@ -721,7 +722,7 @@ pub fn Chat(
                                         r.finish(&el, t);
                                     }
                                 }));
-                            }, Duration::from_millis(16));
+                            }, Duration::from_millis(50));
                         });
                     }
                     view! {
