@@ -711,11 +711,16 @@ pub fn Chat(
                                 return;
                             }
                             pending.set_value(true);
+                            // The row may be gone by the time this runs (another
+                            // conversation, a retry that rebuilt the list): then do nothing.
                             set_timeout(move || {
-                                pending.set_value(false);
-                                let Some(el) = body.get_untracked() else { return };
-                                let streaming = status.get_untracked() == Status::Streaming;
-                                text.with_untracked(|t| renderer.update_value(|r| {
+                                if pending.try_set_value(false).is_some() {
+                                    return;
+                                }
+                                let Some(Some(el)) = body.try_get_untracked() else { return };
+                                let Some(st) = status.try_get_untracked() else { return };
+                                let streaming = st == Status::Streaming;
+                                text.try_with_untracked(|t| renderer.try_update_value(|r| {
                                     if streaming {
                                         r.update(&el, t);
                                     } else {
