@@ -27,7 +27,7 @@ pub fn parse_date(s: &str) -> Result<Option<OffsetDateTime>, String> {
 }
 
 pub fn format_date(d: OffsetDateTime) -> String {
-    format!("{}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    byok_core::usage::day_string(d.date())
 }
 
 const REVEAL_FOR: Duration = Duration::from_secs(30);

@@ -23,6 +23,22 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// Save the settings; say so, or show why not next to the form that asked.
+fn save_with_feedback(
+    session: crate::state::Session,
+    toasts: crate::state::Toasts,
+    s: Settings,
+    error: RwSignal<Option<String>>,
+) {
+    match session.save_settings(s) {
+        Ok(()) => {
+            error.set(None);
+            toasts.info("Settings saved.");
+        }
+        Err(e) => error.set(Some(e.message())),
+    }
+}
+
 #[component]
 fn AutoLockSettings() -> impl IntoView {
     let session = use_session();
@@ -47,13 +63,7 @@ fn AutoLockSettings() -> impl IntoView {
             lock_when_hidden: hidden.get_untracked(),
             ..session.settings.get_untracked()
         };
-        match session.save_settings(s) {
-            Ok(()) => {
-                error.set(None);
-                toasts.info("Settings saved.");
-            }
-            Err(e) => error.set(Some(e.message())),
-        }
+        save_with_feedback(session, toasts, s, error);
     };
     view! {
         <form class="card stack" on:submit=save aria-labelledby="autolock-title">
@@ -102,13 +112,7 @@ fn ReminderSettings() -> impl IntoView {
             rotation_days: d,
             ..session.settings.get_untracked()
         };
-        match session.save_settings(s) {
-            Ok(()) => {
-                error.set(None);
-                toasts.info("Settings saved.");
-            }
-            Err(e) => error.set(Some(e.message())),
-        }
+        save_with_feedback(session, toasts, s, error);
     };
     view! {
         <form class="card stack" on:submit=save aria-labelledby="reminders-title">

@@ -41,8 +41,7 @@ const PALETTE: [&str; 8] = [
 ];
 
 fn key_label(v: &Vault, id: Uuid) -> String {
-    v.get(id)
-        .map_or_else(|| "(deleted key)".to_string(), |k| k.label.clone())
+    v.usage_label(id).to_string()
 }
 
 fn n(x: u64) -> String {

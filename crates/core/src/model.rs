@@ -366,7 +366,7 @@ impl Vault {
         self.keys.iter().find(|k| k.id == id)
     }
 
-    fn get_mut(&mut self, id: Uuid) -> Result<&mut KeyEntry, ModelError> {
+    pub(crate) fn get_mut(&mut self, id: Uuid) -> Result<&mut KeyEntry, ModelError> {
         self.keys
             .iter_mut()
             .find(|k| k.id == id)
@@ -598,7 +598,7 @@ impl Vault {
 fn expired(k: &KeyEntry) -> ResolveError {
     let date = k
         .expires_at
-        .map(|d| format!("{}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+        .map(|d| crate::usage::day_string(d.date()))
         .unwrap_or_default();
     ResolveError::Expired {
         provider: k.provider,
@@ -620,7 +620,7 @@ pub fn time_from_millis(ms: f64) -> OffsetDateTime {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use time::macros::datetime;
 
@@ -630,7 +630,7 @@ mod tests {
         Uuid::from_bytes([n; 16])
     }
 
-    fn new(provider: Provider, label: &str, secret: &str) -> NewKey {
+    pub(crate) fn new(provider: Provider, label: &str, secret: &str) -> NewKey {
         NewKey {
             provider,
             label: label.into(),

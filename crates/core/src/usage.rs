@@ -404,9 +404,7 @@ pub fn csv(vault: &Vault, report: &Report) -> String {
         "date,provider,key,model,requests,input_tokens,output_tokens,cached_tokens,estimated_cost_usd\r\n",
     );
     for (r, c) in &report.rows {
-        let label = vault
-            .get(r.key)
-            .map_or("(deleted key)", |k| k.label.as_str());
+        let label = vault.usage_label(r.key);
         let cost = if c.unpriced_requests > 0 {
             String::new()
         } else {
@@ -495,6 +493,11 @@ impl BudgetStatus {
 }
 
 impl Vault {
+    /// The key's label for usage views and the CSV; its history outlives a deleted key.
+    pub fn usage_label(&self, id: Uuid) -> &str {
+        self.get(id).map_or("(deleted key)", |k| k.label.as_str())
+    }
+
     /// Add one answer's usage: to the key's totals and to today's row for its model.
     #[allow(clippy::too_many_arguments)]
     pub fn record_usage(
@@ -507,11 +510,7 @@ impl Vault {
         cached_tokens: u64,
         now: OffsetDateTime,
     ) -> Result<(), ModelError> {
-        let k = self
-            .keys
-            .iter_mut()
-            .find(|k| k.id == id)
-            .ok_or(ModelError::NotFound)?;
+        let k = self.get_mut(id)?;
         let provider = k.provider;
         k.last_used_at = Some(now);
         let t = UsageTotals {
@@ -713,7 +712,7 @@ pub fn ago(then: OffsetDateTime, now: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{NewKey, TestOutcome, TestResult};
+    use crate::model::{TestOutcome, TestResult};
     use crate::secret::Secret;
     use time::macros::{date, datetime};
 
@@ -729,21 +728,21 @@ mod tests {
             (b, "Home", "sk-proj-bbbb2222"),
         ] {
             v.add(
-                NewKey {
-                    provider: Provider::Openai,
-                    label: label.into(),
-                    secret: Secret::new(secret),
-                    base_url: None,
-                    expires_at: None,
-                    notes: String::new(),
-                    make_default: false,
-                },
+                crate::model::tests::new(Provider::Openai, label, secret),
                 id,
                 datetime!(2026-01-01 0:00 UTC),
             )
             .expect("ok");
         }
         (v, a, b)
+    }
+
+    fn passed() -> TestResult {
+        TestResult {
+            outcome: TestOutcome::Ok,
+            message: String::new(),
+            models: vec![],
+        }
     }
 
     fn rule(model: &str, input: f64, output: f64, cached: Option<f64>) -> PriceRule {
@@ -1137,16 +1136,7 @@ mod tests {
             ]
         );
         assert_eq!(reminders(&k(&v), NOW, 0), vec![Reminder::NeverTested]);
-        v.record_test(
-            a,
-            TestResult {
-                outcome: TestOutcome::Ok,
-                message: String::new(),
-                models: vec![],
-            },
-            NOW,
-        )
-        .expect("ok");
+        v.record_test(a, passed(), NOW).expect("ok");
         v.rotate(
             a,
             Secret::new("sk-proj-rotated9999"),
@@ -1156,16 +1146,7 @@ mod tests {
         assert_eq!(age_days(&k(&v), NOW), 6);
         // Rotation drops the old test result: the new secret is untested.
         assert_eq!(reminders(&k(&v), NOW, 90), vec![Reminder::NeverTested]);
-        v.record_test(
-            a,
-            TestResult {
-                outcome: TestOutcome::Ok,
-                message: String::new(),
-                models: vec![],
-            },
-            NOW,
-        )
-        .expect("ok");
+        v.record_test(a, passed(), NOW).expect("ok");
         assert!(reminders(&k(&v), NOW, 90).is_empty());
         let mut e = k(&v);
         e.expires_at = Some(datetime!(2026-12-09 12:00 UTC));
