@@ -40,3 +40,11 @@ pub fn shipped_prices() -> &'static [byok_core::usage::PriceRule] {
         std::sync::OnceLock::new();
     PRICES.get_or_init(byok_core::usage::shipped_prices)
 }
+
+/// A `performance.mark("byok:<name>")`: the benchmark scripts read these to split a slow
+/// step into its parts. Costs a few microseconds; never carries data.
+pub fn perf_mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(&format!("byok:{name}"));
+    }
+}

@@ -2,10 +2,11 @@
 //! times faster than the same derivation compiled to wasm. The bytes are identical to
 //! `byok_core::crypto::derive_key` (tested in tests/webcrypto.rs).
 
-use byok_core::crypto::{AeadKey, KEY_LEN};
+use byok_core::crypto::{AeadKey, CryptoError, IV_LEN, KEY_LEN};
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use zeroize::Zeroizing;
 
 use crate::error::AppError;
 
@@ -88,6 +89,88 @@ pub async fn derive_key(
     let key = AeadKey::from_bytes(out);
     zeroize::Zeroize::zeroize(&mut out);
     Ok(key)
+}
+
+/// The raw key as a non-extractable WebCrypto AES-GCM key. The JS copy of the bytes is
+/// wiped once imported.
+async fn aes_key(
+    subtle: &web_sys::SubtleCrypto,
+    key: &AeadKey,
+) -> Result<web_sys::CryptoKey, AppError> {
+    let raw = Uint8Array::from(&key.expose()[..]);
+    let usages = Array::of2(&JsValue::from_str("encrypt"), &JsValue::from_str("decrypt"));
+    let import = subtle
+        .import_key_with_str("raw", &raw, "AES-GCM", false, &usages)
+        .map_err(|_| crypto_err("importKey"));
+    raw.fill(0, 0, raw.length());
+    JsFuture::from(import?)
+        .await
+        .map_err(|_| crypto_err("importKey"))?
+        .dyn_into()
+        .map_err(|_| crypto_err("importKey"))
+}
+
+fn gcm_params(iv: &[u8; IV_LEN], aad: &[u8]) -> web_sys::AesGcmParams {
+    let gcm = web_sys::AesGcmParams::new("AES-GCM", &Uint8Array::from(&iv[..]));
+    gcm.set_additional_data(&Uint8Array::from(aad));
+    gcm.set_tag_length(128);
+    gcm
+}
+
+/// AES-256-GCM encryption (`C || tag`, the same bytes as `byok_core::crypto::seal`) by
+/// the browser: native and asynchronous, so sealing a large vault does not hold the main
+/// thread. Falls back to byok-core where `crypto.subtle` is missing.
+pub async fn seal(
+    key: &AeadKey,
+    iv: &[u8; IV_LEN],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, AppError> {
+    let Some(subtle) = subtle() else {
+        return Ok(byok_core::crypto::seal(key, iv, aad, plaintext));
+    };
+    let k = aes_key(&subtle, key).await?;
+    let pt = Uint8Array::from(plaintext);
+    let pending = subtle
+        .encrypt_with_object_and_buffer_source(&gcm_params(iv, aad), &k, &pt)
+        .map_err(|_| crypto_err("encrypt"));
+    // WebCrypto copied the input when the call was made.
+    pt.fill(0, 0, pt.length());
+    let ct = JsFuture::from(pending?)
+        .await
+        .map_err(|_| crypto_err("encrypt"))?;
+    Ok(Uint8Array::new(&ct).to_vec())
+}
+
+/// AES-256-GCM decryption of `C || tag` by the browser (see [`seal`]). A tag that does
+/// not verify is `CryptoError::Decrypt`, as from byok-core.
+pub async fn open(
+    key: &AeadKey,
+    iv: &[u8; IV_LEN],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    let Some(subtle) = subtle() else {
+        return byok_core::crypto::open(key, iv, aad, ciphertext).map_err(OpenError::Crypto);
+    };
+    let k = aes_key(&subtle, key).await.map_err(OpenError::App)?;
+    let ct = Uint8Array::from(ciphertext);
+    let pending = subtle
+        .decrypt_with_object_and_buffer_source(&gcm_params(iv, aad), &k, &ct)
+        .map_err(|_| OpenError::App(crypto_err("decrypt")))?;
+    let pt = JsFuture::from(pending)
+        .await
+        .map_err(|_| OpenError::Crypto(CryptoError::Decrypt))?;
+    let arr = Uint8Array::new(&pt);
+    let bytes = Zeroizing::new(arr.to_vec());
+    arr.fill(0, 0, arr.length());
+    Ok(bytes)
+}
+
+/// Why [`open`] failed: the data did not decrypt, or the browser's crypto failed.
+pub enum OpenError {
+    Crypto(CryptoError),
+    App(AppError),
 }
 
 /// Open a parsed bundle entirely with WebCrypto: PBKDF2 to a non-extractable AES-GCM key,

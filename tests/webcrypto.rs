@@ -74,3 +74,56 @@ async fn the_golden_bundle_opens_with_a_webcrypto_key() {
     let payload = parsed.open_with_key(&kek).expect("open");
     assert_eq!(payload.keys.len(), 2);
 }
+
+#[wasm_bindgen_test]
+async fn webcrypto_aes_gcm_and_rustcrypto_read_each_others_output() {
+    let key = byok_core::crypto::AeadKey::from_bytes([7u8; 32]);
+    let iv = [3u8; 12];
+    let aad = b"byok-vault/1 data rev=2";
+    let pt = "a vault \u{1f511} ".repeat(5000).into_bytes();
+    let web = webcrypto::seal(&key, &iv, aad, &pt)
+        .await
+        .ok()
+        .expect("seal");
+    assert_eq!(
+        web,
+        byok_core::crypto::seal(&key, &iv, aad, &pt),
+        "same bytes"
+    );
+    let back = webcrypto::open(&key, &iv, aad, &web)
+        .await
+        .ok()
+        .expect("open");
+    assert_eq!(&back[..], &pt[..]);
+    // A changed byte, or other associated data, is refused like byok-core refuses it.
+    let mut bad = web.clone();
+    bad[10] ^= 1;
+    assert!(matches!(
+        webcrypto::open(&key, &iv, aad, &bad).await,
+        Err(webcrypto::OpenError::Crypto(
+            byok_core::crypto::CryptoError::Decrypt
+        ))
+    ));
+    assert!(matches!(
+        webcrypto::open(&key, &iv, b"byok-vault/1 data rev=3", &web).await,
+        Err(webcrypto::OpenError::Crypto(_))
+    ));
+}
+
+#[wasm_bindgen_test]
+async fn a_vault_saved_through_webcrypto_opens_natively() {
+    let (record, dk) =
+        vault::create_with_passphrase(&Default::default(), "orbit velvet canyon lamp", 600_000)
+            .expect("create");
+    let mut v = byok_core::model::Vault::default();
+    v.budgets.insert(uuid::Uuid::from_u128(42), 12.5);
+    let job = record.prepare_contents(&v).expect("prepare");
+    let ct = webcrypto::seal(&dk, &job.iv, &job.aad, &job.plaintext)
+        .await
+        .ok()
+        .expect("seal");
+    let next = record.with_sealed(&job, &ct);
+    let (_, _, opened) =
+        vault::open_with_passphrase(&next.to_json(), "orbit velvet canyon lamp").expect("open");
+    assert_eq!(opened, v);
+}

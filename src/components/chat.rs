@@ -489,17 +489,19 @@ pub fn Chat(
                     .footer
                     .try_set(format!("{}{note}", fmt_usage(&label, &model_name, i, o, c)));
                 if !direct
-                    && let Err(e) = session.mutate(|v| {
-                        v.record_usage(
-                            key_id,
-                            &model_name,
-                            crate::today(),
-                            i,
-                            o,
-                            c.unwrap_or(0),
-                            crate::now(),
-                        )
-                    })
+                    && let Err(e) = session
+                        .mutate_async(|v| {
+                            v.record_usage(
+                                key_id,
+                                &model_name,
+                                crate::today(),
+                                i,
+                                o,
+                                c.unwrap_or(0),
+                                crate::now(),
+                            )
+                        })
+                        .await
                 {
                     toasts.error(format!(
                         "The usage of this answer could not be saved: {}",

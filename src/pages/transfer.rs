@@ -213,7 +213,7 @@ fn ImportPanel() -> impl IntoView {
     let stage = RwSignal::new(Stage::Pick);
     // Shared, not copied, with the task that opens it: the ciphertext can be megabytes.
     let parsed = StoredValue::new(None::<Arc<ParsedBundle>>);
-    let plan = StoredValue::new(None::<ImportPlan>);
+    let plan = StoredValue::new(None::<Arc<ImportPlan>>);
     // Bumped when `plan` changes, since a StoredValue is not reactive.
     let plan_version = RwSignal::new(0u32);
     let replace = RwSignal::new(HashSet::<usize>::new());
@@ -224,14 +224,15 @@ fn ImportPanel() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let dragging = RwSignal::new(false);
 
+    // try_: also called when a save finishes, by which time the panel may be gone.
     let reset = move || {
-        parsed.set_value(None);
-        plan.set_value(None);
-        plan_version.update(|n| *n += 1);
-        replace.set(HashSet::new());
-        take_default.set(HashSet::new());
-        pass.set(String::new());
-        stage.set(Stage::Pick);
+        parsed.try_set_value(None);
+        plan.try_set_value(None);
+        plan_version.try_update(|n| *n += 1);
+        replace.try_set(HashSet::new());
+        take_default.try_set(HashSet::new());
+        pass.try_set(String::new());
+        stage.try_set(Stage::Pick);
     };
 
     let take_text = move |text: String| {
@@ -327,7 +328,7 @@ fn ImportPanel() -> impl IntoView {
                     .vault
                     .with_untracked(|v| v.as_ref().map(|v| transfer::plan_import(v, payload.keys)))
                     .ok_or(AppError::Locked)?;
-                plan.try_set_value(Some(new_plan));
+                plan.try_set_value(Some(Arc::new(new_plan)));
                 plan_version.try_update(|n| *n += 1);
                 Ok(())
             }
@@ -344,37 +345,47 @@ fn ImportPanel() -> impl IntoView {
     };
 
     let confirm = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
         let choices = Choices {
             replace: replace.get_untracked(),
             take_default: take_default.get_untracked(),
         };
-        let Some(result) = plan.with_value(|p| {
-            p.as_ref()
-                .map(|p| session.mutate(|v| transfer::apply_import(v, p, &choices)))
-        }) else {
+        let Some(p) = plan.with_value(|p| p.clone()) else {
             return;
         };
-        match result {
-            Ok(s) => {
-                reset();
-                toasts.info(format!(
-                    "Imported {} new key{}{}{}.",
-                    s.added,
-                    if s.added == 1 { "" } else { "s" },
-                    if s.replaced > 0 {
-                        format!(", replaced {}", s.replaced)
-                    } else {
-                        String::new()
-                    },
-                    if s.skipped > 0 {
-                        format!(", skipped {} already here", s.skipped)
-                    } else {
-                        String::new()
-                    },
-                ));
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = session
+                .mutate_async(|v| transfer::apply_import(v, &p, &choices))
+                .await;
+            busy.try_set(false);
+            match result {
+                Ok(s) => {
+                    reset();
+                    toasts.info(format!(
+                        "Imported {} new key{}{}{}.",
+                        s.added,
+                        if s.added == 1 { "" } else { "s" },
+                        if s.replaced > 0 {
+                            format!(", replaced {}", s.replaced)
+                        } else {
+                            String::new()
+                        },
+                        if s.skipped > 0 {
+                            format!(", skipped {} already here", s.skipped)
+                        } else {
+                            String::new()
+                        },
+                    ));
+                }
+                Err(e) => {
+                    error.try_set(Some(e.message()));
+                }
             }
-            Err(e) => error.set(Some(e.message())),
-        }
+        });
     };
 
     view! {
@@ -417,7 +428,7 @@ fn ImportPanel() -> impl IntoView {
                 }.into_any(),
                 Stage::Preview => view! { <ImportPreview plan plan_version replace take_default/>
                     <div class="row">
-                        <button type="button" on:click=confirm>"Import"</button>
+                        <button type="button" on:click=confirm disabled=move || busy.get()>{move || if busy.get() { "Importing…" } else { "Import" }}</button>
                         <button type="button" class="secondary" on:click=move |_| reset()>"Cancel"</button>
                     </div>
                 }.into_any(),
@@ -432,7 +443,7 @@ const MAX_PLAIN_ROWS: usize = 100;
 
 #[component]
 fn ImportPreview(
-    plan: StoredValue<Option<ImportPlan>>,
+    plan: StoredValue<Option<Arc<ImportPlan>>>,
     plan_version: RwSignal<u32>,
     replace: RwSignal<HashSet<usize>>,
     take_default: RwSignal<HashSet<usize>>,

@@ -221,6 +221,65 @@ impl Session {
         Ok(out)
     }
 
+    /// [`Session::mutate`] for changes that make or touch a large vault (an import, the
+    /// usage record of every answer): the browser's AES-GCM seals the contents,
+    /// asynchronously and natively, where wasm would hold the main thread for tens of
+    /// milliseconds per megabyte. The change shows once it is saved. If anything was
+    /// saved while the browser sealed (by this tab or another), `f` is applied again on
+    /// top of that, so no save is lost; errors leave the vault as stored.
+    pub async fn mutate_async<T, E: Into<AppError>>(
+        &self,
+        f: impl Fn(&mut Vault) -> Result<T, E>,
+    ) -> Result<T, AppError> {
+        for _ in 0..3 {
+            crate::perf_mark("save-start");
+            self.sync_from_storage()?;
+            let mut next = self.vault.get_untracked().ok_or(AppError::Locked)?;
+            let out = f(&mut next).map_err(Into::into)?;
+            let (job, record, old_text, key) = self
+                .open
+                .with_value(|o| {
+                    o.as_ref().map(|o| {
+                        o.record.prepare_contents(&next).map(|job| {
+                            // A wiped-on-drop copy that outlives the borrow across the await.
+                            let key = AeadKey::from_bytes(*o.data_key.expose());
+                            (job, o.record.clone(), o.record_text.clone(), key)
+                        })
+                    })
+                })
+                .ok_or(AppError::Locked)??;
+            crate::perf_mark("save-prepared");
+            let ct = webcrypto::seal(&key, &job.iv, &job.aad, &job.plaintext).await?;
+            // Chromium may resolve the encryption within the task that asked for it; a
+            // timer makes the rest a task of its own, so the page can paint between.
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            crate::perf_mark("save-sealed");
+            let unchanged = self
+                .open
+                .with_value(|o| o.as_ref().map(|o| o.record_text == old_text))
+                .ok_or(AppError::Locked)?
+                && storage::read_vault()?.as_deref() == Some(old_text.as_str());
+            if !unchanged {
+                continue;
+            }
+            let new_record = record.with_sealed(&job, &ct);
+            let new_text = new_record.to_json();
+            storage::write_vault(&new_text, Some(&old_text))?;
+            self.open.update_value(|o| {
+                if let Some(o) = o {
+                    o.record = new_record;
+                    o.record_text = new_text;
+                }
+            });
+            self.vault.set(Some(next));
+            crate::perf_mark("save-done");
+            return Ok(out);
+        }
+        // Saves kept landing meanwhile: apply and seal in one step, which nothing can
+        // interleave with.
+        self.mutate(f)
+    }
+
     /// Re-wrap the data key under a new passphrase. The old one must be right.
     pub async fn change_passphrase(&self, old: &str, new: &str) -> Result<(), AppError> {
         self.sync_from_storage()?;
@@ -335,7 +394,16 @@ async fn open_text(
     let record = vault::parse(text)?;
     let kek = webcrypto::derive_key(passphrase, &record.salt(), record.iterations()).await?;
     let dk = record.unwrap_key(&kek)?;
-    let v = record.decrypt(&dk)?;
+    // The contents are opened by the browser's AES-GCM: a large vault unlocks without
+    // wasm decrypting megabytes on the main thread.
+    let parts = record.sealed_contents()?;
+    let pt = webcrypto::open(&dk, &parts.iv, &parts.aad, &parts.ct)
+        .await
+        .map_err(|e| match e {
+            webcrypto::OpenError::Crypto(c) => AppError::from(VaultError::from(c)),
+            webcrypto::OpenError::App(a) => a,
+        })?;
+    let v = vault::contents_from_plaintext(&pt)?;
     Ok((record, dk, v))
 }
 

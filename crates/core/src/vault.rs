@@ -158,13 +158,45 @@ impl VaultRecord {
 
     /// Decrypt the contents with the data key.
     pub fn decrypt(&self, data_key: &AeadKey) -> Result<Vault, VaultError> {
-        let iv = decode_fixed::<IV_LEN>(&self.data.iv, "data IV")?;
-        let ct = b64_decode(&self.data.ct)
-            .map_err(|_| VaultError::Corrupt("contents are not base64".into()))?;
-        let pt = crypto::open(data_key, &iv, &data_aad(self.rev), &ct)?;
-        // serde's message could quote a decrypted value (a key, a label): say less.
-        from_json_strict::<Vault>(&pt)
-            .map_err(|_| VaultError::Corrupt("the decrypted contents are not a vault".into()))
+        let sealed = self.sealed_contents()?;
+        let pt = crypto::open(data_key, &sealed.iv, &sealed.aad, &sealed.ct)?;
+        contents_from_plaintext(&pt)
+    }
+
+    /// The encrypted contents as AES-GCM inputs, for a caller that decrypts them itself
+    /// (the browser, with WebCrypto) and then calls [`contents_from_plaintext`].
+    pub fn sealed_contents(&self) -> Result<SealedParts, VaultError> {
+        Ok(SealedParts {
+            iv: decode_fixed::<IV_LEN>(&self.data.iv, "data IV")?,
+            aad: data_aad(self.rev),
+            ct: b64_decode(&self.data.ct)
+                .map_err(|_| VaultError::Corrupt("contents are not base64".into()))?,
+        })
+    }
+
+    /// The plaintext and AES-GCM inputs of the next revision with `vault` as its contents,
+    /// for a caller that encrypts them itself and then calls [`VaultRecord::with_sealed`].
+    /// [`VaultRecord::with_contents`] is exactly these two steps with RustCrypto.
+    pub fn prepare_contents(&self, vault: &Vault) -> Result<ContentsToSeal, VaultError> {
+        let rev = self.rev + 1;
+        Ok(ContentsToSeal {
+            rev,
+            iv: crypto::random_array()?,
+            aad: data_aad(rev),
+            plaintext: contents_plaintext(vault)?,
+        })
+    }
+
+    /// The next revision, its contents sealed from `job` (`ct` is ciphertext || tag).
+    pub fn with_sealed(&self, job: &ContentsToSeal, ct: &[u8]) -> VaultRecord {
+        VaultRecord {
+            rev: job.rev,
+            data: Sealed {
+                iv: b64_encode(&job.iv),
+                ct: b64_encode(ct),
+            },
+            ..self.clone()
+        }
     }
 
     /// The same record under a new passphrase-derived key: a fresh salt and wrap, the
@@ -191,18 +223,44 @@ impl VaultRecord {
         data_key: &AeadKey,
         vault: &Vault,
     ) -> Result<VaultRecord, VaultError> {
-        let rev = self.rev + 1;
-        Ok(VaultRecord {
-            rev,
-            data: seal_contents(data_key, vault, rev)?,
-            ..self.clone()
-        })
+        let job = self.prepare_contents(vault)?;
+        let ct = crypto::seal(data_key, &job.iv, &job.aad, &job.plaintext);
+        Ok(self.with_sealed(&job, &ct))
     }
 
     pub fn to_json(&self) -> String {
         // Serialising plain strings and numbers cannot fail.
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+/// AES-GCM inputs of a record's encrypted contents. Holds no secret.
+pub struct SealedParts {
+    pub iv: [u8; IV_LEN],
+    pub aad: Vec<u8>,
+    pub ct: Vec<u8>,
+}
+
+/// A revision waiting to be sealed. No `Debug`: the plaintext is the whole vault. It is
+/// wiped when dropped.
+pub struct ContentsToSeal {
+    pub rev: u64,
+    pub iv: [u8; IV_LEN],
+    pub aad: Vec<u8>,
+    pub plaintext: Zeroizing<Vec<u8>>,
+}
+
+fn contents_plaintext(vault: &Vault) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    serde_json::to_vec(vault)
+        .map(Zeroizing::new)
+        .map_err(|e| VaultError::Corrupt(e.to_string()))
+}
+
+/// The vault from decrypted contents.
+pub fn contents_from_plaintext(pt: &[u8]) -> Result<Vault, VaultError> {
+    // serde's message could quote a decrypted value (a key, a label): say less.
+    from_json_strict::<Vault>(pt)
+        .map_err(|_| VaultError::Corrupt("the decrypted contents are not a vault".into()))
 }
 
 fn kdf(salt: &[u8; SALT_LEN], iterations: u32) -> Kdf {
@@ -243,8 +301,7 @@ fn seal_contents_with_iv(
     iv: &[u8; IV_LEN],
 ) -> Result<Sealed, VaultError> {
     let iv = *iv;
-    let json =
-        Zeroizing::new(serde_json::to_vec(vault).map_err(|e| VaultError::Corrupt(e.to_string()))?);
+    let json = contents_plaintext(vault)?;
     let ct = crypto::seal(data_key, &iv, &data_aad(rev), &json);
     Ok(Sealed {
         iv: b64_encode(&iv),

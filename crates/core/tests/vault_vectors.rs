@@ -90,6 +90,31 @@ fn a_save_bumps_the_revision_and_draws_a_fresh_iv() {
 }
 
 #[test]
+fn contents_sealed_and_opened_by_another_aes_gcm_are_the_same_record() {
+    // The browser seals with WebCrypto through prepare_contents / with_sealed and opens
+    // through sealed_contents / contents_from_plaintext: RustCrypto stands in for it here.
+    let (record, dk) =
+        vault::create_with_passphrase(&Vault::default(), PASS, 600_000).expect("create");
+    let job = record.prepare_contents(&plaintext()).expect("prepare");
+    assert_eq!(job.rev, record.rev + 1);
+    let ct = byok_core::crypto::seal(&dk, &job.iv, &job.aad, &job.plaintext);
+    let next = record.with_sealed(&job, &ct);
+    assert_eq!(next.rev, record.rev + 1);
+    assert_eq!(next.wrapped_key, record.wrapped_key);
+    assert_eq!(next.decrypt(&dk).expect("decrypt"), plaintext());
+    let parts = next.sealed_contents().expect("parts");
+    let pt = byok_core::crypto::open(&dk, &parts.iv, &parts.aad, &parts.ct).expect("open");
+    assert_eq!(
+        vault::contents_from_plaintext(&pt).expect("contents"),
+        plaintext()
+    );
+    // The revision is bound in: contents sealed for one revision do not open as another.
+    let mut moved = next.clone();
+    moved.rev += 1;
+    assert!(moved.decrypt(&dk).is_err());
+}
+
+#[test]
 fn changing_the_passphrase_rewraps_only_the_data_key() {
     let (record, dk) = vault::create_with_passphrase(&plaintext(), PASS, 600_000).expect("create");
     let new_salt = [9u8; 16];
