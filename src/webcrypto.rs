@@ -168,6 +168,7 @@ pub async fn open(
 }
 
 /// Why [`open`] failed: the data did not decrypt, or the browser's crypto failed.
+#[derive(Debug)]
 pub enum OpenError {
     Crypto(CryptoError),
     App(AppError),

@@ -20,7 +20,7 @@ async fn fresh_session() -> Session {
         .clear()
         .expect("clear");
     let s = Session::new();
-    s.create(PASS).await.ok().expect("create");
+    s.create(PASS).await.expect("create");
     s
 }
 
@@ -40,14 +40,13 @@ async fn an_async_save_is_stored_and_opens_after_a_lock() {
         Ok::<_, AppError>(())
     })
     .await
-    .ok()
     .expect("save");
     assert_eq!(budget(&s, 1), Some(10.0));
     let stored = storage::read_vault().ok().flatten().expect("stored");
     assert_ne!(stored, rev_before);
     assert_eq!(storage::read_prev().ok().flatten(), Some(rev_before));
     s.lock();
-    s.unlock(PASS).await.ok().expect("unlock");
+    s.unlock(PASS).await.expect("unlock");
     assert_eq!(budget(&s, 1), Some(10.0));
 }
 
@@ -67,11 +66,11 @@ async fn a_save_landing_while_the_browser_seals_is_kept() {
         })
     };
     let (a, b) = futures::join!(slow, meanwhile);
-    a.ok().expect("async save");
-    b.ok().expect("sync save");
+    a.expect("async save");
+    b.expect("sync save");
     assert_eq!((budget(&s, 1), budget(&s, 2)), (Some(1.0), Some(2.0)));
     s.lock();
-    s.unlock(PASS).await.ok().expect("unlock");
+    s.unlock(PASS).await.expect("unlock");
     assert_eq!((budget(&s, 1), budget(&s, 2)), (Some(1.0), Some(2.0)));
 }
 

@@ -81,19 +81,13 @@ async fn webcrypto_aes_gcm_and_rustcrypto_read_each_others_output() {
     let iv = [3u8; 12];
     let aad = b"byok-vault/1 data rev=2";
     let pt = "a vault \u{1f511} ".repeat(5000).into_bytes();
-    let web = webcrypto::seal(&key, &iv, aad, &pt)
-        .await
-        .ok()
-        .expect("seal");
+    let web = webcrypto::seal(&key, &iv, aad, &pt).await.expect("seal");
     assert_eq!(
         web,
         byok_core::crypto::seal(&key, &iv, aad, &pt),
         "same bytes"
     );
-    let back = webcrypto::open(&key, &iv, aad, &web)
-        .await
-        .ok()
-        .expect("open");
+    let back = webcrypto::open(&key, &iv, aad, &web).await.expect("open");
     assert_eq!(&back[..], &pt[..]);
     // A changed byte, or other associated data, is refused like byok-core refuses it.
     let mut bad = web.clone();
@@ -120,7 +114,6 @@ async fn a_vault_saved_through_webcrypto_opens_natively() {
     let job = record.prepare_contents(&v).expect("prepare");
     let ct = webcrypto::seal(&dk, &job.iv, &job.aad, &job.plaintext)
         .await
-        .ok()
         .expect("seal");
     let next = record.with_sealed(&job, &ct);
     let (_, _, opened) =
