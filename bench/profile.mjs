@@ -3,12 +3,13 @@
 // functions with the most self time. Needs a build whose wasm keeps its function names;
 // `node bench/profile.mjs --build` makes one in target/profile-dist from the wasm trunk
 // last built (wasm-opt strips names from dist/).
-//   node bench/profile.mjs [--build] keys|chat [KEYS=1000 CONVS=500 MSGS=50]
+//   node bench/profile.mjs [--build] keys|chat|stream [KEYS=1000 CONVS=500 MSGS=50 DELTAS=20000 RATE=0]
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ROOT, startBrowser, startHost } from '../tests/e2e/harness.mjs';
+import { startMockProvider } from '../tests/mock-provider/server.mjs';
 
 const PROF_DIST = join(ROOT, 'target', 'profile-dist');
 const args = process.argv.slice(2);
@@ -78,12 +79,14 @@ function demangle(sym) {
 }
 const wasmFile = readdirSync(PROF_DIST).find((f) => f.endsWith('_bg.wasm'));
 const names = wasmNames(join(PROF_DIST, wasmFile));
+const mock = await startMockProvider();
 const fixtureBin = join(ROOT, 'target', 'release', 'examples', 'bench_fixture');
-const fx = JSON.parse(execFileSync(fixtureBin, ['--passphrase', PASS, '--keys', String(n('KEYS', 1000)),
+const fx = JSON.parse(execFileSync(fixtureBin, ['--passphrase', PASS,
+  '--keys', String(scenario === 'stream' ? 1 : n('KEYS', 1000)),
   '--conversations', String(scenario === 'chat' ? n('CONVS', 500) : 0), '--messages', String(n('MSGS', 50)),
-  '--base-url', 'http://127.0.0.1:9'], { maxBuffer: 1 << 30 }));
+  '--base-url', mock.url], { maxBuffer: 1 << 30 }));
 
-const host = await startHost();
+const host = await startHost({ connectSrc: [mock.url] });
 const browser = await startBrowser();
 try {
   const page = await browser.newPage();
@@ -116,12 +119,22 @@ try {
     await cdp.send('Profiler.start');
     await page.locator('#unlock-pass ~ button[type=submit]').click();
     await until('li.key', n('KEYS', 1000));
-  } else {
+  } else if (scenario === 'chat') {
     await page.locator('#unlock-pass ~ button[type=submit]').click();
     await until('li.key', 1);
     await cdp.send('Profiler.start');
     await page.getByRole('link', { name: 'Chat' }).click();
     await until('ul.conv-list > li', n('CONVS', 500));
+  } else {
+    await page.locator('#unlock-pass ~ button[type=submit]').click();
+    await until('li.key', 1);
+    await page.getByRole('link', { name: 'Chat' }).click();
+    const rate = n('RATE', 0);
+    await page.locator('#chat-input').fill(`Long [[mock:reply:long]] [[mock:split:${n('DELTAS', 20000)}]]${rate ? ` [[mock:rate:${rate}]]` : ''}`);
+    await cdp.send('Profiler.start');
+    await page.locator('#chat-input').press('Enter');
+    await page.locator('ol.messages li.assistant .md').filter({ hasText: 'The end.' }).waitFor({ timeout: 120_000 });
+    await page.waitForTimeout(300);
   }
   const { profile } = await cdp.send('Profiler.stop');
   const self = new Map();
@@ -130,7 +143,7 @@ try {
   profile.samples.forEach((id, i) => {
     const f = byId.get(id).callFrame;
     const w = /^wasm-function\[(\d+)\]$/.exec(f.functionName);
-    const name = (w && names.get(Number(w[1]))) || f.functionName || `(${f.url.split('/').pop() || 'program'})`;
+    const name = (w && names.get(Number(w[1]) + Number(process.env.NAME_SHIFT || 0))) || f.functionName || `(${f.url.split('/').pop() || 'program'})`;
     self.set(name, (self.get(name) ?? 0) + (dt[i] ?? 0) / 1000);
   });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
@@ -141,4 +154,5 @@ try {
 } finally {
   await browser.close();
   await host.stop();
+  await mock.stop();
 }

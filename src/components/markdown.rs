@@ -103,9 +103,24 @@ impl Incremental {
     }
 
     /// The exact render of the complete answer; the next update starts afresh.
+    ///
+    /// With the options byok uses, the one effect that reaches across blocks is a link
+    /// reference definition (`[x]: url`), which may come after the blocks that use it.
+    /// Without one, the settled blocks are already what a full render builds, so only
+    /// the unfinished end is rebuilt (the same DOM, tested in tests/markdown.rs); with
+    /// one, everything is rendered again.
     pub fn finish(&mut self, into: &Element, text: &str) {
+        let refs = Parser::new_ext(text, options())
+            .reference_definitions()
+            .iter()
+            .next()
+            .is_some();
+        if refs {
+            render_into(into, text);
+        } else {
+            self.update(into, text);
+        }
         *self = Incremental::default();
-        render_into(into, text);
     }
 }
 

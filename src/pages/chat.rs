@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use byok_core::conversation::Conversation;
+use byok_core::conversation::{Conversation, Summary};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
@@ -23,13 +23,6 @@ pub fn ChatPage() -> impl IntoView {
     }
 }
 
-#[derive(Clone, PartialEq)]
-struct Summary {
-    id: Uuid,
-    title: String,
-    updated: time::OffsetDateTime,
-}
-
 #[component]
 fn Conversations() -> impl IntoView {
     let session = use_session();
@@ -39,7 +32,11 @@ fn Conversations() -> impl IntoView {
             .vault
             .with(|v| v.as_ref().map(|v| v.keys.clone()).unwrap_or_default())
     });
+    // Conversations opened on this page, whole. The others stay sealed until opened:
+    // the list needs only their summaries.
     let cache = StoredValue::new(HashMap::<Uuid, Conversation>::new());
+    let sealed = StoredValue::new(HashMap::<Uuid, String>::new());
+    let summaries = StoredValue::new(HashMap::<Uuid, Summary>::new());
     let list = RwSignal::new(Vec::<Summary>::new());
     let loaded = RwSignal::new(false);
     let query = RwSignal::new(String::new());
@@ -50,18 +47,11 @@ fn Conversations() -> impl IntoView {
     let deleting = RwSignal::new(None::<Uuid>);
 
     let refresh_list = move || {
-        let Some(mut v) = cache.try_with_value(|c| {
-            c.values()
-                .map(|c| Summary {
-                    id: c.id,
-                    title: c.title.clone(),
-                    updated: c.updated_at,
-                })
-                .collect::<Vec<Summary>>()
-        }) else {
+        let Some(mut v) = summaries.try_with_value(|m| m.values().cloned().collect::<Vec<_>>())
+        else {
             return;
         };
-        v.sort_by_key(|s| std::cmp::Reverse(s.updated));
+        v.sort_by_key(|s| std::cmp::Reverse(s.updated_at));
         list.try_set(v);
     };
 
@@ -70,16 +60,17 @@ fn Conversations() -> impl IntoView {
             let db = idb::open().await?;
             let rows = db.get_all(idb::CONVERSATIONS).await?;
             let mut damaged = 0;
-            for (id, text) in rows {
-                let Ok(uuid) = Uuid::parse_str(&id) else {
-                    damaged += 1;
-                    continue;
-                };
-                match session.open_conversation(&text, uuid) {
-                    Ok(c) => cache.update_value(|m| {
-                        m.insert(uuid, c);
-                    }),
-                    Err(_) => damaged += 1,
+            for (_, text, summary) in session.conversation_summaries(rows).await? {
+                match summary {
+                    Some(s) => {
+                        sealed.try_update_value(|m| {
+                            m.insert(s.id, text);
+                        });
+                        summaries.try_update_value(|m| {
+                            m.insert(s.id, s);
+                        });
+                    }
+                    None => damaged += 1,
                 }
             }
             Ok::<usize, crate::error::AppError>(damaged)
@@ -94,11 +85,37 @@ fn Conversations() -> impl IntoView {
             Err(e) => toasts.error(e.message()),
         }
         // The page may be gone by now (locked, navigated away).
-        if cache.try_get_value().is_some() {
+        if summaries.try_with_value(|_| ()).is_some() {
             refresh_list();
             loaded.try_set(true);
         }
     });
+
+    // The whole conversation, decrypted the first time it is needed.
+    let whole = move |id: Uuid| -> Option<Conversation> {
+        if let Some(c) = cache.with_value(|m| m.get(&id).cloned()) {
+            return Some(c);
+        }
+        let text = sealed.with_value(|m| m.get(&id).cloned())?;
+        match session.open_conversation(&text, id) {
+            Ok(c) => {
+                cache.update_value(|m| {
+                    m.insert(id, c.clone());
+                });
+                sealed.update_value(|m| {
+                    m.remove(&id);
+                });
+                Some(c)
+            }
+            Err(e) => {
+                toasts.error(format!(
+                    "This conversation could not be opened; it was left untouched. {}",
+                    e.message()
+                ));
+                None
+            }
+        }
+    };
 
     let save_record = move |c: Conversation| {
         spawn_local(async move {
@@ -128,11 +145,17 @@ fn Conversations() -> impl IntoView {
         cache.update_value(|m| {
             m.insert(c.id, c.clone());
         });
+        summaries.update_value(|m| {
+            m.insert(c.id, Summary::from(&c));
+        });
         refresh_list();
         save_record(c);
     });
 
     let open = move |id: Option<Uuid>| {
+        if id.is_some_and(|id| whole(id).is_none()) {
+            return;
+        }
         mounted.update(|(g, cur)| {
             *g += 1;
             *cur = id;
@@ -144,12 +167,15 @@ fn Conversations() -> impl IntoView {
         if title.is_empty() {
             return toasts.error("A conversation needs a title.");
         }
-        let Some(mut c) = cache.with_value(|m| m.get(&id).cloned()) else {
+        let Some(mut c) = whole(id) else {
             return;
         };
         c.title = title;
         cache.update_value(|m| {
             m.insert(id, c.clone());
+        });
+        summaries.update_value(|m| {
+            m.insert(id, Summary::from(&c));
         });
         renaming.set(None);
         refresh_list();
@@ -167,7 +193,14 @@ fn Conversations() -> impl IntoView {
             .await;
             match r {
                 Ok(()) => {
-                    cache.update_value(|m| {
+                    // try_: the page may be gone once the record is deleted.
+                    cache.try_update_value(|m| {
+                        m.remove(&id);
+                    });
+                    sealed.try_update_value(|m| {
+                        m.remove(&id);
+                    });
+                    summaries.try_update_value(|m| {
                         m.remove(&id);
                     });
                     deleting.set(None);

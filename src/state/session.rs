@@ -361,6 +361,53 @@ impl Session {
             .map_err(Into::into)
     }
 
+    /// The list entries of saved conversation records (`(id, record)` pairs), decrypted
+    /// by the browser's AES-GCM a batch at a time and read only as far as the list needs:
+    /// hundreds of long conversations list without one long task. Each record comes back
+    /// with its summary, or `None` when it is damaged (it is then left untouched).
+    pub async fn conversation_summaries(
+        &self,
+        rows: Vec<(String, String)>,
+    ) -> Result<Vec<(String, String, Option<conversation::Summary>)>, AppError> {
+        // A wiped-on-drop copy of the data key, for as long as the batches run.
+        let key = self
+            .open
+            .with_value(|o| {
+                o.as_ref()
+                    .map(|o| AeadKey::from_bytes(*o.data_key.expose()))
+            })
+            .ok_or(AppError::Locked)?;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            if self.phase.try_get_untracked() != Some(Phase::Unlocked) {
+                return Err(AppError::Locked);
+            }
+            let batch: Vec<(String, String)> = rows.by_ref().take(24).collect();
+            let read = futures::future::join_all(batch.iter().map(|(id, text)| {
+                let key = &key;
+                async move {
+                    let uuid = uuid::Uuid::parse_str(id).ok()?;
+                    let parts = conversation::sealed_parts(text, uuid).ok()?;
+                    let pt = webcrypto::open(key, &parts.iv, &parts.aad, &parts.ct)
+                        .await
+                        .ok()?;
+                    conversation::summary_from_plaintext(&pt, uuid).ok()
+                }
+            }))
+            .await;
+            out.extend(
+                batch
+                    .into_iter()
+                    .zip(read)
+                    .map(|((id, text), s)| (id, text, s)),
+            );
+            // The page paints and answers input between batches.
+            gloo_timers::future::TimeoutFuture::new(0).await;
+        }
+        Ok(out)
+    }
+
     /// Wipe every byok record from this browser.
     pub fn forget(&self) -> Result<(), AppError> {
         storage::wipe()?;

@@ -10,7 +10,7 @@ use crate::crypto::{self, AeadKey, IV_LEN};
 use crate::encoding::{b64_decode, b64_encode, from_json_strict};
 use crate::model::Provider;
 use crate::provider::Role;
-use crate::vault::VaultError;
+use crate::vault::{SealedParts, VaultError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -118,6 +118,14 @@ pub fn seal(c: &Conversation, data_key: &AeadKey) -> Result<String, VaultError> 
 }
 
 pub fn open(text: &str, id: Uuid, data_key: &AeadKey) -> Result<Conversation, VaultError> {
+    let parts = sealed_parts(text, id)?;
+    let pt = crypto::open(data_key, &parts.iv, &parts.aad, &parts.ct)?;
+    from_plaintext(&pt, id)
+}
+
+/// A record's AES-GCM inputs, for a caller that decrypts with WebCrypto and then reads
+/// the plaintext with [`from_plaintext`] or [`summary_from_plaintext`].
+pub fn sealed_parts(text: &str, id: Uuid) -> Result<SealedParts, VaultError> {
     let r: Record = from_json_strict(text.as_bytes())
         .map_err(|e| VaultError::Corrupt(format!("conversation record: {e}")))?;
     if r.format != FORMAT {
@@ -132,13 +140,50 @@ pub fn open(text: &str, id: Uuid, data_key: &AeadKey) -> Result<Conversation, Va
         .ok_or_else(|| VaultError::Corrupt("conversation IV".into()))?;
     let ct =
         b64_decode(&r.ct).map_err(|_| VaultError::Corrupt("conversation ciphertext".into()))?;
-    let pt = crypto::open(data_key, &iv, &aad(id), &ct)?;
-    let c: Conversation = from_json_strict(&pt)
+    Ok(SealedParts {
+        iv,
+        aad: aad(id),
+        ct,
+    })
+}
+
+pub fn from_plaintext(pt: &[u8], id: Uuid) -> Result<Conversation, VaultError> {
+    let c: Conversation = from_json_strict(pt)
         .map_err(|_| VaultError::Corrupt("the decrypted conversation is not valid".into()))?;
     if c.id != id {
         return Err(VaultError::Corrupt("conversation id mismatch".into()));
     }
     Ok(c)
+}
+
+/// What a conversation list shows. Reading only this skips building every message,
+/// so listing hundreds of long conversations stays cheap; the whole conversation is
+/// read when it is opened.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Summary {
+    pub id: Uuid,
+    pub title: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl From<&Conversation> for Summary {
+    fn from(c: &Conversation) -> Self {
+        Summary {
+            id: c.id,
+            title: c.title.clone(),
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+pub fn summary_from_plaintext(pt: &[u8], id: Uuid) -> Result<Summary, VaultError> {
+    let s: Summary = serde_json::from_slice(pt)
+        .map_err(|_| VaultError::Corrupt("the decrypted conversation is not valid".into()))?;
+    if s.id != id {
+        return Err(VaultError::Corrupt("conversation id mismatch".into()));
+    }
+    Ok(s)
 }
 
 #[cfg(test)]
@@ -186,6 +231,19 @@ mod tests {
         let text = seal(&conv(), &k).expect("seal");
         assert!(open(&text, Uuid::from_bytes([4; 16]), &k).is_err());
         assert!(open(&text, conv().id, &AeadKey::from_bytes([8; 32])).is_err());
+    }
+
+    #[test]
+    fn the_summary_is_read_from_the_same_plaintext() {
+        let k = AeadKey::from_bytes([9; 32]);
+        let text = seal(&conv(), &k).expect("seal");
+        let parts = sealed_parts(&text, conv().id).expect("parts");
+        let pt = crypto::open(&k, &parts.iv, &parts.aad, &parts.ct).expect("decrypt");
+        let s = summary_from_plaintext(&pt, conv().id).expect("summary");
+        assert_eq!(s, Summary::from(&conv()));
+        assert_eq!(from_plaintext(&pt, conv().id).expect("whole"), conv());
+        assert!(summary_from_plaintext(&pt, Uuid::from_bytes([4; 16])).is_err());
+        assert!(summary_from_plaintext(b"{\"title\":\"x\"}", conv().id).is_err());
     }
 
     #[test]
