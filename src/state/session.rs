@@ -438,8 +438,10 @@ async fn open_text(
     text: &str,
     passphrase: &str,
 ) -> Result<(VaultRecord, AeadKey, Vault), AppError> {
+    crate::perf_mark("unlock-start");
     let record = vault::parse(text)?;
     let kek = webcrypto::derive_key(passphrase, &record.salt(), record.iterations()).await?;
+    crate::perf_mark("unlock-derived");
     let dk = record.unwrap_key(&kek)?;
     // The contents are opened by the browser's AES-GCM: a large vault unlocks without
     // wasm decrypting megabytes on the main thread.
@@ -450,7 +452,9 @@ async fn open_text(
             webcrypto::OpenError::Crypto(c) => AppError::from(VaultError::from(c)),
             webcrypto::OpenError::App(a) => a,
         })?;
+    crate::perf_mark("unlock-decrypted");
     let v = vault::contents_from_plaintext(&pt)?;
+    crate::perf_mark("unlock-parsed");
     Ok((record, dk, v))
 }
 
