@@ -117,10 +117,28 @@ fn gcm_params(iv: &[u8; IV_LEN], aad: &[u8]) -> web_sys::AesGcmParams {
     gcm
 }
 
-/// AES-256-GCM encryption (`C || tag`, the same bytes as `byok_core::crypto::seal`) by
-/// the browser: native and asynchronous, so sealing a large vault does not hold the main
-/// thread. Falls back to byok-core where `crypto.subtle` is missing.
+/// Below this, AES-GCM in wasm takes less time than the two trips to the browser's
+/// crypto thread (importKey, then encrypt or decrypt), which would slow a small unlock.
+pub const BROWSER_AES_FROM: usize = 64 * 1024;
+
+/// AES-256-GCM encryption (`C || tag`, the same bytes as `byok_core::crypto::seal`):
+/// large inputs by the browser (native and asynchronous, so sealing a large vault does
+/// not hold the main thread), small ones in wasm.
 pub async fn seal(
+    key: &AeadKey,
+    iv: &[u8; IV_LEN],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, AppError> {
+    if plaintext.len() < BROWSER_AES_FROM {
+        return Ok(byok_core::crypto::seal(key, iv, aad, plaintext));
+    }
+    seal_in_browser(key, iv, aad, plaintext).await
+}
+
+/// [`seal`] by WebCrypto whatever the size. Falls back to byok-core where
+/// `crypto.subtle` is missing.
+pub async fn seal_in_browser(
     key: &AeadKey,
     iv: &[u8; IV_LEN],
     aad: &[u8],
@@ -142,9 +160,22 @@ pub async fn seal(
     Ok(Uint8Array::new(&ct).to_vec())
 }
 
-/// AES-256-GCM decryption of `C || tag` by the browser (see [`seal`]). A tag that does
-/// not verify is `CryptoError::Decrypt`, as from byok-core.
+/// AES-256-GCM decryption of `C || tag`, large inputs by the browser (see [`seal`]). A
+/// tag that does not verify is `CryptoError::Decrypt`, as from byok-core.
 pub async fn open(
+    key: &AeadKey,
+    iv: &[u8; IV_LEN],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    if ciphertext.len() < BROWSER_AES_FROM {
+        return byok_core::crypto::open(key, iv, aad, ciphertext).map_err(OpenError::Crypto);
+    }
+    open_in_browser(key, iv, aad, ciphertext).await
+}
+
+/// [`open`] by WebCrypto whatever the size.
+pub async fn open_in_browser(
     key: &AeadKey,
     iv: &[u8; IV_LEN],
     aad: &[u8],

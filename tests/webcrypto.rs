@@ -80,28 +80,44 @@ async fn webcrypto_aes_gcm_and_rustcrypto_read_each_others_output() {
     let key = byok_core::crypto::AeadKey::from_bytes([7u8; 32]);
     let iv = [3u8; 12];
     let aad = b"byok-vault/1 data rev=2";
-    let pt = "a vault \u{1f511} ".repeat(5000).into_bytes();
-    let web = webcrypto::seal(&key, &iv, aad, &pt).await.expect("seal");
-    assert_eq!(
-        web,
-        byok_core::crypto::seal(&key, &iv, aad, &pt),
-        "same bytes"
-    );
-    let back = webcrypto::open(&key, &iv, aad, &web).await.expect("open");
-    assert_eq!(&back[..], &pt[..]);
-    // A changed byte, or other associated data, is refused like byok-core refuses it.
-    let mut bad = web.clone();
-    bad[10] ^= 1;
-    assert!(matches!(
-        webcrypto::open(&key, &iv, aad, &bad).await,
-        Err(webcrypto::OpenError::Crypto(
-            byok_core::crypto::CryptoError::Decrypt
-        ))
-    ));
-    assert!(matches!(
-        webcrypto::open(&key, &iv, b"byok-vault/1 data rev=3", &web).await,
-        Err(webcrypto::OpenError::Crypto(_))
-    ));
+    // Below the size where `seal`/`open` hand over to the browser and above it; the
+    // browser path is also forced for the small input.
+    for n in [1usize, 6000] {
+        let pt = "a vault \u{1f511} ".repeat(n).into_bytes();
+        let rust = byok_core::crypto::seal(&key, &iv, aad, &pt);
+        let web = webcrypto::seal_in_browser(&key, &iv, aad, &pt)
+            .await
+            .expect("seal");
+        assert_eq!(web, rust, "same bytes ({n})");
+        assert_eq!(
+            webcrypto::seal(&key, &iv, aad, &pt).await.expect("seal"),
+            rust
+        );
+        for back in [
+            webcrypto::open_in_browser(&key, &iv, aad, &web).await,
+            webcrypto::open(&key, &iv, aad, &web).await,
+        ] {
+            assert_eq!(&back.expect("open")[..], &pt[..]);
+        }
+        // A changed byte, or other associated data, is refused like byok-core refuses it.
+        let mut bad = web.clone();
+        bad[10] ^= 1;
+        for r in [
+            webcrypto::open_in_browser(&key, &iv, aad, &bad).await,
+            webcrypto::open(&key, &iv, aad, &bad).await,
+        ] {
+            assert!(matches!(
+                r,
+                Err(webcrypto::OpenError::Crypto(
+                    byok_core::crypto::CryptoError::Decrypt
+                ))
+            ));
+        }
+        assert!(matches!(
+            webcrypto::open_in_browser(&key, &iv, b"byok-vault/1 data rev=3", &web).await,
+            Err(webcrypto::OpenError::Crypto(_))
+        ));
+    }
 }
 
 #[wasm_bindgen_test]
@@ -112,7 +128,7 @@ async fn a_vault_saved_through_webcrypto_opens_natively() {
     let mut v = byok_core::model::Vault::default();
     v.budgets.insert(uuid::Uuid::from_u128(42), 12.5);
     let job = record.prepare_contents(&v).expect("prepare");
-    let ct = webcrypto::seal(&dk, &job.iv, &job.aad, &job.plaintext)
+    let ct = webcrypto::seal_in_browser(&dk, &job.iv, &job.aad, &job.plaintext)
         .await
         .expect("seal");
     let next = record.with_sealed(&job, &ct);
