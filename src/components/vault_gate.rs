@@ -141,8 +141,8 @@ fn UnlockForm() -> impl IntoView {
             refocus();
             return;
         }
-        busy.set(true);
-        error.set(None);
+        // Queued before the busy state is drawn, so the key derivation starts first and
+        // the redraw happens while the browser derives.
         spawn_local(async move {
             let result = if previous {
                 session.unlock_previous(&p).await
@@ -172,6 +172,8 @@ fn UnlockForm() -> impl IntoView {
                 }
             }
         });
+        busy.set(true);
+        error.set(None);
     };
 
     view! {
