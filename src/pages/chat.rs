@@ -32,10 +32,9 @@ fn Conversations() -> impl IntoView {
             .vault
             .with(|v| v.as_ref().map(|v| v.keys.clone()).unwrap_or_default())
     });
-    // Conversations opened on this page, whole. The others stay sealed until opened:
-    // the list needs only their summaries.
+    // Conversations opened on this page, whole. The others stay in IndexedDB until
+    // opened: the list needs only their summaries.
     let cache = StoredValue::new(HashMap::<Uuid, Conversation>::new());
-    let sealed = StoredValue::new(HashMap::<Uuid, String>::new());
     let summaries = StoredValue::new(HashMap::<Uuid, Summary>::new());
     let list = RwSignal::new(Vec::<Summary>::new());
     let loaded = RwSignal::new(false);
@@ -60,12 +59,9 @@ fn Conversations() -> impl IntoView {
             let db = idb::open().await?;
             let rows = db.get_all(idb::CONVERSATIONS).await?;
             let mut damaged = 0;
-            for (_, text, summary) in session.conversation_summaries(rows).await? {
+            for summary in session.conversation_summaries(rows).await? {
                 match summary {
                     Some(s) => {
-                        sealed.try_update_value(|m| {
-                            m.insert(s.id, text);
-                        });
                         summaries.try_update_value(|m| {
                             m.insert(s.id, s);
                         });
@@ -91,19 +87,25 @@ fn Conversations() -> impl IntoView {
         }
     });
 
-    // The whole conversation, decrypted the first time it is needed.
-    let whole = move |id: Uuid| -> Option<Conversation> {
-        if let Some(c) = cache.with_value(|m| m.get(&id).cloned()) {
+    // The whole conversation, read and decrypted the first time it is needed.
+    let whole = move |id: Uuid| async move {
+        if let Some(Some(c)) = cache.try_with_value(|m| m.get(&id).cloned()) {
             return Some(c);
         }
-        let text = sealed.with_value(|m| m.get(&id).cloned())?;
-        match session.open_conversation(&text, id) {
+        let read = async {
+            idb::open()
+                .await?
+                .get(idb::CONVERSATIONS, &id.to_string())
+                .await?
+                .ok_or_else(|| {
+                    crate::error::AppError::Invalid("It is no longer saved in this browser.".into())
+                })
+                .and_then(|text| session.open_conversation(&text, id))
+        };
+        match read.await {
             Ok(c) => {
-                cache.update_value(|m| {
+                cache.try_update_value(|m| {
                     m.insert(id, c.clone());
-                });
-                sealed.update_value(|m| {
-                    m.remove(&id);
                 });
                 Some(c)
             }
@@ -152,14 +154,19 @@ fn Conversations() -> impl IntoView {
         save_record(c);
     });
 
-    let open = move |id: Option<Uuid>| {
-        if id.is_some_and(|id| whole(id).is_none()) {
-            return;
-        }
-        mounted.update(|(g, cur)| {
+    let show = move |id: Option<Uuid>| {
+        mounted.try_update(|(g, cur)| {
             *g += 1;
             *cur = id;
-        })
+        });
+    };
+    let open = move |id: Option<Uuid>| match id {
+        None => show(None),
+        Some(id) => spawn_local(async move {
+            if whole(id).await.is_some() {
+                show(Some(id));
+            }
+        }),
     };
 
     let rename = move |id: Uuid| {
@@ -167,19 +174,21 @@ fn Conversations() -> impl IntoView {
         if title.is_empty() {
             return toasts.error("A conversation needs a title.");
         }
-        let Some(mut c) = whole(id) else {
-            return;
-        };
-        c.title = title;
-        cache.update_value(|m| {
-            m.insert(id, c.clone());
+        spawn_local(async move {
+            let Some(mut c) = whole(id).await else {
+                return;
+            };
+            c.title = title;
+            cache.try_update_value(|m| {
+                m.insert(id, c.clone());
+            });
+            summaries.try_update_value(|m| {
+                m.insert(id, Summary::from(&c));
+            });
+            renaming.try_set(None);
+            refresh_list();
+            save_record(c);
         });
-        summaries.update_value(|m| {
-            m.insert(id, Summary::from(&c));
-        });
-        renaming.set(None);
-        refresh_list();
-        save_record(c);
     };
 
     let delete = move |id: Uuid| {
@@ -195,9 +204,6 @@ fn Conversations() -> impl IntoView {
                 Ok(()) => {
                     // try_: the page may be gone once the record is deleted.
                     cache.try_update_value(|m| {
-                        m.remove(&id);
-                    });
-                    sealed.try_update_value(|m| {
                         m.remove(&id);
                     });
                     summaries.try_update_value(|m| {

@@ -364,12 +364,12 @@ impl Session {
 
     /// The list entries of saved conversation records (`(id, record)` pairs), decrypted
     /// by the browser's AES-GCM a batch at a time and read only as far as the list needs:
-    /// hundreds of long conversations list without one long task. Each record comes back
-    /// with its summary, or `None` when it is damaged (it is then left untouched).
+    /// hundreds of long conversations list without one long task. Each record gives its
+    /// summary, or `None` when it is damaged (it is then left untouched).
     pub async fn conversation_summaries(
         &self,
         rows: Vec<(String, String)>,
-    ) -> Result<Vec<(String, String, Option<conversation::Summary>)>, AppError> {
+    ) -> Result<Vec<Option<conversation::Summary>>, AppError> {
         // A wiped-on-drop copy of the data key, for as long as the batches run.
         let key = self
             .open
@@ -399,12 +399,8 @@ impl Session {
                 }
             }))
             .await;
-            out.extend(
-                batch
-                    .into_iter()
-                    .zip(read)
-                    .map(|((id, text), s)| (id, text, s)),
-            );
+            // The records' text is dropped batch by batch: only summaries are kept.
+            out.extend(read);
             // The page paints and answers input between batches.
             gloo_timers::future::TimeoutFuture::new(0).await;
         }
