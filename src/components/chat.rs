@@ -509,7 +509,7 @@ pub fn Chat(
                     ));
                 }
             }
-            reply.meta.set(Some(AnswerMeta {
+            reply.meta.try_set(Some(AnswerMeta {
                 key_id,
                 key_label: label.clone(),
                 model: model_name.clone(),

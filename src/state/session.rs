@@ -225,9 +225,9 @@ impl Session {
     /// usage record of every answer): a large vault is sealed by the browser's AES-GCM,
     /// asynchronously and natively, where wasm would hold the main thread for tens of
     /// milliseconds per megabyte, and the rest of the save runs as a task of its own.
-    /// The change shows once it is saved. If anything was
-    /// saved while the browser sealed (by this tab or another), `f` is applied again on
-    /// top of that, so no save is lost; errors leave the vault as stored.
+    /// The change shows once it is saved. If anything was saved meanwhile (by this tab
+    /// or another), `f` is applied again on top of that, so no save is lost; errors
+    /// leave the vault as stored.
     pub async fn mutate_async<T, E: Into<AppError>>(
         &self,
         f: impl Fn(&mut Vault) -> Result<T, E>,
