@@ -225,7 +225,7 @@ mod tests {
                 Some(Provider::Gemini),
             ),
             (
-                "AQ.Ab8RN6abcdefghijklmnopqrstuvwxyz",
+                "AQ.FAKE00abcdefghijklmnopqrstuvwxyz",
                 Some(Provider::Gemini),
             ),
             (

@@ -894,7 +894,7 @@ pub(crate) mod tests {
             new(
                 Provider::Openai,
                 "A",
-                "sk-proj-supersecretvalue0123456789abcd",
+                "sk-proj-FAKE-supersecretvalue-TEST-abcd",
             ),
             id(1),
             NOW,
