@@ -7,11 +7,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use byok_core::bundle::{self, BundleKey, BundlePayload};
+use byok_core::bundle;
 use byok_core::crypto::{self, DEFAULT_ITERATIONS};
-use byok_core::model::Provider;
-use byok_core::secret::Secret;
-use time::OffsetDateTime;
 
 const PASSPHRASE: &str = "bench passphrase, not a secret";
 const RUNS: usize = 3;
@@ -36,34 +33,6 @@ fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
 
-fn payload(n: usize) -> BundlePayload {
-    let now = OffsetDateTime::from_unix_timestamp(1_790_000_000).expect("valid time");
-    let keys = (0..n)
-        .map(|i| {
-            let provider = Provider::ALL[i % 4];
-            BundleKey {
-                id: format!("{:08x}-0000-4000-8000-{:012x}", i, i),
-                provider,
-                label: format!("Key number {i}"),
-                // About the size of a real Anthropic key.
-                secret: Secret::new(format!("sk-ant-api03-{}-{i:08}AA", "x".repeat(80))),
-                base_url: (provider == Provider::OpenaiCompatible)
-                    .then(|| "https://openrouter.ai/api/v1".to_owned()),
-                is_default: i < 4,
-                is_active: true,
-                created_at: now,
-                expires_at: None,
-                extra: serde_json::Map::new(),
-            }
-        })
-        .collect();
-    BundlePayload {
-        schema: 1,
-        exported_at: now,
-        keys,
-    }
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let write_dir = args
@@ -84,7 +53,7 @@ fn main() {
     );
     let mut ratio_10k = 0.0;
     for n in [1usize, 100, 10_000] {
-        let p = payload(n);
+        let p = bundle::bench_payload(n);
         let (enc, text) = time(|| bundle::seal(&p, PASSPHRASE, DEFAULT_ITERATIONS).expect("seal"));
         let (dec, back) = time(|| {
             bundle::parse(text.as_bytes())

@@ -3,50 +3,26 @@
 //! `pbkdf2` is the derivation alone at the bundle's 600,000 iterations; `open` is both,
 //! what `byok bundle decrypt` does.
 
-use byok_core::bundle::{self, BundleKey, BundlePayload};
+use byok_core::bundle;
 use byok_core::crypto::{self, DEFAULT_ITERATIONS};
-use byok_core::model::Provider;
-use byok_core::secret::Secret;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use time::OffsetDateTime;
 
 const PASSPHRASE: &str = "bench passphrase, not a secret";
 const KEYS: usize = 10_000;
-
-fn payload(n: usize) -> BundlePayload {
-    let now = OffsetDateTime::from_unix_timestamp(1_790_000_000).expect("valid time");
-    let keys = (0..n)
-        .map(|i| {
-            let provider = Provider::ALL[i % 4];
-            BundleKey {
-                id: format!("{:08x}-0000-4000-8000-{:012x}", i, i),
-                provider,
-                label: format!("Key number {i}"),
-                secret: Secret::new(format!("sk-ant-api03-{}-{i:08}AA", "x".repeat(80))),
-                base_url: (provider == Provider::OpenaiCompatible)
-                    .then(|| "https://openrouter.ai/api/v1".to_owned()),
-                is_default: i < 4,
-                is_active: true,
-                created_at: now,
-                expires_at: None,
-                extra: serde_json::Map::new(),
-            }
-        })
-        .collect();
-    BundlePayload {
-        schema: 1,
-        exported_at: now,
-        keys,
-    }
-}
 
 fn bench(c: &mut Criterion) {
     let salt = [7u8; 16];
     let iv = [9u8; 12];
     let key = crypto::derive_key(PASSPHRASE.as_bytes(), &salt, DEFAULT_ITERATIONS);
-    let file =
-        bundle::seal_with_key(&payload(KEYS), &key, &salt, &iv, DEFAULT_ITERATIONS).expect("seal");
+    let file = bundle::seal_with_key(
+        &bundle::bench_payload(KEYS),
+        &key,
+        &salt,
+        &iv,
+        DEFAULT_ITERATIONS,
+    )
+    .expect("seal");
 
     let mut g = c.benchmark_group("bundle_open_10000");
     g.sample_size(10);

@@ -1221,6 +1221,38 @@ struct FileOut<'a> {
     ciphertext: String,
 }
 
+/// A payload of `n` keys shaped like real ones (about the size of an Anthropic key),
+/// for benchmarks (`benches/bundle_open.rs`, the CLI's `bundle_bench` example). Not for
+/// tests of behaviour: its secrets are all alike.
+#[doc(hidden)]
+pub fn bench_payload(n: usize) -> BundlePayload {
+    let now =
+        OffsetDateTime::from_unix_timestamp(1_790_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let keys = (0..n)
+        .map(|i| {
+            let provider = Provider::ALL[i % Provider::ALL.len()];
+            BundleKey {
+                id: format!("{:08x}-0000-4000-8000-{:012x}", i, i),
+                provider,
+                label: format!("Key number {i}"),
+                secret: Secret::new(format!("sk-ant-api03-FAKE{}-{i:08}AA", "x".repeat(76))),
+                base_url: (provider == Provider::OpenaiCompatible)
+                    .then(|| "https://openrouter.ai/api/v1".to_owned()),
+                is_default: i < Provider::ALL.len(),
+                is_active: true,
+                created_at: now,
+                expires_at: None,
+                extra: Map::new(),
+            }
+        })
+        .collect();
+    BundlePayload {
+        schema: 1,
+        exported_at: now,
+        keys,
+    }
+}
+
 /// Write a bundle under a key the caller derived (with [`crypto::derive_key`] or
 /// WebCrypto) from the passphrase, `salt` and `iterations`. `salt` and `iv` must be fresh
 /// random draws for every export; [`seal`] does that.
