@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 import { CHROMIUM_ARGS } from '../tests/e2e/harness.mjs';
+import { writeFixture } from './storage.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const env = (k, d) => process.env[k] ?? d;
@@ -154,26 +155,9 @@ log(`host ${host.url}, mock ${mock.url}`);
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 const newContext = () => browser.newContext({ viewport: { width: 1100, height: 900 } });
 
-async function inject(page, { vaultRecord, conversations = [] }) {
+async function inject(page, fx) {
   await page.goto(`${host.url}/bench-static.html`);
-  await page.evaluate(async ({ vaultRecord, conversations }) => {
-    localStorage.setItem('byok.vault', vaultRecord);
-    if (!conversations.length) return;
-    const db = await new Promise((ok, fail) => {
-      const r = indexedDB.open('byok', 1);
-      r.onupgradeneeded = () => { for (const s of ['conversations', 'usage']) r.result.createObjectStore(s); };
-      r.onsuccess = () => ok(r.result);
-      r.onerror = () => fail(r.error);
-    });
-    await new Promise((ok, fail) => {
-      const tx = db.transaction('conversations', 'readwrite');
-      const os = tx.objectStore('conversations');
-      for (const c of conversations) os.put(c.record, c.id);
-      tx.oncomplete = ok;
-      tx.onerror = () => fail(tx.error);
-    });
-    db.close();
-  }, { vaultRecord, conversations });
+  await writeFixture(page, fx);
 }
 
 /**

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 
 import { ROOT, startBrowser, startHost } from '../tests/e2e/harness.mjs';
 import { startMockProvider } from '../tests/mock-provider/server.mjs';
+import { writeFixture } from './storage.mjs';
 
 const PROF_DIST = join(ROOT, 'target', 'profile-dist');
 const args = process.argv.slice(2);
@@ -91,23 +92,7 @@ const browser = await startBrowser();
 try {
   const page = await browser.newPage();
   await page.goto(`${host.url}/favicon.svg`);
-  await page.evaluate(async ({ vaultRecord, conversations }) => {
-    localStorage.setItem('byok.vault', vaultRecord);
-    if (!conversations.length) return;
-    const db = await new Promise((ok, fail) => {
-      const r = indexedDB.open('byok', 1);
-      r.onupgradeneeded = () => { for (const s of ['conversations', 'usage']) r.result.createObjectStore(s); };
-      r.onsuccess = () => ok(r.result);
-      r.onerror = () => fail(r.error);
-    });
-    await new Promise((ok, fail) => {
-      const tx = db.transaction('conversations', 'readwrite');
-      for (const c of conversations) tx.objectStore('conversations').put(c.record, c.id);
-      tx.oncomplete = ok;
-      tx.onerror = () => fail(tx.error);
-    });
-    db.close();
-  }, { vaultRecord: fx.vaultRecord, conversations: fx.conversations ?? [] });
+  await writeFixture(page, fx);
   await page.goto(host.url);
   await page.locator('#unlock-pass').fill(PASS);
   const cdp = await page.context().newCDPSession(page);
