@@ -91,30 +91,80 @@ pub async fn derive_key(
     Ok(key)
 }
 
-/// The raw key as a non-extractable WebCrypto AES-GCM key. The JS copy of the bytes is
-/// wiped once imported.
-async fn aes_key(
-    subtle: &web_sys::SubtleCrypto,
-    key: &AeadKey,
-) -> Result<web_sys::CryptoKey, AppError> {
-    let raw = Uint8Array::from(&key.expose()[..]);
-    let usages = Array::of2(&JsValue::from_str("encrypt"), &JsValue::from_str("decrypt"));
-    let import = subtle
-        .import_key_with_str("raw", &raw, "AES-GCM", false, &usages)
-        .map_err(|_| crypto_err("importKey"));
-    raw.fill(0, 0, raw.length());
-    JsFuture::from(import?)
-        .await
-        .map_err(|_| crypto_err("importKey"))?
-        .dyn_into()
-        .map_err(|_| crypto_err("importKey"))
-}
-
 fn gcm_params(iv: &[u8; IV_LEN], aad: &[u8]) -> web_sys::AesGcmParams {
     let gcm = web_sys::AesGcmParams::new("AES-GCM", &Uint8Array::from(&iv[..]));
     gcm.set_additional_data(&Uint8Array::from(aad));
     gcm.set_tag_length(128);
     gcm
+}
+
+/// An AES-256-GCM key held by the browser (non-extractable), for one operation or many.
+pub struct BrowserKey {
+    subtle: web_sys::SubtleCrypto,
+    key: web_sys::CryptoKey,
+}
+
+impl BrowserKey {
+    /// Import a raw key; `None` where the page has no `crypto.subtle`. The JS copy of the
+    /// bytes is wiped once imported.
+    pub async fn import(key: &AeadKey) -> Result<Option<Self>, AppError> {
+        let Some(subtle) = subtle() else {
+            return Ok(None);
+        };
+        let raw = Uint8Array::from(&key.expose()[..]);
+        let usages = Array::of2(&JsValue::from_str("encrypt"), &JsValue::from_str("decrypt"));
+        let import = subtle
+            .import_key_with_str("raw", &raw, "AES-GCM", false, &usages)
+            .map_err(|_| crypto_err("importKey"));
+        raw.fill(0, 0, raw.length());
+        let key = JsFuture::from(import?)
+            .await
+            .map_err(|_| crypto_err("importKey"))?
+            .dyn_into()
+            .map_err(|_| crypto_err("importKey"))?;
+        Ok(Some(Self { subtle, key }))
+    }
+
+    /// `C || tag`, the same bytes as `byok_core::crypto::seal`.
+    pub async fn seal(
+        &self,
+        iv: &[u8; IV_LEN],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, AppError> {
+        let pt = Uint8Array::from(plaintext);
+        let pending = self
+            .subtle
+            .encrypt_with_object_and_buffer_source(&gcm_params(iv, aad), &self.key, &pt)
+            .map_err(|_| crypto_err("encrypt"));
+        // WebCrypto copied the input when the call was made.
+        pt.fill(0, 0, pt.length());
+        let ct = JsFuture::from(pending?)
+            .await
+            .map_err(|_| crypto_err("encrypt"))?;
+        Ok(Uint8Array::new(&ct).to_vec())
+    }
+
+    /// A tag that does not verify is `CryptoError::Decrypt`, as from byok-core.
+    pub async fn open(
+        &self,
+        iv: &[u8; IV_LEN],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+        let ct = Uint8Array::from(ciphertext);
+        let pending = self
+            .subtle
+            .decrypt_with_object_and_buffer_source(&gcm_params(iv, aad), &self.key, &ct)
+            .map_err(|_| OpenError::App(crypto_err("decrypt")))?;
+        let pt = JsFuture::from(pending)
+            .await
+            .map_err(|_| OpenError::Crypto(CryptoError::Decrypt))?;
+        let arr = Uint8Array::new(&pt);
+        let bytes = Zeroizing::new(arr.to_vec());
+        arr.fill(0, 0, arr.length());
+        Ok(bytes)
+    }
 }
 
 /// Below this, AES-GCM in wasm takes less time than the two trips to the browser's
@@ -136,32 +186,20 @@ pub async fn seal(
     seal_in_browser(key, iv, aad, plaintext).await
 }
 
-/// [`seal`] by WebCrypto whatever the size. Falls back to byok-core where
-/// `crypto.subtle` is missing.
+/// [`seal`] by WebCrypto whatever the size; byok-core where `crypto.subtle` is missing.
 pub async fn seal_in_browser(
     key: &AeadKey,
     iv: &[u8; IV_LEN],
     aad: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>, AppError> {
-    let Some(subtle) = subtle() else {
-        return Ok(byok_core::crypto::seal(key, iv, aad, plaintext));
-    };
-    let k = aes_key(&subtle, key).await?;
-    let pt = Uint8Array::from(plaintext);
-    let pending = subtle
-        .encrypt_with_object_and_buffer_source(&gcm_params(iv, aad), &k, &pt)
-        .map_err(|_| crypto_err("encrypt"));
-    // WebCrypto copied the input when the call was made.
-    pt.fill(0, 0, pt.length());
-    let ct = JsFuture::from(pending?)
-        .await
-        .map_err(|_| crypto_err("encrypt"))?;
-    Ok(Uint8Array::new(&ct).to_vec())
+    match BrowserKey::import(key).await? {
+        Some(k) => k.seal(iv, aad, plaintext).await,
+        None => Ok(byok_core::crypto::seal(key, iv, aad, plaintext)),
+    }
 }
 
-/// AES-256-GCM decryption of `C || tag`, large inputs by the browser (see [`seal`]). A
-/// tag that does not verify is `CryptoError::Decrypt`, as from byok-core.
+/// AES-256-GCM decryption of `C || tag`, large inputs by the browser (see [`seal`]).
 pub async fn open(
     key: &AeadKey,
     iv: &[u8; IV_LEN],
@@ -174,31 +212,20 @@ pub async fn open(
     open_in_browser(key, iv, aad, ciphertext).await
 }
 
-/// [`open`] by WebCrypto whatever the size.
+/// [`open`] by WebCrypto whatever the size; byok-core where `crypto.subtle` is missing.
 pub async fn open_in_browser(
     key: &AeadKey,
     iv: &[u8; IV_LEN],
     aad: &[u8],
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
-    let Some(subtle) = subtle() else {
-        return byok_core::crypto::open(key, iv, aad, ciphertext).map_err(OpenError::Crypto);
-    };
-    let k = aes_key(&subtle, key).await.map_err(OpenError::App)?;
-    let ct = Uint8Array::from(ciphertext);
-    let pending = subtle
-        .decrypt_with_object_and_buffer_source(&gcm_params(iv, aad), &k, &ct)
-        .map_err(|_| OpenError::App(crypto_err("decrypt")))?;
-    let pt = JsFuture::from(pending)
-        .await
-        .map_err(|_| OpenError::Crypto(CryptoError::Decrypt))?;
-    let arr = Uint8Array::new(&pt);
-    let bytes = Zeroizing::new(arr.to_vec());
-    arr.fill(0, 0, arr.length());
-    Ok(bytes)
+    match BrowserKey::import(key).await.map_err(OpenError::App)? {
+        Some(k) => k.open(iv, aad, ciphertext).await,
+        None => byok_core::crypto::open(key, iv, aad, ciphertext).map_err(OpenError::Crypto),
+    }
 }
 
-/// Why [`open`] failed: the data did not decrypt, or the browser's crypto failed.
+/// Why an opening failed: the data did not decrypt, or the browser's crypto failed.
 #[derive(Debug)]
 pub enum OpenError {
     Crypto(CryptoError),
@@ -241,18 +268,14 @@ pub async fn open_bundle(
     .map_err(|_| crypto_err("deriveKey"))?
     .dyn_into()
     .map_err(|_| crypto_err("deriveKey"))?;
-    let gcm = gcm_params(&h.iv, parsed.protected().as_bytes());
-    let ct = Uint8Array::from(parsed.ciphertext());
-    let pt = JsFuture::from(
-        subtle
-            .decrypt_with_object_and_buffer_source(&gcm, &key, &ct)
-            .map_err(|_| crypto_err("decrypt"))?,
-    )
-    .await
-    // A tag that does not verify: one message for a wrong passphrase and a changed file.
-    .map_err(|_| AppError::Bundle(BundleError::WrongPassphraseOrTampered))?;
-    let arr = Uint8Array::new(&pt);
-    let bytes = zeroize::Zeroizing::new(arr.to_vec());
-    arr.fill(0, 0, arr.length());
+    let bytes = BrowserKey { subtle, key }
+        .open(&h.iv, parsed.protected().as_bytes(), parsed.ciphertext())
+        .await
+        .map_err(|e| match e {
+            // A tag that does not verify: one message for a wrong passphrase and a
+            // changed file.
+            OpenError::Crypto(_) => AppError::Bundle(BundleError::WrongPassphraseOrTampered),
+            OpenError::App(a) => a,
+        })?;
     BundlePayload::from_json(&bytes).map_err(Into::into)
 }

@@ -208,17 +208,23 @@ impl Session {
                 })
             })
             .ok_or(AppError::Locked)?;
-        let new_record = new_record?;
-        let new_text = new_record.to_json();
-        storage::write_vault(&new_text, Some(&old_text))?;
+        self.store(new_record?, &old_text, next)?;
+        Ok(out)
+    }
+
+    /// Write a new revision over `old_text` (kept as the previous copy) and make it, and
+    /// the vault it holds, the session's own.
+    fn store(&self, record: VaultRecord, old_text: &str, next: Vault) -> Result<(), AppError> {
+        let text = record.to_json();
+        storage::write_vault(&text, Some(old_text))?;
         self.open.update_value(|o| {
             if let Some(o) = o {
-                o.record = new_record;
-                o.record_text = new_text;
+                o.record = record;
+                o.record_text = text;
             }
         });
         self.vault.set(Some(next));
-        Ok(out)
+        Ok(())
     }
 
     /// [`Session::mutate`] for changes that make or touch a large vault (an import, the
@@ -237,14 +243,14 @@ impl Session {
             self.sync_from_storage()?;
             let mut next = self.vault.get_untracked().ok_or(AppError::Locked)?;
             let out = f(&mut next).map_err(Into::into)?;
-            let (job, record, old_text, key) = self
+            let (job, old_text, key) = self
                 .open
                 .with_value(|o| {
                     o.as_ref().map(|o| {
                         o.record.prepare_contents(&next).map(|job| {
                             // A wiped-on-drop copy that outlives the borrow across the await.
                             let key = AeadKey::from_bytes(*o.data_key.expose());
-                            (job, o.record.clone(), o.record_text.clone(), key)
+                            (job, o.record_text.clone(), key)
                         })
                     })
                 })
@@ -255,24 +261,22 @@ impl Session {
             // timer makes the rest a task of its own, so the page can paint between.
             gloo_timers::future::TimeoutFuture::new(0).await;
             crate::perf_mark("save-sealed");
-            let unchanged = self
+            // The revision sealed is built on the record held when it was prepared; it is
+            // used only if that record is still the one held here and stored.
+            let new_record = self
                 .open
-                .with_value(|o| o.as_ref().map(|o| o.record_text == old_text))
-                .ok_or(AppError::Locked)?
-                && storage::read_vault()?.as_deref() == Some(old_text.as_str());
-            if !unchanged {
+                .with_value(|o| {
+                    o.as_ref().map(|o| {
+                        (o.record_text == old_text).then(|| o.record.with_sealed(&job, &ct))
+                    })
+                })
+                .ok_or(AppError::Locked)?;
+            let Some(new_record) = new_record
+                .filter(|_| matches!(storage::read_vault(), Ok(Some(t)) if t == old_text))
+            else {
                 continue;
-            }
-            let new_record = record.with_sealed(&job, &ct);
-            let new_text = new_record.to_json();
-            storage::write_vault(&new_text, Some(&old_text))?;
-            self.open.update_value(|o| {
-                if let Some(o) = o {
-                    o.record = new_record;
-                    o.record_text = new_text;
-                }
-            });
-            self.vault.set(Some(next));
+            };
+            self.store(new_record, &old_text, next)?;
             crate::perf_mark("save-done");
             return Ok(out);
         }
@@ -378,6 +382,8 @@ impl Session {
                     .map(|o| AeadKey::from_bytes(*o.data_key.expose()))
             })
             .ok_or(AppError::Locked)?;
+        // Imported once for all records; without `crypto.subtle`, wasm decrypts them.
+        let browser = webcrypto::BrowserKey::import(&key).await?;
         let mut out = Vec::with_capacity(rows.len());
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
@@ -386,15 +392,16 @@ impl Session {
             }
             let batch: Vec<(String, String)> = rows.by_ref().take(24).collect();
             let read = futures::future::join_all(batch.iter().map(|(id, text)| {
-                let key = &key;
+                let (key, browser) = (&key, &browser);
                 async move {
                     let uuid = uuid::Uuid::parse_str(id).ok()?;
                     let parts = conversation::sealed_parts(text, uuid).ok()?;
-                    // Always the browser: many small decryptions run in parallel
-                    // off the main thread (288 ms for 500 records, 400 ms in wasm).
-                    let pt = webcrypto::open_in_browser(key, &parts.iv, &parts.aad, &parts.ct)
-                        .await
-                        .ok()?;
+                    // The browser whatever the size: many small decryptions run in
+                    // parallel off the main thread (288 ms for 500 records, 400 ms in wasm).
+                    let pt = match browser {
+                        Some(b) => b.open(&parts.iv, &parts.aad, &parts.ct).await.ok()?,
+                        None => crypto::open(key, &parts.iv, &parts.aad, &parts.ct).ok()?,
+                    };
                     conversation::summary_from_plaintext(&pt, uuid).ok()
                 }
             }))

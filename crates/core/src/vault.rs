@@ -189,13 +189,18 @@ impl VaultRecord {
 
     /// The next revision, its contents sealed from `job` (`ct` is ciphertext || tag).
     pub fn with_sealed(&self, job: &ContentsToSeal, ct: &[u8]) -> VaultRecord {
+        // Field by field: `..self.clone()` would copy the old contents (megabytes for a
+        // large vault) only to drop them.
         VaultRecord {
+            format: self.format.clone(),
+            version: self.version,
             rev: job.rev,
+            kdf: self.kdf.clone(),
+            wrapped_key: self.wrapped_key.clone(),
             data: Sealed {
                 iv: b64_encode(&job.iv),
                 ct: b64_encode(ct),
             },
-            ..self.clone()
         }
     }
 
