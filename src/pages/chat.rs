@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 
 use byok_core::conversation::{Conversation, Summary};
+use byok_core::vault::VaultError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 
 use crate::components::chat::Chat;
 use crate::components::vault_gate::VaultGate;
+use crate::error::AppError;
 use crate::idb;
 use crate::state::session::use_session;
 use crate::state::toasts::use_toasts;
@@ -110,9 +112,20 @@ fn Conversations() -> impl IntoView {
                 Some(c)
             }
             Err(e) => {
+                // The vault's own wording ("the saved vault is damaged") would alarm
+                // about the wrong thing: only this record is affected.
+                let why = match e {
+                    AppError::Vault(VaultError::Corrupt(_)) => {
+                        "its saved record is damaged".to_string()
+                    }
+                    AppError::Vault(VaultError::NewerVersion) => {
+                        "it was saved by a newer version of byok; update to open it".to_string()
+                    }
+                    other => other.message(),
+                };
                 toasts.error(format!(
-                    "This conversation could not be opened; it was left untouched. {}",
-                    e.message()
+                    "This conversation could not be opened: {}. It was left as it is; your other conversations and keys are not affected.",
+                    why.trim_end_matches('.')
                 ));
                 None
             }
