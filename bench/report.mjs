@@ -79,9 +79,10 @@ if (b.scale) {
   const m = b.scale.median;
   const r = b.runs;
   section(`5. Scale: ${r.SCALE_KEYS} keys, ${r.SCALE_CONVS} conversations x ${r.SCALE_MSGS} messages (median of ${b.scale.runs.length})`);
-  row('  click Unlock to all keys listed', ms(m.unlock), `${ms(m.kdf)} deriveBits alone`, x(m.unlock, m.kdf));
+  row(`  click Unlock to the key list (first ${m.builtAtFirst ?? '?'} rows, all counted)`, ms(m.unlock), `${ms(m.kdf)} deriveBits alone`, x(m.unlock, m.kdf));
   row('  key list after the derivation (unlock - kdf)', ms(m.listRender), '-', '-', '< 100 ms', m.listRender < 100);
   if (m.firstRows != null) row('  first key rows shown, after the derivation', ms(m.firstRows), '-', '-', '(info)');
+  if (m.toEnd != null) row(`  then jump to the end until all ${r.SCALE_KEYS} rows are built`, ms(m.toEnd), '-', '-', '(info)');
   row('  search keys (1 of 1000 left)', ms(m.search), '-', '-', '(info)');
   row('  Chat page: all conversations listed', ms(m.chatList), '-', '-', '(info: decrypts all)');
   row(`  open a ${r.SCALE_MSGS}-message conversation`, ms(m.open), '-', '-', '< 100 ms', m.open < 100);

@@ -19,9 +19,15 @@ pub fn KeysPage() -> impl IntoView {
     }
 }
 
-/// Rows built in the first task, then per following task.
+/// Rows built with the page; further rows are built only as the reader scrolls near them,
+/// so a vault of a thousand keys shows as fast as one of forty and keeps a small page.
 const FIRST_ROWS: usize = 40;
 const MORE_ROWS: usize = 120;
+/// Room held for each row not built yet (a collapsed row and its gap, as in the CSS), so
+/// the scroll bar and the End key cover the whole list from the start.
+const ROW_ESTIMATE_PX: usize = 160;
+/// How close (in px) the end of the built rows may come into view before more are built.
+const BUILD_AHEAD: &str = "1500px 0px";
 
 #[component]
 fn KeyList() -> impl IntoView {
@@ -52,8 +58,8 @@ fn KeyList() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    // A long list is built a chunk per task: the first screen shows at once and the
-    // page never freezes while a thousand rows are made (about 0.15 ms each).
+    let matching =
+        Memo::new(move |_| groups.with(|g| g.iter().map(|(_, ids)| ids.len()).sum::<usize>()));
     let limit = RwSignal::new(FIRST_ROWS);
     let shown = Memo::new(move |_| {
         let mut left = limit.get();
@@ -67,17 +73,40 @@ fn KeyList() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
+    let unbuilt = Memo::new(move |_| matching.get().saturating_sub(limit.get()));
+    let rest = NodeRef::<leptos::html::Div>::new();
+    let near_end = watch_near(rest);
+    // One chunk per task while the end of the built rows is near the screen; the
+    // observer reports the new position after the next layout and stops the run.
     Effect::new(move |_| {
-        let all = groups.with(|g| g.iter().map(|(_, ids)| ids.len()).sum::<usize>());
-        if all > limit.get() {
+        if near_end.get() && unbuilt.get() > 0 {
             set_timeout(
                 move || {
-                    limit.try_update(|n| *n += MORE_ROWS);
+                    if near_end.try_get_untracked() == Some(true) {
+                        limit.try_update(|n| *n += MORE_ROWS);
+                    }
                 },
                 std::time::Duration::ZERO,
             );
         }
     });
+    let count = move || {
+        let all = total.get();
+        let found = matching.get();
+        let keys = |n: usize| {
+            let s = group_thousands_usize(n);
+            if n == 1 {
+                format!("{s} key")
+            } else {
+                format!("{s} keys")
+            }
+        };
+        if query.with(|q| q.trim().is_empty()) {
+            keys(all)
+        } else {
+            format!("{} of {} match", group_thousands_usize(found), keys(all))
+        }
+    };
     let ids_of = move |p: Provider| {
         shown.with(|g| {
             g.iter()
@@ -91,6 +120,9 @@ fn KeyList() -> impl IntoView {
         <section class="keys" aria-labelledby="keys-title">
             <div class="toolbar">
                 <h1 id="keys-title">"Keys"</h1>
+                <Show when=move || total.get() != 0>
+                    <span class="key-count">{count}</span>
+                </Show>
                 <input
                     type="search"
                     class="search"
@@ -134,6 +166,12 @@ fn KeyList() -> impl IntoView {
                     }
                 }
             />
+            <div
+                class="key-list-rest"
+                aria-hidden="true"
+                node_ref=rest
+                style:height=move || format!("{}px", unbuilt.get() * ROW_ESTIMATE_PX)
+            ></div>
         </section>
     }
 }
@@ -243,4 +281,58 @@ fn Reminders() -> impl IntoView {
             </section>
         </Show>
     }
+}
+
+fn group_thousands_usize(n: usize) -> String {
+    byok_core::usage::group_thousands(&n.to_string())
+}
+
+/// Whether `el` is within [`BUILD_AHEAD`] of the screen, kept up to date by an
+/// IntersectionObserver that is disconnected with the list.
+fn watch_near(el: NodeRef<leptos::html::Div>) -> ReadSignal<bool> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+
+    let (near, set_near) = signal(false);
+    let observer = StoredValue::new_local(
+        None::<(
+            web_sys::IntersectionObserver,
+            Closure<dyn FnMut(js_sys::Array)>,
+        )>,
+    );
+    Effect::new(move |_| {
+        let Some(target) = el.get() else { return };
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            // The newest entry is the current state.
+            if let Some(e) = entries.iter().last()
+                && let Ok(e) = e.dyn_into::<web_sys::IntersectionObserverEntry>()
+            {
+                set_near.try_set(e.is_intersecting());
+            }
+        });
+        let init = web_sys::IntersectionObserverInit::new();
+        init.set_root_margin(BUILD_AHEAD);
+        // No IntersectionObserver (very old browser): build every row, as before.
+        let Ok(io) = web_sys::IntersectionObserver::new_with_options(
+            callback.as_ref().unchecked_ref(),
+            &init,
+        ) else {
+            set_near.set(true);
+            return;
+        };
+        io.observe(&target);
+        observer.update_value(|o| {
+            if let Some((old, _)) = o.replace((io, callback)) {
+                old.disconnect();
+            }
+        });
+    });
+    on_cleanup(move || {
+        observer.try_update_value(|o| {
+            if let Some((io, _)) = o.take() {
+                io.disconnect();
+            }
+        });
+    });
+    near
 }

@@ -5,6 +5,11 @@ import assert from 'node:assert/strict';
 
 const TIMEOUT = Number(process.env.E2E_EXPECT_TIMEOUT || 10_000);
 
+/** Waits until `check` returns true; anything else it returns is shown on failure. */
+export async function eventually(check, describe, timeout = TIMEOUT) {
+  return poll(check, describe, timeout);
+}
+
 async function poll(check, describe, timeout = TIMEOUT) {
   const end = Date.now() + timeout;
   let last;
@@ -35,6 +40,16 @@ export function expect(locator) {
         const has = text instanceof RegExp ? text.test(t) : t.includes(text);
         return has !== negate || t;
       }, `${locator} ${negate ? 'not ' : ''}contains ${text}`, opts?.timeout);
+    },
+    // Some part of the element is inside the window's viewport.
+    async toBeInViewport(opts) {
+      await poll(async () => {
+        const inside = await locator.evaluate((el) => {
+          const r = el.getBoundingClientRect();
+          return r.height > 0 && r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth;
+        });
+        return inside !== negate || `in viewport=${inside}`;
+      }, `${locator} ${negate ? 'outside' : 'inside'} the viewport`, opts?.timeout);
     },
     async toBeFocused(opts) {
       await poll(async () => (await locator.evaluate((el) => el === document.activeElement)) !== negate || 'focus elsewhere', `${locator} focused`, opts?.timeout);

@@ -1,0 +1,100 @@
+// Issue: performance. A long key list shows its first screen at once and builds further
+// rows only as the reader scrolls near them; every key stays reachable by scrolling, by
+// the keyboard and by search.
+import assert from 'node:assert/strict';
+import { webcrypto } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { createVault, keyRow, unlock } from './app.mjs';
+import { webcryptoBundle } from './bundles.mjs';
+import { eventually, expect } from './expect.mjs';
+import { startBrowser, startHost } from './harness.mjs';
+
+const BUNDLE_PASS = 'pebble orchard tram 1999';
+const OPENAI = 200;
+const ANTHROPIC = 100;
+const ALL = OPENAI + ANTHROPIC;
+
+let host;
+let browser;
+let dir;
+before(async () => {
+  host = await startHost();
+  browser = await startBrowser();
+  dir = mkdtempSync(join(tmpdir(), 'byok-keylist-'));
+});
+after(async () => {
+  await browser?.close();
+  await host?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const pad = (i) => String(i).padStart(3, '0');
+const entry = (provider, label, secret) => ({
+  id: webcrypto.randomUUID(), provider, label, secret, base_url: null, is_default: false,
+  is_active: true, created_at: '2026-11-20T10:00:00Z', expires_at: null,
+});
+
+test('300 keys: first screen at once, the rest built on scrolling, End reaches the last key, search finds any', async () => {
+  const keys = [];
+  for (let i = 1; i <= ANTHROPIC; i++) keys.push(entry('anthropic', `Team Claude ${pad(i)}`, `sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKE-list${pad(i)}-TEST`));
+  for (let i = 1; i <= OPENAI; i++) keys.push(entry('openai', `Team OpenAI ${pad(i)}`, `sk-proj-FAKEFAKEFAKEFAKEFAKEFAKE-list${pad(i)}-TEST`));
+  const path = join(dir, 'many.byok.json');
+  writeFileSync(path, await webcryptoBundle(keys, BUNDLE_PASS));
+
+  const page = await browser.newPage();
+  await page.goto(host.url);
+  await createVault(page);
+  await page.getByRole('link', { name: 'Export & import' }).click();
+  await page.getByLabel('Bundle file').setInputFiles(path);
+  await page.getByLabel('Passphrase for this bundle').fill(BUNDLE_PASS);
+  await page.getByRole('button', { name: 'Open bundle' }).click();
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Imported ${ALL} new keys` })).toBeVisible();
+
+  // Unlocking afresh: the list opens at its top with only the first rows built.
+  await page.goto(host.url);
+  await unlock(page);
+  await expect(page.getByText(`${ALL} keys`, { exact: true })).toBeVisible();
+  await expect(keyRow(page, 'Team Claude 001')).toBeVisible();
+  const rows = page.locator('li.key');
+  const built = await rows.count();
+  assert.ok(built > 0 && built < ALL, `expected a partial list at first, ${built} rows were built`);
+  // The page already has room for every key, so the scroll bar shows the whole list.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  assert.ok(height > ALL * 100, `page is ${height}px high for ${ALL} keys`);
+
+  // Scrolling part way builds more rows, without building them all.
+  await page.mouse.move(500, 500);
+  await page.mouse.wheel(0, 8000);
+  await eventually(async () => (await rows.count()) > built || `rows=${await rows.count()}`, 'more rows built after scrolling');
+  assert.ok((await rows.count()) < ALL, 'scrolling a little built every row');
+
+  // The End key goes to the bottom: the last key of the last group is there.
+  await page.keyboard.press('End');
+  await expect(keyRow(page, `Team OpenAI ${pad(OPENAI)}`)).toBeInViewport();
+  await expect(rows).toHaveCount(ALL);
+
+  // Search reaches keys that were never built.
+  await page.reload();
+  await unlock(page);
+  assert.ok((await rows.count()) < ALL);
+  await page.getByRole('searchbox', { name: 'Search keys by label' }).fill('OpenAI 199');
+  await expect(rows).toHaveCount(1);
+  await expect(keyRow(page, 'Team OpenAI 199')).toBeVisible();
+  await expect(page.getByText(`1 of ${ALL} keys match`)).toBeVisible();
+  await page.getByRole('searchbox', { name: 'Search keys by label' }).fill('');
+  await expect(page.getByText(`${ALL} keys`, { exact: true })).toBeVisible();
+
+  // Tabbing through the rows walks down the list and keeps building ahead of the focus.
+  await keyRow(page, 'Team Claude 001').getByRole('button').first().focus();
+  for (let i = 0; i < 400; i++) await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement?.closest('li.key')?.getAttribute('aria-label') ?? null);
+  assert.ok(focused, 'focus left the key list while rows were still to come');
+  assert.ok(/^Team (Claude|OpenAI) \d{3}$/.test(focused), `focused ${focused}`);
+  assert.deepEqual(browser.problems, []);
+  await page.close();
+});
