@@ -122,6 +122,7 @@ fn UnlockForm() -> impl IntoView {
             let _ = i.focus();
         }
     });
+    crate::state::rehearsal::schedule();
 
     let refocus = move || {
         // try_: the form may be gone if the person moved on while the key derived.

@@ -66,6 +66,18 @@ impl Session {
         }
     }
 
+    /// An unlocked session over made-up data that reads and writes no storage: for
+    /// [`crate::state::rehearsal`] only (it never calls `mutate`).
+    pub fn rehearsal(v: Vault) -> Self {
+        Self {
+            phase: RwSignal::new(Phase::Unlocked),
+            vault: RwSignal::new(Some(v)),
+            settings: RwSignal::new(Settings::default()),
+            external_updates: RwSignal::new(0),
+            open: StoredValue::new(None),
+        }
+    }
+
     pub fn is_unlocked(&self) -> bool {
         self.phase.get() == Phase::Unlocked
     }
