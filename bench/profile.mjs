@@ -3,7 +3,10 @@
 // functions with the most self time. Needs a build whose wasm keeps its function names;
 // `node bench/profile.mjs --build` makes one in target/profile-dist from the wasm trunk
 // last built (wasm-opt strips names from dist/).
-//   node bench/profile.mjs [--build] keys|chat|stream [KEYS=1000 CONVS=500 MSGS=50 DELTAS=20000 RATE=0]
+//   node bench/profile.mjs [--build] [--trace] keys|chat|stream [KEYS=1000 CONVS=500 MSGS=50 DELTAS=20000 RATE=0]
+// --trace records a DevTools timeline trace instead and prints the renderer main thread's
+// self time per event (script, style, layout, paint, commit, GC...): the split of what the
+// CPU profile lumps together as "(program)".
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -96,18 +99,30 @@ try {
   await page.goto(host.url);
   await page.locator('#unlock-pass').fill(PASS);
   const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  const TRACE = args.includes('--trace');
+  const events = [];
+  let traced;
+  if (TRACE) {
+    cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+    traced = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
+  } else {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  }
+  const start = () => (TRACE
+    ? cdp.send('Tracing.start', { transferMode: 'ReportEvents',
+      categories: process.env.TRACE_CATEGORIES || 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink.user_timing' })
+    : cdp.send('Profiler.start'));
   const until = async (sel, count) => page.waitForFunction(([s, c]) => document.querySelectorAll(s).length >= c,
     [sel, count], { timeout: 120_000, polling: 'raf' });
   if (scenario === 'keys') {
-    await cdp.send('Profiler.start');
+    await start();
     await page.locator('#unlock-pass ~ button[type=submit]').click();
     await until('li.key', n('KEYS', 1000));
   } else if (scenario === 'chat') {
     await page.locator('#unlock-pass ~ button[type=submit]').click();
     await until('li.key', 1);
-    await cdp.send('Profiler.start');
+    await start();
     await page.getByRole('link', { name: 'Chat' }).click();
     await until('ul.conv-list > li', n('CONVS', 500));
   } else {
@@ -116,10 +131,19 @@ try {
     await page.getByRole('link', { name: 'Chat' }).click();
     const rate = n('RATE', 0);
     await page.locator('#chat-input').fill(`Long [[mock:reply:long]] [[mock:split:${n('DELTAS', 20000)}]]${rate ? ` [[mock:rate:${rate}]]` : ''}`);
-    await cdp.send('Profiler.start');
+    await start();
     await page.locator('#chat-input').press('Enter');
-    await page.locator('ol.messages li.assistant .md').filter({ hasText: 'The end.' }).waitFor({ timeout: 120_000 });
+    // Polled slowly and by textContent (no layout), so the wait adds little to the profile.
+    await page.waitForFunction(() => !document.querySelector('ol.messages .progress')
+      && [...document.querySelectorAll('ol.messages li.assistant .md')].some((m) => m.textContent.includes('The end.')),
+    null, { timeout: 120_000, polling: 500 });
     await page.waitForTimeout(300);
+  }
+  if (TRACE) {
+    await cdp.send('Tracing.end');
+    await traced;
+    printTrace(events);
+    process.exit(0);
   }
   const { profile } = await cdp.send('Profiler.stop');
   const self = new Map();
@@ -140,4 +164,55 @@ try {
   await browser.close();
   await host.stop();
   await mock.stop();
+}
+
+// Self time per event name on the busiest renderer main thread (nested events are
+// subtracted from their parent), plus the total of top-level tasks.
+function printTrace(events) {
+  const mains = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+    .map((e) => `${e.pid}:${e.tid}`);
+  const count = new Map(mains.map((k) => [k, 0]));
+  for (const e of events) { const k = `${e.pid}:${e.tid}`; if (count.has(k)) count.set(k, count.get(k) + 1); }
+  const main = [...count].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const spans = [];
+  const open = new Map();
+  for (const e of events) {
+    if (`${e.pid}:${e.tid}` !== main) continue;
+    if (e.ph === 'X' && e.dur != null) spans.push({ name: e.name, ts: e.ts, end: e.ts + e.dur });
+    else if (e.ph === 'B') (open.get(e.name) ?? open.set(e.name, []).get(e.name)).push(e.ts);
+    else if (e.ph === 'E') { const ts = open.get(e.name)?.pop(); if (ts != null) spans.push({ name: e.name, ts, end: e.ts }); }
+  }
+  spans.sort((a, b) => a.ts - b.ts || b.end - a.end);
+  const self = new Map();
+  const stack = [];
+  let tasks = 0;
+  for (const sp of spans) {
+    while (stack.length && stack.at(-1).end <= sp.ts) stack.pop();
+    const parent = stack.at(-1);
+    if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - (Math.min(sp.end, parent.end) - sp.ts));
+    else if (sp.name === 'RunTask') tasks += sp.end - sp.ts;
+    self.set(sp.name, (self.get(sp.name) ?? 0) + (sp.end - sp.ts));
+    stack.push(sp);
+  }
+  if (process.env.TASKS) {
+    // Every top-level task over TASKS ms, with its three largest kinds of work inside.
+    const min = Number(process.env.TASKS) * 1000;
+    const tops = spans.filter((sp, i) => sp.name === 'RunTask' && sp.end - sp.ts >= min
+      && !spans.some((o) => o !== sp && o.name === 'RunTask' && o.ts <= sp.ts && o.end >= sp.end && o.end - o.ts > sp.end - sp.ts));
+    const t0 = spans[0]?.ts ?? 0;
+    for (const t of tops) {
+      const inner = new Map();
+      for (const sp of spans) if (sp !== t && sp.ts >= t.ts && sp.end <= t.end) inner.set(sp.name, (inner.get(sp.name) ?? 0) + (sp.end - sp.ts));
+      const top3 = [...inner].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([n, us]) => `${n} ${(us / 1000).toFixed(1)}`).join(', ');
+      console.log(`  task at ${((t.ts - t0) / 1000).toFixed(0).padStart(6)} ms: ${((t.end - t.ts) / 1000).toFixed(1).padStart(6)} ms  (${top3})`);
+    }
+  }
+  console.log(`${scenario}: top-level tasks on the main thread ${(tasks / 1000).toFixed(1)} ms; self time by event:`);
+  const counts = new Map();
+  for (const sp of spans) counts.set(sp.name, (counts.get(sp.name) ?? 0) + 1);
+  console.log(`  (events: ${['RunTask', 'FunctionCall', 'Commit', 'Paint', 'Layout', 'UpdateLayoutTree', 'HitTest']
+    .map((k) => `${k} ${counts.get(k) ?? 0}`).join(', ')})`);
+  for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP || 30))) {
+    console.log(`  ${(us / 1000).toFixed(1).padStart(7)} ms  ${name}`);
+  }
 }

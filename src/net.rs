@@ -170,16 +170,15 @@ pub async fn read_stream(
             Err(e) if is_abort(&e) => return Err(NetError::Aborted),
             Err(_) => return Err(cut()),
         };
-        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
-            .ok()
-            .and_then(|d| d.as_bool())
-            .unwrap_or(true);
-        if done {
+        // Typed getters: no property-name string is made per chunk (a fast stream
+        // brings thousands), and the chunk is copied once, straight into wasm memory.
+        let chunk: web_sys::ReadableStreamReadResult = chunk.unchecked_into();
+        if chunk.get_done().unwrap_or(true) {
             return Ok(());
         }
-        if let Ok(v) = js_sys::Reflect::get(&chunk, &JsValue::from_str("value")) {
-            let bytes = Uint8Array::new(&v).to_vec();
-            on_bytes(&bytes);
+        let v = chunk.get_value();
+        if let Some(bytes) = v.dyn_ref::<Uint8Array>() {
+            on_bytes(&bytes.to_vec());
         }
     }
 }

@@ -46,6 +46,10 @@ struct Msg {
     meta: RwSignal<Option<AnswerMeta>>,
     /// Keys already tried for this answer, so automatic failover never loops.
     tried: RwSignal<Vec<Uuid>>,
+    /// A render of this answer is already scheduled: text that streams in meanwhile is
+    /// appended without waking the render effect for every delta (it reads the text
+    /// when it runs).
+    render_due: StoredValue<bool>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -84,6 +88,9 @@ fn fmt_usage(label: &str, model: &str, input: u64, output: u64, cached: Option<u
     format!("{label} · {model} · {input} in / {output} out tokens{cached}")
 }
 
+/// How often a streaming answer is rendered again (see the render effect).
+const RENDER_EVERY: Duration = Duration::from_millis(100);
+
 #[component]
 pub fn Chat(
     #[prop(into)] keys: Signal<Vec<KeyEntry>>,
@@ -97,6 +104,7 @@ pub fn Chat(
 ) -> impl IntoView {
     let session = use_session();
     let toasts = crate::state::toasts::use_toasts();
+    crate::state::rehearsal::schedule_answer();
     let provider = RwSignal::new(
         conversation
             .as_ref()
@@ -159,6 +167,7 @@ pub fn Chat(
                             usage: m.usage,
                         })),
                         tried: RwSignal::new(Vec::new()),
+                        render_due: StoredValue::new(false),
                     }
                 })
                 .collect()
@@ -441,7 +450,11 @@ pub fn Chat(
                                 }
                             }
                             if !added.is_empty() {
-                                reply.text.update(|t| t.push_str(&added));
+                                if reply.render_due.try_get_value() == Some(true) {
+                                    reply.text.try_update_untracked(|t| t.push_str(&added));
+                                } else {
+                                    reply.text.try_update(|t| t.push_str(&added));
+                                }
                             }
                         };
                     let read = net::read_stream(&f.response, |bytes| {
@@ -580,6 +593,7 @@ pub fn Chat(
                 footer: RwSignal::new(String::new()),
                 meta: RwSignal::new(None),
                 tried: RwSignal::new(Vec::new()),
+                render_due: StoredValue::new(false),
             }
         };
         let user = mk(Role::User, text);
@@ -696,15 +710,18 @@ pub fn Chat(
             </Show>
             <ol class="messages" aria-label="Messages" on:click=on_answer_click>
                 <For each=move || messages.get() key=|m| m.id children=move |m| {
-                    let Msg { role, text, status, footer, .. } = m.clone();
+                    let Msg { role, text, status, footer, render_due: pending, .. } = m.clone();
                     let reply = m.clone();
                     let body = NodeRef::<html::Div>::new();
                     if role == Role::Assistant {
-                        // At most one render every 50 ms, however fast deltas arrive
-                        // (20 a second reads as fluid; every frame kept the main thread
-                        // busy with layout), and while streaming only the unfinished end
-                        // is rebuilt; the complete answer gets one exact render.
-                        let pending = StoredValue::new(false);
+                        // The first words show at once; after that at most one render
+                        // every 100 ms, however fast deltas arrive, and while streaming
+                        // only the unfinished end is rebuilt; the complete answer gets one
+                        // exact render. Each render costs the browser a frame (style,
+                        // layout, paint over the whole answer): at 200 deltas a second,
+                        // 20 renders a second kept the main thread 13-15% busy, 10 a
+                        // second 9-10% (docs/benchmark.md).
+                        let shown = StoredValue::new(false);
                         let renderer = StoredValue::new_local(markdown::Incremental::default());
                         Effect::new(move |_| {
                             text.track();
@@ -713,6 +730,7 @@ pub fn Chat(
                                 return;
                             }
                             pending.set_value(true);
+                            let wait = if shown.get_value() { RENDER_EVERY } else { Duration::ZERO };
                             // The row may be gone by the time this runs (another
                             // conversation, a retry that rebuilt the list): then do nothing.
                             set_timeout(move || {
@@ -728,8 +746,9 @@ pub fn Chat(
                                     } else {
                                         r.finish(&el, t);
                                     }
+                                    shown.try_set_value(!t.is_empty());
                                 }));
-                            }, Duration::from_millis(50));
+                            }, wait);
                         });
                     }
                     view! {

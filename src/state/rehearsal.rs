@@ -1,12 +1,15 @@
-//! A rehearsal of the unlock, run once while the unlock form waits for the passphrase.
+//! Rehearsals: the code of a slow first step run once, on made-up data, while the person
+//! is still typing.
 //!
 //! The browser compiles each wasm function (and its JS glue) the first time it runs, so
 //! the first unlock of a page used to spend about 20 ms after the key derivation on that
 //! (opening the record, parsing the vault, building the key list); a second unlock in
-//! the same page spends about 3 ms. Typing a passphrase takes seconds, so those seconds
-//! now run the same code once on made-up data (a throwaway key, one invented entry),
+//! the same page spends about 3 ms. Likewise the first answer of a page spent about 45 ms
+//! more main-thread time than the next ones (stream parsing, markdown rendering). Typing
+//! a passphrase or a question takes seconds, so those seconds now run the same code once
+//! on made-up data (a throwaway key, one invented entry, a short invented answer),
 //! rendered into an element that is never attached to the page, then thrown away.
-//! Nothing is stored and nothing real is read (`docs/benchmark.md`, unlock).
+//! Nothing is stored, sent or read (`docs/benchmark.md`, unlock and streaming).
 
 use std::cell::Cell;
 use std::time::Duration;
@@ -14,23 +17,37 @@ use std::time::Duration;
 use byok_core::Secret;
 use byok_core::crypto::{AeadKey, DEFAULT_ITERATIONS, SALT_LEN};
 use byok_core::model::{NewKey, Provider, Vault, new_id};
+use byok_core::provider::{StreamEvent, StreamParser};
 use byok_core::vault;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
+use crate::components::markdown;
 use crate::state::{Session, Toasts};
 
 thread_local! {
-    static STARTED: Cell<bool> = const { Cell::new(false) };
+    static UNLOCK: Cell<bool> = const { Cell::new(false) };
+    static ANSWER: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Queue the rehearsal for when the page is idle (at most once per page).
+/// Queue the unlock rehearsal for when the page is idle (at most once per page).
 pub fn schedule() {
-    if STARTED.replace(true) {
-        return;
+    if !UNLOCK.replace(true) {
+        when_idle(rehearse);
     }
-    let run = Closure::once_into_js(rehearse);
+}
+
+/// Queue the answer rehearsal (stream parsing and markdown rendering) for when the page
+/// is idle (at most once per page).
+pub fn schedule_answer() {
+    if !ANSWER.replace(true) {
+        when_idle(rehearse_answer);
+    }
+}
+
+fn when_idle(f: fn()) {
+    let run = Closure::once_into_js(f);
     let opts = web_sys::IdleRequestOptions::new();
     opts.set_timeout(1000);
     let w = window();
@@ -64,6 +81,58 @@ fn rehearse() {
         },
         Duration::ZERO,
     );
+}
+
+/// A short answer in each wire format, parsed as a stream, then rendered as it streams
+/// in and once finished.
+fn rehearse_answer() {
+    const ANSWER: &str = "# Title\n\nSome *emphasis*, **strong**, `code` and a [link](https://example.com).\n\n- one\n- two\n  - nested\n\n1. first\n2. second\n\n> quoted\n\n```rust\nfn main() {}\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n---\n\nThe end.";
+    let mut text = String::new();
+    for provider in [Provider::Anthropic, Provider::Openai, Provider::Gemini] {
+        let mut parser = StreamParser::new(provider);
+        let mut events = Vec::new();
+        for piece in ANSWER.split_inclusive(' ') {
+            events.extend(parser.push(made_up_event(provider, piece).as_bytes()));
+        }
+        events.extend(parser.finish());
+        if provider == Provider::Anthropic {
+            text = events
+                .into_iter()
+                .filter_map(|e| match e {
+                    StreamEvent::TextDelta(t) => Some(t),
+                    _ => None,
+                })
+                .collect();
+        }
+    }
+    let Ok(el) = document().create_element("div") else {
+        return;
+    };
+    let mut renderer = markdown::Incremental::default();
+    for end in (0..text.len())
+        .step_by(16)
+        .filter(|i| text.is_char_boundary(*i))
+    {
+        renderer.update(&el, &text[..end]);
+    }
+    renderer.finish(&el, &text);
+    crate::perf_mark("rehearsal-answer-done");
+}
+
+/// One streamed text delta in `provider`'s wire format.
+fn made_up_event(provider: Provider, piece: &str) -> String {
+    let piece = serde_json::Value::from(piece).to_string();
+    match provider {
+        Provider::Anthropic => format!(
+            "event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{{\"type\":\"text_delta\",\"text\":{piece}}}}}\n\n"
+        ),
+        Provider::Gemini => format!(
+            "data: {{\"candidates\":[{{\"content\":{{\"parts\":[{{\"text\":{piece}}}],\"role\":\"model\"}}}}]}}\n\n"
+        ),
+        Provider::Openai | Provider::OpenaiCompatible => {
+            format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":{piece}}}}}]}}\n\n")
+        }
+    }
 }
 
 /// Create, seal, parse and open a vault with one invented entry, as an unlock opens one.

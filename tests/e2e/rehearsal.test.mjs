@@ -1,6 +1,7 @@
 // Issue: performance. While the unlock form waits, the app rehearses an unlock on
-// made-up data in a detached element (src/state/rehearsal.rs): it must finish, and leave
-// nothing a user or another tab could see: no storage, no DOM, no request, no error.
+// made-up data in a detached element, and on the Chat page an answer (src/state/
+// rehearsal.rs): each must finish, and leave nothing a user or another tab could see: no
+// storage, no DOM, no request, no error.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -13,7 +14,7 @@ let browser;
 before(async () => { host = await startHost(); browser = await startBrowser(); });
 after(async () => { await browser?.close(); await host?.stop(); });
 
-test('the unlock rehearsal runs while the form waits and leaves no trace', async () => {
+test('the unlock and answer rehearsals run while the person types and leave no trace', async () => {
   const page = await browser.newPage();
   await page.goto(host.url);
   await createVault(page);
@@ -39,6 +40,26 @@ test('the unlock rehearsal runs while the form waits and leaves no trace', async
   await page.getByRole('button', { name: 'Lock' }).click();
   await unlock(page);
   assert.equal(await done(), 1);
+
+  // The Chat page rehearses an answer (stream parsing, markdown) the same way.
+  const answered = () => page.evaluate(() => performance.getEntriesByName('byok:rehearsal-answer-done').length);
+  assert.equal(await answered(), 0);
+  const before = await dumpStorage(page);
+  await page.getByRole('link', { name: 'Chat' }).click();
+  await eventually(async () => (await answered()) === 1 || 'not yet', 'the answer rehearsal finished');
+  assert.deepEqual(requests.filter((u) => !u.startsWith(host.url)), []);
+  // The Chat page opens its (empty) database; the rehearsal writes nothing to it.
+  const after = await dumpStorage(page);
+  assert.deepEqual(after.localStorage, before.localStorage);
+  assert.deepEqual(after.indexedDB, { byok: { conversations: [], usage: [] } });
+  const chat = await page.evaluate(() => document.body.innerText);
+  assert.ok(!chat.includes('The end.') && !chat.includes('quoted'), 'the made-up answer shows');
+  await expect(page.locator('ol.messages > li')).toHaveCount(0);
+  // Leaving and coming back does not run it again.
+  await page.getByRole('link', { name: 'Keys' }).click();
+  await page.getByRole('link', { name: 'Chat' }).click();
+  await page.waitForTimeout(1500);
+  assert.equal(await answered(), 1);
   assert.deepEqual(browser.problems, []);
   await page.close();
 });
