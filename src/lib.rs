@@ -9,12 +9,17 @@ pub mod idb;
 pub mod keytest;
 pub mod net;
 pub mod pages;
+pub mod shell;
 pub mod state;
 pub mod storage;
 pub mod webcrypto;
 
 pub fn start() {
+    let shell = shell::take();
     leptos::mount::mount_to_body(app::App);
+    if let Some(shell) = shell {
+        shell.hand_over();
+    }
 }
 
 /// Milliseconds since the epoch from the browser clock.

@@ -1,9 +1,12 @@
 //! `/`: the key list, grouped by provider, with search and the add form.
 
+use std::collections::HashSet;
+
 use byok_core::model::Provider;
 use byok_core::usage::{Reminder, reminders};
 use leptos::prelude::*;
 use uuid::Uuid;
+use wasm_bindgen::JsCast;
 
 use crate::components::key_form::AddKeyForm;
 use crate::components::key_item::KeyItem;
@@ -25,7 +28,7 @@ const FIRST_ROWS: usize = 40;
 const MORE_ROWS: usize = 120;
 /// Room held for each row not built yet (a collapsed row and its gap, as in the CSS), so
 /// the scroll bar and the End key cover the whole list from the start.
-const ROW_ESTIMATE_PX: usize = 160;
+const ROW_ESTIMATE_PX: usize = 175;
 /// How close (in px) the end of the built rows may come into view before more are built.
 const BUILD_AHEAD: &str = "1500px 0px";
 
@@ -61,21 +64,76 @@ fn KeyList() -> impl IntoView {
     let matching =
         Memo::new(move |_| groups.with(|g| g.iter().map(|(_, ids)| ids.len()).sum::<usize>()));
     let limit = RwSignal::new(FIRST_ROWS);
+    // Keys added while the list is open (here or in another tab) are always built, so
+    // a key just saved shows even when it sorts below the rows built so far.
+    let known: StoredValue<HashSet<Uuid>> = StoredValue::new(session.vault.with_untracked(|v| {
+        v.as_ref()
+            .map(|v| v.keys.iter().map(|k| k.id).collect())
+            .unwrap_or_default()
+    }));
     let shown = Memo::new(move |_| {
         let mut left = limit.get();
         groups.with(|g| {
-            g.iter()
-                .filter_map(|(p, ids)| {
-                    let take = ids.len().min(left);
-                    left -= take;
-                    (take > 0).then(|| (*p, ids[..take].to_vec()))
-                })
-                .collect::<Vec<_>>()
+            known.with_value(|known| {
+                g.iter()
+                    .filter_map(|(p, ids)| {
+                        let built: Vec<Uuid> = ids
+                            .iter()
+                            .filter(|id| {
+                                if left > 0 {
+                                    left -= 1;
+                                    true
+                                } else {
+                                    !known.contains(id)
+                                }
+                            })
+                            .copied()
+                            .collect();
+                        (!built.is_empty()).then_some((*p, built))
+                    })
+                    .collect::<Vec<_>>()
+            })
         })
     });
-    let unbuilt = Memo::new(move |_| matching.get().saturating_sub(limit.get()));
+    let unbuilt = Memo::new(move |_| {
+        let built = shown.with(|g| g.iter().map(|(_, ids)| ids.len()).sum::<usize>());
+        matching.get().saturating_sub(built)
+    });
     let rest = NodeRef::<leptos::html::Div>::new();
     let near_end = watch_near(rest);
+    // Whoever went to the very bottom (End, or the scroll bar dragged down) is kept there
+    // while the rows above are built: the room held for them is only an estimate, and
+    // the browser's smooth End scroll aims at the bottom as it was when it started.
+    let stick = StoredValue::new(false);
+    let on_key = window_event_listener(leptos::ev::keydown, move |ev| {
+        let editing = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| {
+                e.closest("input, textarea, select")
+                    .ok()
+                    .flatten()
+                    .is_some()
+            });
+        if !editing {
+            stick.try_set_value(ev.key() == "End");
+        }
+    });
+    let on_scroll = window_event_listener(leptos::ev::scroll, move |_| {
+        if at_page_bottom() {
+            stick.try_set_value(true);
+        }
+    });
+    let on_wheel = window_event_listener(leptos::ev::wheel, move |ev| {
+        if ev.delta_y() < 0.0 {
+            stick.try_set_value(false);
+        }
+    });
+    on_cleanup(move || {
+        on_key.remove();
+        on_scroll.remove();
+        on_wheel.remove();
+    });
     // One chunk per task while the end of the built rows is near the screen; the
     // observer reports the new position after the next layout and stops the run.
     Effect::new(move |_| {
@@ -83,7 +141,16 @@ fn KeyList() -> impl IntoView {
             set_timeout(
                 move || {
                     if near_end.try_get_untracked() == Some(true) {
+                        let at_bottom = stick.try_get_value() == Some(true) || at_page_bottom();
                         limit.try_update(|n| *n += MORE_ROWS);
+                        if at_bottom {
+                            request_animation_frame(|| {
+                                let h = document()
+                                    .document_element()
+                                    .map_or(0, |e| e.scroll_height());
+                                window().scroll_to_with_x_and_y(0.0, f64::from(h));
+                            });
+                        }
                     }
                 },
                 std::time::Duration::ZERO,
@@ -281,6 +348,18 @@ fn Reminders() -> impl IntoView {
             </section>
         </Show>
     }
+}
+
+fn at_page_bottom() -> bool {
+    let w = window();
+    let (Some(y), Some(h), Some(el)) = (
+        w.scroll_y().ok(),
+        w.inner_height().ok().and_then(|v| v.as_f64()),
+        document().document_element(),
+    ) else {
+        return false;
+    };
+    y + h >= f64::from(el.scroll_height()) - 2.0
 }
 
 fn group_thousands_usize(n: usize) -> String {

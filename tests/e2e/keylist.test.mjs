@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { createVault, keyRow, unlock } from './app.mjs';
+import { addKey, createVault, keyRow, unlock } from './app.mjs';
 import { webcryptoBundle } from './bundles.mjs';
 import { eventually, expect } from './expect.mjs';
 import { startBrowser, startHost } from './harness.mjs';
@@ -67,6 +67,11 @@ test('300 keys: first screen at once, the rest built on scrolling, End reaches t
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
   assert.ok(height > ALL * 100, `page is ${height}px high for ${ALL} keys`);
 
+  // A key added now shows at once, though its group (OpenAI) sorts below the built rows.
+  await addKey(page, { secret: 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKE-listNEW-TEST', label: 'Added just now' });
+  await expect(page.getByText(`${ALL + 1} keys`, { exact: true })).toBeVisible();
+  await page.evaluate(() => scrollTo(0, 0));
+
   // Scrolling part way builds more rows, without building them all.
   await page.mouse.move(500, 500);
   await page.mouse.wheel(0, 8000);
@@ -75,19 +80,21 @@ test('300 keys: first screen at once, the rest built on scrolling, End reaches t
 
   // The End key goes to the bottom: the last key of the last group is there.
   await page.keyboard.press('End');
+  await expect(rows).toHaveCount(ALL + 1);
+  await expect(keyRow(page, 'Added just now')).toBeInViewport();
   await expect(keyRow(page, `Team OpenAI ${pad(OPENAI)}`)).toBeInViewport();
-  await expect(rows).toHaveCount(ALL);
 
   // Search reaches keys that were never built.
   await page.reload();
   await unlock(page);
   assert.ok((await rows.count()) < ALL);
+  assert.equal(await keyRow(page, 'Added just now').count(), 0, 'a key added earlier is built at once after a reload');
   await page.getByRole('searchbox', { name: 'Search keys by label' }).fill('OpenAI 199');
   await expect(rows).toHaveCount(1);
   await expect(keyRow(page, 'Team OpenAI 199')).toBeVisible();
-  await expect(page.getByText(`1 of ${ALL} keys match`)).toBeVisible();
+  await expect(page.getByText(`1 of ${ALL + 1} keys match`)).toBeVisible();
   await page.getByRole('searchbox', { name: 'Search keys by label' }).fill('');
-  await expect(page.getByText(`${ALL} keys`, { exact: true })).toBeVisible();
+  await expect(page.getByText(`${ALL + 1} keys`, { exact: true })).toBeVisible();
 
   // Tabbing through the rows walks down the list and keeps building ahead of the focus.
   await keyRow(page, 'Team Claude 001').getByRole('button').first().focus();
