@@ -116,3 +116,23 @@ test('pages without the vault form show no copy', async () => {
   await page.unrouteAll();
   await page.close();
 });
+
+test('the copy is never drawn without its styles', async () => {
+  const page = await browser.newPage();
+  // Styles held back: nothing is painted unstyled meanwhile.
+  await page.route(/\.css$/, async (route) => {
+    await new Promise((ok) => setTimeout(ok, 800));
+    await route.continue();
+  });
+  await page.goto(host.url, { waitUntil: 'commit' });
+  // (The first test left a vault behind, so this is the unlock form.)
+  await expect(page.getByRole('heading', { name: 'Unlock your vault' })).toBeVisible();
+  await eventually(async () => (await page.evaluate(() => performance.getEntriesByType('paint').length)) > 0 || 'no paint', 'a first paint');
+  const [css, paint] = await page.evaluate(() => [
+    performance.getEntriesByType('resource').find((r) => r.name.endsWith('.css')).responseEnd,
+    performance.getEntriesByType('paint')[0].startTime,
+  ]);
+  assert.ok(paint >= css, `painted at ${paint} ms, styles arrived at ${css} ms`);
+  await page.unrouteAll();
+  await page.close();
+});
