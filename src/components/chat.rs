@@ -715,12 +715,13 @@ pub fn Chat(
                     let body = NodeRef::<html::Div>::new();
                     if role == Role::Assistant {
                         // The first words show at once; after that at most one render
-                        // every 100 ms, however fast deltas arrive, and while streaming
-                        // only the unfinished end is rebuilt; the complete answer gets one
-                        // exact render. Each render costs the browser a frame (style,
-                        // layout, paint over the whole answer): at 200 deltas a second,
-                        // 20 renders a second kept the main thread 13-15% busy, 10 a
-                        // second 9-10% (docs/benchmark.md).
+                        // per `RENDER_EVERY` (100 ms), however fast deltas arrive,
+                        // and while streaming only the unfinished end is rebuilt; the
+                        // complete answer gets one exact render. Each render costs the
+                        // browser a frame (style, layout, paint over the whole answer):
+                        // at 200 deltas a second, 20 renders a second kept the main
+                        // thread 13-15% busy, 10 a second 9-12% (docs/benchmark.md;
+                        // 250 ms for long answers measured no better).
                         let shown = StoredValue::new(false);
                         let renderer = StoredValue::new_local(markdown::Incremental::default());
                         Effect::new(move |_| {

@@ -83,15 +83,7 @@ impl Incremental {
             *self = Incremental::default();
             into.set_text_content(None);
         }
-        let nodes = into.child_nodes();
-        while nodes.length() > self.settled_nodes {
-            match into.last_child() {
-                Some(c) => {
-                    let _ = into.remove_child(&c);
-                }
-                None => break,
-            }
-        }
+        self.drop_unsettled(into);
         let rest = &text[self.settled_len..];
         let cut = settled_prefix(rest);
         if cut > 0 {
@@ -102,6 +94,19 @@ impl Incremental {
         append_rendered(into, &text[self.settled_len..]);
     }
 
+    /// Remove the nodes of the unfinished end, built by the previous update.
+    fn drop_unsettled(&self, into: &Element) {
+        let nodes = into.child_nodes();
+        while nodes.length() > self.settled_nodes {
+            match into.last_child() {
+                Some(c) => {
+                    let _ = into.remove_child(&c);
+                }
+                None => break,
+            }
+        }
+    }
+
     /// The exact render of the complete answer; the next update starts afresh.
     ///
     /// With the options byok uses, the one effect that reaches across blocks is a link
@@ -110,15 +115,20 @@ impl Incremental {
     /// the unfinished end is rebuilt (the same DOM, tested in tests/markdown.rs); with
     /// one, everything is rendered again.
     pub fn finish(&mut self, into: &Element, text: &str) {
-        let refs = Parser::new_ext(text, options())
-            .reference_definitions()
-            .iter()
-            .next()
-            .is_some();
-        if refs {
+        // A definition needs "]:", so most answers skip the extra full parse.
+        let refs = text.contains("]:")
+            && Parser::new_ext(text, options())
+                .reference_definitions()
+                .iter()
+                .next()
+                .is_some();
+        if refs || text.len() < self.settled_len || !text.is_char_boundary(self.settled_len) {
             render_into(into, text);
         } else {
-            self.update(into, text);
+            // Nothing more will stream in: the unfinished end is rendered in one go,
+            // without first looking for where its settled blocks end.
+            self.drop_unsettled(into);
+            append_rendered(into, &text[self.settled_len..]);
         }
         *self = Incremental::default();
     }
