@@ -169,7 +169,6 @@ async function timeUntil(page, clickSelector, until, arg = null) {
   return page.evaluate(({ clickSelector, until, arg }) => new Promise((ok, fail) => {
     const conds = {
       anyKey: () => document.querySelector('li.key') !== null,
-      keys: (n) => document.querySelectorAll('li.key').length >= n,
       // The list is usable: its first rows are in the DOM and it counts every key (rows
       // further down are built as the reader scrolls near them).
       keyList: (n) => document.querySelector('li.key') !== null

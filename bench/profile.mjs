@@ -118,7 +118,11 @@ try {
   if (scenario === 'keys') {
     await start();
     await page.locator('#unlock-pass ~ button[type=submit]').click();
-    await until('li.key', n('KEYS', 1000));
+    // The list as it shows: first rows built, every key counted (more rows are built on
+    // scrolling, src/pages/keys.rs).
+    const count = `${n('KEYS', 1000).toLocaleString('en-US')} key${n('KEYS', 1000) === 1 ? '' : 's'}`;
+    await page.waitForFunction((c) => document.querySelector('li.key') !== null
+      && document.querySelector('.key-count')?.textContent === c, count, { timeout: 120_000, polling: 'raf' });
   } else if (scenario === 'chat') {
     await page.locator('#unlock-pass ~ button[type=submit]').click();
     await until('li.key', 1);

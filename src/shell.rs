@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlFormElement, HtmlInputElement};
+use web_sys::{Element, HtmlInputElement};
 
 /// The fields both copies have, by id.
 const FIELDS: [&str; 3] = ["unlock-pass", "new-pass", "new-pass-repeat"];
@@ -53,10 +53,9 @@ impl Shell {
     }
 
     fn try_hand_over(self, tries: u32) {
-        let doc = document();
         let present = FIELDS
             .iter()
-            .any(|id| self.field(id).is_some() && doc.get_element_by_id(id).is_some());
+            .any(|id| self.field(id).is_some() && app_field(id).is_some());
         if !present {
             if tries > 0 {
                 set_timeout(move || self.try_hand_over(tries - 1), Duration::ZERO);
@@ -67,41 +66,34 @@ impl Shell {
         }
         let mut form = None;
         for id in FIELDS {
-            let (Some(old), Some(new)) = (
-                self.field(id),
-                doc.get_element_by_id(id)
-                    .and_then(|e| e.dyn_into::<HtmlInputElement>().ok()),
-            ) else {
+            let (Some(old), Some(new)) = (self.field(id), app_field(id)) else {
                 continue;
             };
             let value = old.value();
             if !value.is_empty() {
                 new.set_value(&value);
                 // The app's fields keep their value in signals fed by `input` events.
-                if let Ok(ev) = web_sys::Event::new_with_event_init_dict("input", &{
-                    let init = web_sys::EventInit::new();
-                    init.set_bubbles(true);
-                    init
-                }) {
+                let init = web_sys::EventInit::new();
+                init.set_bubbles(true);
+                if let Ok(ev) = web_sys::Event::new_with_event_init_dict("input", &init) {
                     let _ = new.dispatch_event(&ev);
                 }
             }
             form = form.or(new.form());
         }
         if let Some((id, start, end)) = &self.focused
-            && let Some(new) = doc
-                .get_element_by_id(id)
-                .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            && let Some(new) = app_field(id)
         {
             let _ = new.focus();
             if let (Some(s), Some(e)) = (start, end) {
                 let _ = new.set_selection_range(*s, *e);
             }
         }
+        // As pressing the form's button would: through the app's submit handler.
         if self.submitted
             && let Some(form) = form
         {
-            submit(&form);
+            let _ = form.request_submit();
         }
         self.wipe();
     }
@@ -124,7 +116,9 @@ impl Shell {
     }
 }
 
-fn submit(form: &HtmlFormElement) {
-    // As pressing the form's button would: through the app's submit handler.
-    let _ = form.request_submit();
+/// The app's own field with this id (the copy is out of the document by then).
+fn app_field(id: &str) -> Option<HtmlInputElement> {
+    document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
 }

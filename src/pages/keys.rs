@@ -120,7 +120,8 @@ fn KeyList() -> impl IntoView {
         }
     });
     let on_scroll = window_event_listener(leptos::ev::scroll, move |_| {
-        if at_page_bottom() {
+        // Reading the page height can force a layout: only while rows are still to come.
+        if unbuilt.try_get_untracked().unwrap_or(0) > 0 && at_page_bottom() {
             stick.try_set_value(true);
         }
     });

@@ -45,6 +45,13 @@ export async function addKey(page, { secret, label, provider, baseUrl, expires, 
   await expect(keyRow(page, label)).toBeVisible();
 }
 
+/** On the Export & import page: choose a bundle file and open it with `pass`. */
+export async function openBundleFile(page, path, pass) {
+  await page.getByLabel('Bundle file').setInputFiles(path);
+  await page.getByLabel('Passphrase for this bundle').fill(pass);
+  await page.getByRole('button', { name: 'Open bundle' }).click();
+}
+
 export function keyRow(page, label) {
   return page.getByRole('listitem', { name: label, exact: true });
 }

@@ -2,6 +2,12 @@
 // (fresh salt and IV, spec/bundle-v1.md), for the import tests and the benchmark.
 import { webcrypto } from 'node:crypto';
 
+/** One key entry of a bundle's plaintext (spec/bundle-v1.md), with the usual defaults. */
+export const bundleEntry = (label, provider, secret, extra = {}) => ({
+  id: webcrypto.randomUUID(), provider, label, secret, base_url: null, is_default: true,
+  is_active: true, created_at: '2026-11-20T10:00:00Z', expires_at: null, ...extra,
+});
+
 export async function webcryptoBundle(keys, passphrase) {
   const enc = new TextEncoder();
   const b64 = (u) => Buffer.from(u).toString('base64');

@@ -2,14 +2,13 @@
 // rows only as the reader scrolls near them; every key stays reachable by scrolling, by
 // the keyboard and by search.
 import assert from 'node:assert/strict';
-import { webcrypto } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { addKey, createVault, keyRow, unlock } from './app.mjs';
-import { webcryptoBundle } from './bundles.mjs';
+import { addKey, createVault, keyRow, openBundleFile, unlock } from './app.mjs';
+import { bundleEntry, webcryptoBundle } from './bundles.mjs';
 import { eventually, expect } from './expect.mjs';
 import { startBrowser, startHost } from './harness.mjs';
 
@@ -33,10 +32,7 @@ after(async () => {
 });
 
 const pad = (i) => String(i).padStart(3, '0');
-const entry = (provider, label, secret) => ({
-  id: webcrypto.randomUUID(), provider, label, secret, base_url: null, is_default: false,
-  is_active: true, created_at: '2026-11-20T10:00:00Z', expires_at: null,
-});
+const entry = (provider, label, secret) => bundleEntry(label, provider, secret, { is_default: false });
 
 test('300 keys: first screen at once, the rest built on scrolling, End reaches the last key, search finds any', async () => {
   const keys = [];
@@ -49,9 +45,7 @@ test('300 keys: first screen at once, the rest built on scrolling, End reaches t
   await page.goto(host.url);
   await createVault(page);
   await page.getByRole('link', { name: 'Export & import' }).click();
-  await page.getByLabel('Bundle file').setInputFiles(path);
-  await page.getByLabel('Passphrase for this bundle').fill(BUNDLE_PASS);
-  await page.getByRole('button', { name: 'Open bundle' }).click();
+  await openBundleFile(page, path, BUNDLE_PASS);
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: `Imported ${ALL} new keys` })).toBeVisible();
 

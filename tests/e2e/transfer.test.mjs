@@ -1,14 +1,13 @@
 // Issue: encrypted export and import of key bundles in the web app.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { webcrypto } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, truncateSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { KEYS, PASS, addKey, createVault, keyRow, unlock } from './app.mjs';
-import { webcryptoBundle } from './bundles.mjs';
+import { KEYS, PASS, addKey, createVault, keyRow, openBundleFile, unlock } from './app.mjs';
+import { bundleEntry, webcryptoBundle } from './bundles.mjs';
 import { expect } from './expect.mjs';
 import { ROOT, dumpStorage, startBrowser, startHost } from './harness.mjs';
 
@@ -50,16 +49,9 @@ async function exportBundle(page, { scope, provider, pass = BUNDLE_PASS } = {}) 
   return path;
 }
 
-async function importFile(page, path, pass = BUNDLE_PASS) {
-  await page.getByLabel('Bundle file').setInputFiles(path);
-  await page.getByLabel('Passphrase for this bundle').fill(pass);
-  await page.getByRole('button', { name: 'Open bundle' }).click();
-}
+const importFile = (page, path, pass = BUNDLE_PASS) => openBundleFile(page, path, pass);
 
-const entry = (label, provider, secret, extra = {}) => ({
-  id: webcrypto.randomUUID(), provider, label, secret, base_url: null, is_default: true,
-  is_active: true, created_at: '2026-11-20T10:00:00Z', expires_at: null, ...extra,
-});
+const entry = bundleEntry;
 
 describe('export and import', () => {
   test('export two providers, forget the vault, create a new one, import: keys are back', async () => {
