@@ -268,7 +268,7 @@ describe('anonymous direct-key session', () => {
     await p.reload();
     await expect(p.getByLabel('API key')).toBeVisible();
     // The keys of a bundle, in memory only, work the same way.
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const { execFileSync } = await import('node:child_process');
@@ -290,5 +290,6 @@ describe('anonymous direct-key session', () => {
     assert.deepEqual(await dumpStorage(p), beforeBundle);
     assert.deepEqual(fresh.problems, []);
     await fresh.close();
+    rmSync(d, { recursive: true, force: true });
   });
 });
