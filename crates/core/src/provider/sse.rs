@@ -14,18 +14,36 @@ pub struct SseEvent {
     pub data: String,
 }
 
+/// An event as [`SseDecoder::push_with`] hands it over: borrowed from the decoder's own
+/// buffers, so a stream of 20,000 small events costs no allocation per event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SseEventRef<'a> {
+    pub event: Option<&'a str>,
+    pub data: &'a str,
+}
+
+impl SseEventRef<'_> {
+    pub fn to_event(self) -> SseEvent {
+        SseEvent {
+            event: self.event.map(str::to_string),
+            data: self.data.to_string(),
+        }
+    }
+}
+
 /// Feed it bytes as they arrive, in chunks of any size; it returns the events completed
 /// so far. Bytes are kept until a whole line is in, so a UTF-8 character or a `\r\n` cut
 /// between two chunks decodes the same as if it had arrived in one.
 #[derive(Debug, Default)]
 pub struct SseDecoder {
-    /// Bytes of the current, not yet terminated line.
+    /// Bytes of the current line when it began in an earlier chunk.
     line: Vec<u8>,
     /// The previous chunk ended on `\r`: a `\n` starting the next one belongs to it.
     after_cr: bool,
     /// Whether the start of the stream (where a BOM may sit) is behind us.
     started: bool,
-    event: Option<String>,
+    /// The `event:` field; empty means none (the spec treats both alike).
+    event: String,
     data: String,
     /// `data` holds at least one `data:` line (an empty one counts).
     has_data: bool,
@@ -38,6 +56,13 @@ impl SseDecoder {
 
     pub fn push(&mut self, bytes: &[u8]) -> Vec<SseEvent> {
         let mut out = Vec::new();
+        self.push_with(bytes, |e| out.push(e.to_event()));
+        out
+    }
+
+    /// [`push`](Self::push) without building a list: `on_event` sees each event as it
+    /// completes.
+    pub fn push_with(&mut self, bytes: &[u8], mut on_event: impl FnMut(SseEventRef<'_>)) {
         let mut rest = bytes;
         if self.after_cr && !rest.is_empty() {
             self.after_cr = false;
@@ -45,9 +70,18 @@ impl SseDecoder {
                 rest = &rest[1..];
             }
         }
-        while let Some(end) = rest.iter().position(|&b| b == b'\n' || b == b'\r') {
-            self.line.extend_from_slice(&rest[..end]);
-            self.end_line(&mut out);
+        while let Some(end) = memchr::memchr2(b'\n', b'\r', rest) {
+            if self.line.is_empty() {
+                // The usual case: the whole line is in this chunk, read in place.
+                self.end_line(&rest[..end], &mut on_event);
+            } else {
+                let mut line = std::mem::take(&mut self.line);
+                line.extend_from_slice(&rest[..end]);
+                self.end_line(&line, &mut on_event);
+                // Keep the allocation for the next split line.
+                line.clear();
+                self.line = line;
+            }
             if rest[end] == b'\r' {
                 match rest.get(end + 1) {
                     Some(b'\n') => rest = &rest[end + 2..],
@@ -62,7 +96,6 @@ impl SseDecoder {
             }
         }
         self.line.extend_from_slice(rest);
-        out
     }
 
     /// The stream ended. An unterminated last line is dropped (it was cut off mid-way),
@@ -70,48 +103,49 @@ impl SseDecoder {
     /// spec would drop them too, yet servers that omit the final blank line exist, and
     /// dropping a complete `data: [DONE]` would make a finished answer look cut off.
     pub fn finish(&mut self) -> Vec<SseEvent> {
-        self.line.clear();
-        self.after_cr = false;
         let mut out = Vec::new();
-        self.dispatch(&mut out);
+        self.finish_with(|e| out.push(e.to_event()));
         out
     }
 
-    fn end_line(&mut self, out: &mut Vec<SseEvent>) {
-        let raw = std::mem::take(&mut self.line);
-        let mut bytes = raw.as_slice();
+    /// [`finish`](Self::finish) without building a list.
+    pub fn finish_with(&mut self, mut on_event: impl FnMut(SseEventRef<'_>)) {
+        self.line.clear();
+        self.after_cr = false;
+        self.dispatch(&mut on_event);
+    }
+
+    fn end_line(&mut self, mut bytes: &[u8], on_event: &mut impl FnMut(SseEventRef<'_>)) {
         if !self.started {
             self.started = true;
             bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         }
         if bytes.is_empty() {
-            self.dispatch(out);
-        } else {
-            // Invalid UTF-8 cannot come from a well-behaved server; replacing it keeps the
-            // rest of the stream usable (JSON parsing will then judge the event).
-            let line = String::from_utf8_lossy(bytes);
-            self.field(&line);
-        }
-        // Reuse the allocation for the next line.
-        self.line = raw;
-        self.line.clear();
-    }
-
-    fn field(&mut self, line: &str) {
-        if line.starts_with(':') {
+            self.dispatch(on_event);
             return;
         }
-        let (name, value) = match line.split_once(':') {
-            Some((n, v)) => (n, v.strip_prefix(' ').unwrap_or(v)),
-            None => (line, ""),
+        if bytes[0] == b':' {
+            return;
+        }
+        // Split on bytes: `:` never occurs inside a multi-byte UTF-8 character, and only
+        // the value is text anyone reads.
+        let (name, value) = match memchr::memchr(b':', bytes) {
+            Some(i) => {
+                let v = &bytes[i + 1..];
+                (&bytes[..i], v.strip_prefix(b" ").unwrap_or(v))
+            }
+            None => (bytes, &[][..]),
         };
         match name {
-            "event" => self.event = Some(value.to_string()),
-            "data" => {
+            b"event" => {
+                self.event.clear();
+                push_text(&mut self.event, value);
+            }
+            b"data" => {
                 if self.has_data {
                     self.data.push('\n');
                 }
-                self.data.push_str(value);
+                push_text(&mut self.data, value);
                 self.has_data = true;
             }
             // `id` and `retry` steer browser reconnection, which a one-shot POST never does.
@@ -119,16 +153,25 @@ impl SseDecoder {
         }
     }
 
-    fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
-        let event = self.event.take();
-        if !self.has_data {
-            return;
+    fn dispatch(&mut self, on_event: &mut impl FnMut(SseEventRef<'_>)) {
+        if self.has_data {
+            self.has_data = false;
+            on_event(SseEventRef {
+                event: (!self.event.is_empty()).then_some(self.event.as_str()),
+                data: &self.data,
+            });
         }
-        self.has_data = false;
-        out.push(SseEvent {
-            event: event.filter(|e| !e.is_empty()),
-            data: std::mem::take(&mut self.data),
-        });
+        self.event.clear();
+        self.data.clear();
+    }
+}
+
+/// Invalid UTF-8 cannot come from a well-behaved server; replacing it keeps the rest of
+/// the stream usable (JSON parsing will then judge the event).
+fn push_text(to: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => to.push_str(text),
+        Err(_) => to.push_str(&String::from_utf8_lossy(bytes)),
     }
 }
 
@@ -174,6 +217,30 @@ mod tests {
     fn finish_keeps_complete_lines_drops_partial_one() {
         assert_eq!(all(b"data: [DONE]\n"), vec![ev(None, "[DONE]")]);
         assert_eq!(all(b"data: {\"cut"), vec![]);
+    }
+
+    #[test]
+    fn an_event_name_never_carries_over() {
+        // The name buffer is reused between events: a blank line must clear it, with or
+        // without data before it.
+        let got = all(b"event: a\ndata: 1\n\ndata: 2\n\nevent: b\n\ndata: 3\n\n");
+        assert_eq!(got, vec![ev(Some("a"), "1"), ev(None, "2"), ev(None, "3")]);
+    }
+
+    #[test]
+    fn push_with_sees_what_push_returns() {
+        let body = b"event: x\r\ndata: one\r\ndata: two\r\n\r\ndata: \xFFbad\n\ndata: tail";
+        let mut seen = Vec::new();
+        let mut d = SseDecoder::new();
+        for part in body.chunks(5) {
+            d.push_with(part, |e| seen.push(e.to_event()));
+        }
+        d.finish_with(|e| seen.push(e.to_event()));
+        assert_eq!(seen, all(body));
+        assert_eq!(
+            seen,
+            vec![ev(Some("x"), "one\ntwo"), ev(None, "\u{FFFD}bad")]
+        );
     }
 
     #[test]
