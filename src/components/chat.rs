@@ -623,12 +623,14 @@ pub fn Chat(
             stop();
         }
     };
-    let _esc = window_event_listener(leptos::ev::keydown, move |ev| {
-        // The listener outlives the chat; try_ keeps it harmless afterwards.
+    let esc = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.key() == "Escape" && busy.try_get_untracked().unwrap_or(false) {
             stop();
         }
     });
+    // Each visit to the Chat page (and the answer rehearsal) mounts a chat: without this
+    // every one of them would keep a listener on the window.
+    on_cleanup(move || esc.remove());
 
     // Copy buttons inside rendered answers use one delegated handler.
     let on_answer_click = move |ev: leptos::ev::MouseEvent| {

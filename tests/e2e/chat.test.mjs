@@ -161,6 +161,26 @@ describe('providers', () => {
     await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
     await page.keyboard.press('Escape');
     await expect(lastAnswer()).toContainText('Stopped.');
+    // Leaving the Chat page takes its window listener along: visits do not pile them up,
+    // and Escape still stops the answer of the chat now shown.
+    const cdp = await page.context().newCDPSession(page);
+    const keydowns = async () => {
+      const { result } = await cdp.send('Runtime.evaluate', { expression: 'window' });
+      const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
+      return listeners.filter((l) => l.type === 'keydown').length;
+    };
+    const onChat = await keydowns();
+    for (let i = 0; i < 3; i++) {
+      await page.getByRole('link', { name: 'Keys' }).click();
+      await page.getByRole('link', { name: 'Chat' }).click();
+      await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
+    }
+    assert.equal(await keydowns(), onChat, 'keydown listeners on the window after three more visits');
+    await cdp.detach();
+    await sendMessage('anthropic', 'once more [[mock:stall]]');
+    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(lastAnswer()).toContainText('Stopped.');
     allowOnly([/^console: Failed to load resource: net::ERR_INCOMPLETE_CHUNKED_ENCODING$/]);
   });
 
