@@ -53,12 +53,14 @@ async fn run(addr: &str, site: Site) -> ExitCode {
     let bound = listener
         .local_addr()
         .map_or_else(|_| addr.to_owned(), |a| a.to_string());
+    // Before the start line: whoever reads it may send SIGTERM at once.
+    let shutdown = shutdown_signal();
     eprintln!(
         "byok-host serving {} on http://{bound} (connect-src {})",
         site.dir().display(),
         site.connect_src().join(" ")
     );
-    match serve(site, listener, shutdown_signal()).await {
+    match serve(site, listener, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("byok-host: {e}");

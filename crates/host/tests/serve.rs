@@ -617,6 +617,44 @@ async fn binary_end_to_end() {
     assert_eq!(rest, "");
 }
 
+/// A supervisor may stop the host the moment it has announced itself: that is a clean
+/// stop too, not a kill (the handlers are in place before the start line).
+#[tokio::test]
+async fn sigterm_right_after_the_start_line_is_a_clean_stop() {
+    let dir = fixture();
+    for _ in 0..5 {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_byok-host"))
+            .args(["--addr", "127.0.0.1:0", "--dir"])
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("start line in time")
+            .expect("read")
+            .expect("a line");
+        assert!(line.starts_with("byok-host serving "), "{line}");
+        let pid = child.id().expect("pid").to_string();
+        let killed = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .expect("kill");
+        assert!(killed.success());
+        let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+            .await
+            .expect("exit in time")
+            .expect("wait");
+        assert!(status.success(), "{status}");
+    }
+}
+
 #[test]
 fn binary_refuses_bad_origins_with_exit_code_2() {
     let dir = fixture();
