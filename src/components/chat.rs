@@ -724,19 +724,28 @@ pub fn Chat(
                         // at 200 deltas a second, 20 renders a second kept the main
                         // thread 13-15% busy, 10 a second 9-12% (docs/benchmark.md;
                         // 250 ms for long answers measured no better).
+                        // The end of the answer is not kept waiting for the cadence:
+                        // once the stream is over, the final render replaces any one
+                        // still scheduled (`round` tells the stale timer to do nothing).
                         let shown = StoredValue::new(false);
+                        let round = StoredValue::new(0u32);
                         let renderer = StoredValue::new_local(markdown::Incremental::default());
                         Effect::new(move |_| {
                             text.track();
-                            status.track();
-                            if pending.get_value() {
+                            let streaming = status.with(|s| *s == Status::Streaming);
+                            if pending.get_value() && streaming {
                                 return;
                             }
                             pending.set_value(true);
-                            let wait = if shown.get_value() { RENDER_EVERY } else { Duration::ZERO };
+                            let wait = if shown.get_value() && streaming { RENDER_EVERY } else { Duration::ZERO };
+                            let this = round.get_value().wrapping_add(1);
+                            round.set_value(this);
                             // The row may be gone by the time this runs (another
                             // conversation, a retry that rebuilt the list): then do nothing.
                             set_timeout(move || {
+                                if round.try_get_value() != Some(this) {
+                                    return;
+                                }
                                 if pending.try_set_value(false).is_some() {
                                     return;
                                 }
