@@ -712,7 +712,7 @@ pub fn Chat(
             </Show>
             <ol class="messages" aria-label="Messages" on:click=on_answer_click>
                 <For each=move || messages.get() key=|m| m.id children=move |m| {
-                    let Msg { role, text, status, footer, render_due: pending, .. } = m.clone();
+                    let Msg { role, text, status, footer, render_due, .. } = m.clone();
                     let reply = m.clone();
                     let body = NodeRef::<html::Div>::new();
                     if role == Role::Assistant {
@@ -733,10 +733,10 @@ pub fn Chat(
                         Effect::new(move |_| {
                             text.track();
                             let streaming = status.with(|s| *s == Status::Streaming);
-                            if pending.get_value() && streaming {
+                            if render_due.get_value() && streaming {
                                 return;
                             }
-                            pending.set_value(true);
+                            render_due.set_value(true);
                             let wait = if shown.get_value() && streaming { RENDER_EVERY } else { Duration::ZERO };
                             let this = round.get_value().wrapping_add(1);
                             round.set_value(this);
@@ -746,7 +746,7 @@ pub fn Chat(
                                 if round.try_get_value() != Some(this) {
                                     return;
                                 }
-                                if pending.try_set_value(false).is_some() {
+                                if render_due.try_set_value(false).is_some() {
                                     return;
                                 }
                                 let Some(Some(el)) = body.try_get_untracked() else { return };

@@ -78,7 +78,7 @@ pub struct Incremental {
 
 impl Incremental {
     pub fn update(&mut self, into: &Element, text: &str) {
-        if text.len() < self.settled_len || !text.is_char_boundary(self.settled_len) {
+        if self.replaced(text) {
             // The text was replaced (a retry): start over.
             *self = Incremental::default();
             into.set_text_content(None);
@@ -92,6 +92,11 @@ impl Incremental {
             self.settled_nodes = into.child_nodes().length();
         }
         append_rendered(into, &text[self.settled_len..]);
+    }
+
+    /// `text` does not continue what was rendered so far.
+    fn replaced(&self, text: &str) -> bool {
+        text.len() < self.settled_len || !text.is_char_boundary(self.settled_len)
     }
 
     /// Remove the nodes of the unfinished end, built by the previous update.
@@ -122,7 +127,7 @@ impl Incremental {
                 .iter()
                 .next()
                 .is_some();
-        if refs || text.len() < self.settled_len || !text.is_char_boundary(self.settled_len) {
+        if refs || self.replaced(text) {
             render_into(into, text);
         } else {
             // Nothing more will stream in: the unfinished end is rendered in one go,

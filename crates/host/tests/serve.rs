@@ -543,17 +543,19 @@ fn refuses_to_start_without_dir_or_index() {
 
 /// The real binary: flag and env var both reach the CSP, the start line tells where it
 /// listens, and SIGTERM stops it cleanly.
-#[tokio::test]
-async fn binary_end_to_end() {
-    let dir = fixture();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_byok-host"))
-        .args(["--addr", "127.0.0.1:0", "--dir"])
-        .arg(dir.path())
-        .args(["--connect-src", "https://openrouter.ai"])
-        .env(
-            "BYOK_CONNECT_SRC",
-            "http://localhost:11434 https://gw.example",
-        )
+/// The real binary on a free port, serving `dir`, and its start line (stderr's first).
+async fn start_binary(
+    dir: &Path,
+    configure: impl FnOnce(&mut tokio::process::Command),
+) -> (
+    tokio::process::Child,
+    tokio::io::Lines<BufReader<tokio::process::ChildStderr>>,
+    String,
+) {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_byok-host"));
+    cmd.args(["--addr", "127.0.0.1:0", "--dir"]).arg(dir);
+    configure(&mut cmd);
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -568,6 +570,37 @@ async fn binary_end_to_end() {
         .expect("read")
         .expect("a line");
     assert!(line.starts_with("byok-host serving "), "{line}");
+    (child, lines, line)
+}
+
+/// SIGTERM, then the process must exit successfully (a clean stop, not a kill).
+async fn terminate_cleanly(child: &mut tokio::process::Child) {
+    let pid = child.id().expect("pid").to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .expect("kill");
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exit in time")
+        .expect("wait");
+    assert!(status.success(), "{status}");
+}
+
+/// The real binary: flag and env var both reach the CSP, the start line tells where it
+/// listens, and SIGTERM stops it cleanly.
+#[tokio::test]
+async fn binary_end_to_end() {
+    let dir = fixture();
+    let (mut child, mut lines, line) = start_binary(dir.path(), |cmd| {
+        cmd.args(["--connect-src", "https://openrouter.ai"]).env(
+            "BYOK_CONNECT_SRC",
+            "http://localhost:11434 https://gw.example",
+        );
+    })
+    .await;
     for origin in [
         "https://openrouter.ai",
         "http://localhost:11434",
@@ -591,18 +624,7 @@ async fn binary_end_to_end() {
         "{csp}"
     );
 
-    let pid = child.id().expect("pid").to_string();
-    let killed = tokio::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .await
-        .expect("kill");
-    assert!(killed.success());
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .expect("exit in time")
-        .expect("wait");
-    assert!(status.success(), "{status}");
+    terminate_cleanly(&mut child).await;
 
     // Nothing but the start line: no request was logged.
     let rest = tokio::time::timeout(Duration::from_secs(5), async {
@@ -623,35 +645,8 @@ async fn binary_end_to_end() {
 async fn sigterm_right_after_the_start_line_is_a_clean_stop() {
     let dir = fixture();
     for _ in 0..5 {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_byok-host"))
-            .args(["--addr", "127.0.0.1:0", "--dir"])
-            .arg(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("start line in time")
-            .expect("read")
-            .expect("a line");
-        assert!(line.starts_with("byok-host serving "), "{line}");
-        let pid = child.id().expect("pid").to_string();
-        let killed = tokio::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .await
-            .expect("kill");
-        assert!(killed.success());
-        let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
-            .await
-            .expect("exit in time")
-            .expect("wait");
-        assert!(status.success(), "{status}");
+        let (mut child, _lines, _) = start_binary(dir.path(), |_| {}).await;
+        terminate_cleanly(&mut child).await;
     }
 }
 

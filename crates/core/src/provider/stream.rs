@@ -104,18 +104,26 @@ impl StreamParser {
 
     pub fn push(&mut self, bytes: &[u8]) -> Vec<StreamEvent> {
         let mut out = Vec::new();
-        if self.ended {
-            return out;
+        if !self.ended {
+            self.decode(&mut out, |sse, on_event| sse.push_with(bytes, on_event));
         }
+        out
+    }
+
+    /// Run the SSE decoder, handling each event it completes until the stream ends.
+    fn decode(
+        &mut self,
+        out: &mut Vec<StreamEvent>,
+        feed: impl FnOnce(&mut SseDecoder, &mut dyn FnMut(SseEventRef<'_>)),
+    ) {
         // Taken out for the call so the callback may borrow the rest of the parser.
         let mut sse = std::mem::take(&mut self.sse);
-        sse.push_with(bytes, |e| {
+        feed(&mut sse, &mut |e| {
             if !self.ended {
-                self.event(e, &mut out);
+                self.event(e, out);
             }
         });
         self.sse = sse;
-        out
     }
 
     pub fn handle_event(&mut self, event: &SseEvent) -> Vec<StreamEvent> {
@@ -137,13 +145,7 @@ impl StreamParser {
         }
         self.in_tail = true;
         let mut out = Vec::new();
-        let mut sse = std::mem::take(&mut self.sse);
-        sse.finish_with(|e| {
-            if !self.ended {
-                self.event(e, &mut out);
-            }
-        });
-        self.sse = sse;
+        self.decode(&mut out, |sse, on_event| sse.finish_with(on_event));
         if !self.ended {
             // A stop reason proves the answer complete even without the end marker: some
             // OpenAI-compatible servers skip `[DONE]`, and Gemini has no marker at all.
