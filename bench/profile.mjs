@@ -3,7 +3,7 @@
 // functions with the most self time. Needs a build whose wasm keeps its function names;
 // `node bench/profile.mjs --build` makes one in target/profile-dist from the wasm trunk
 // last built (wasm-opt strips names from dist/).
-//   node bench/profile.mjs [--build] [--trace] keys|chat|stream [KEYS=1000 CONVS=500 MSGS=50 DELTAS=20000 RATE=0]
+//   node bench/profile.mjs [--build] [--trace] keys|search|leave|chat|stream [KEYS=1000 CONVS=500 MSGS=50 DELTAS=20000 RATE=0]
 // --trace records a DevTools timeline trace instead and prints the renderer main thread's
 // self time per event (script, style, layout, paint, commit, GC...): the split of what the
 // CPU profile lumps together as "(program)".
@@ -123,6 +123,25 @@ try {
     const count = `${n('KEYS', 1000).toLocaleString('en-US')} key${n('KEYS', 1000) === 1 ? '' : 's'}`;
     await page.waitForFunction((c) => document.querySelector('li.key') !== null
       && document.querySelector('.key-count')?.textContent === c, count, { timeout: 120_000, polling: 'raf' });
+  } else if (scenario === 'search' || scenario === 'leave') {
+    // Every row built (scrolled to the end), then a search that leaves one row, or a
+    // move to the Chat page.
+    await page.locator('#unlock-pass ~ button[type=submit]').click();
+    await until('li.key', 1);
+    await page.evaluate((all) => new Promise((ok) => {
+      const more = () => { if (document.querySelectorAll('li.key').length >= all) ok(); else { scrollTo(0, document.documentElement.scrollHeight); setTimeout(more, 50); } };
+      more();
+    }), n('KEYS', 1000));
+    await page.waitForTimeout(300);
+    await start();
+    if (scenario === 'leave') {
+      await page.getByRole('link', { name: 'Chat' }).click();
+      await page.waitForSelector('#chat-input');
+    } else {
+      await page.locator('input.search').fill(process.env.QUERY || 'key 0421');
+      await page.waitForFunction(() => document.querySelectorAll('li.key:not(.filtered)').length === 1, null, { polling: 'raf' });
+    }
+    await page.waitForTimeout(300);
   } else if (scenario === 'chat') {
     await page.locator('#unlock-pass ~ button[type=submit]').click();
     await until('li.key', 1);

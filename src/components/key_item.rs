@@ -44,7 +44,12 @@ enum Panel {
 }
 
 #[component]
-pub fn KeyItem(id: Uuid) -> impl IntoView {
+pub fn KeyItem(
+    id: Uuid,
+    /// Left out by the search: kept in the page, with any open form, but not shown.
+    #[prop(into)]
+    filtered: Signal<bool>,
+) -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
     let entry = Memo::new(move |_| {
@@ -65,6 +70,12 @@ pub fn KeyItem(id: Uuid) -> impl IntoView {
     let revealed = RwSignal::new(None::<Secret>);
     let panel = RwSignal::new(Panel::None);
     let error = RwSignal::new(None::<String>);
+    // A row the search hides does not keep its key on show behind the scenes.
+    Effect::new(move |_| {
+        if filtered.get() && revealed.with_untracked(Option::is_some) {
+            revealed.set(None);
+        }
+    });
     // Each reveal gets a number so an older timer cannot hide a newer reveal early.
     let reveal_gen = StoredValue::new(0u32);
 
@@ -151,7 +162,7 @@ pub fn KeyItem(id: Uuid) -> impl IntoView {
 
     view! {
         <Show when=move || entry.with(Option::is_some)>
-            <li class="key" aria-label=label>
+            <li class="key" class:filtered=move || filtered.get() aria-label=label>
                 <div class="key-head">
                     <span class="key-label">{label}</span>
                     <KeyBadges entry=entry budget=budget/>

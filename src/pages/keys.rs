@@ -63,6 +63,17 @@ fn KeyList() -> impl IntoView {
     });
     let matching =
         Memo::new(move |_| groups.with(|g| g.iter().map(|(_, ids)| ids.len()).sum::<usize>()));
+    // The ids the search leaves, or None without a search (every key matches).
+    let matching_ids = Memo::new(move |_| {
+        if query.with(|q| q.trim().is_empty()) {
+            return None;
+        }
+        Some(groups.with(|g| {
+            g.iter()
+                .flat_map(|(_, ids)| ids.iter().copied())
+                .collect::<HashSet<Uuid>>()
+        }))
+    });
     let limit = RwSignal::new(FIRST_ROWS);
     // Keys added while the list is open (here or in another tab) are always built, so
     // a key just saved shows even when it sorts below the rows built so far.
@@ -71,34 +82,56 @@ fn KeyList() -> impl IntoView {
             .map(|v| v.keys.iter().map(|k| k.id).collect())
             .unwrap_or_default()
     }));
-    let shown = Memo::new(move |_| {
+    // The rows in the page: the first `limit` that match, plus every row built before.
+    // A search hides the rows it leaves out instead of dropping them, and clearing it
+    // shows them again: unmounting or rebuilding a thousand rows is one 50-150 ms task,
+    // and an edit open in a row the search hides is kept.
+    let shown = Memo::new(move |prev: Option<&Vec<(Provider, Vec<Uuid>)>>| {
+        let before: HashSet<Uuid> = prev
+            .map(|g| g.iter().flat_map(|(_, ids)| ids.iter().copied()).collect())
+            .unwrap_or_default();
         let mut left = limit.get();
-        groups.with(|g| {
-            known.with_value(|known| {
-                g.iter()
-                    .filter_map(|(p, ids)| {
-                        let built: Vec<Uuid> = ids
-                            .iter()
-                            .filter(|id| {
-                                if left > 0 {
-                                    left -= 1;
-                                    true
-                                } else {
-                                    !known.contains(id)
-                                }
-                            })
-                            .copied()
-                            .collect();
-                        (!built.is_empty()).then_some((*p, built))
-                    })
-                    .collect::<Vec<_>>()
+        matching_ids.with(|matching| {
+            session.vault.with(|v| {
+                let Some(v) = v else { return Vec::new() };
+                known.with_value(|known| {
+                    Provider::ALL
+                        .into_iter()
+                        .filter_map(|p| {
+                            let built: Vec<Uuid> = v
+                                .keys_for(p)
+                                .map(|k| k.id)
+                                .filter(|id| {
+                                    if matching.as_ref().is_none_or(|m| m.contains(id)) && left > 0
+                                    {
+                                        left -= 1;
+                                        true
+                                    } else {
+                                        before.contains(id) || !known.contains(id)
+                                    }
+                                })
+                                .collect();
+                            (!built.is_empty()).then_some((p, built))
+                        })
+                        .collect::<Vec<_>>()
+                })
             })
         })
     });
     let unbuilt = Memo::new(move |_| {
-        let built = shown.with(|g| g.iter().map(|(_, ids)| ids.len()).sum::<usize>());
+        let built = matching_ids.with(|matching| {
+            shown.with(|g| {
+                g.iter()
+                    .flat_map(|(_, ids)| ids.iter())
+                    .filter(|id| matching.as_ref().is_none_or(|m| m.contains(id)))
+                    .count()
+            })
+        });
         matching.get().saturating_sub(built)
     });
+    let filtered = move |id: Uuid| {
+        Signal::derive(move || matching_ids.with(|m| m.as_ref().is_some_and(|m| !m.contains(&id))))
+    };
     let rest = NodeRef::<leptos::html::Div>::new();
     let near_end = watch_near(rest);
     // Whoever went to the very bottom (End, or the scroll bar dragged down) is kept there
@@ -224,11 +257,12 @@ fn KeyList() -> impl IntoView {
                 children=move |p| {
                     let heading = format!("h-{}", p.id());
                     let labelled_by = heading.clone();
+                    let empty = move || groups.with(|g| !g.iter().any(|(q, _)| *q == p));
                     view! {
-                        <section class="provider" aria-labelledby=labelled_by>
+                        <section class="provider" class:filtered=empty aria-labelledby=labelled_by>
                             <h2 id=heading>{p.display_name()}</h2>
                             <ul class="key-list">
-                                <For each=move || ids_of(p) key=|id| *id children=|id| view! { <KeyItem id/> }/>
+                                <For each=move || ids_of(p) key=|id| *id children=move |id| view! { <KeyItem id filtered=filtered(id)/> }/>
                             </ul>
                         </section>
                     }

@@ -78,13 +78,46 @@ test('300 keys: first screen at once, the rest built on scrolling, End reaches t
   await expect(keyRow(page, 'Added just now')).toBeInViewport();
   await expect(keyRow(page, `Team OpenAI ${pad(OPENAI)}`)).toBeInViewport();
 
+  // With every row built, a search hides the rows it leaves out and clearing it shows
+  // them again: nothing is torn down, so an edit in progress in a hidden row is kept,
+  // and a key on show in a row the search hides is masked again.
+  const shown = page.locator('li.key:visible');
+  const search = page.getByRole('searchbox', { name: 'Search keys by label' });
+  const first = keyRow(page, 'Team Claude 001');
+  await first.getByRole('button', { name: 'Edit' }).click();
+  await first.getByLabel('Label').fill('Half-typed new label');
+  const revealed = keyRow(page, `Team OpenAI ${pad(OPENAI - 1)}`);
+  await revealed.getByRole('button', { name: 'Reveal' }).click();
+  await expect(revealed).toContainText(`list${pad(OPENAI - 1)}-TEST`);
+  await search.fill(`OpenAI ${pad(OPENAI)}`);
+  await expect(shown).toHaveCount(1);
+  await expect(keyRow(page, `Team OpenAI ${pad(OPENAI)}`)).toBeVisible();
+  await expect(page.getByText(`1 of ${ALL + 1} keys match`)).toBeVisible();
+  assert.equal(await rows.count(), ALL + 1, 'the search tore rows down');
+  // Hidden rows are out of the keyboard's way: Tab goes from the search box past
+  // "Add key" straight into the one row shown.
+  await search.focus();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.closest('li.key')?.getAttribute('aria-label') ?? null),
+    `Team OpenAI ${pad(OPENAI)}`);
+  // The Anthropic group has no match: its heading goes too.
+  await expect(page.getByRole('heading', { name: 'Anthropic' })).toHaveCount(0);
+  await search.fill('');
+  await expect(shown).toHaveCount(ALL + 1);
+  await expect(page.getByRole('heading', { name: 'Anthropic' })).toBeVisible();
+  assert.equal(await first.getByLabel('Label').inputValue(), 'Half-typed new label');
+  await first.getByRole('button', { name: 'Cancel' }).click();
+  await expect(revealed).not.toContainText(`list${pad(OPENAI - 1)}-TEST`);
+  await expect(revealed.getByRole('button', { name: 'Reveal' })).toBeVisible();
+
   // Search reaches keys that were never built.
   await page.reload();
   await unlock(page);
   assert.ok((await rows.count()) < ALL);
   assert.equal(await keyRow(page, 'Added just now').count(), 0, 'a key added earlier is built at once after a reload');
   await page.getByRole('searchbox', { name: 'Search keys by label' }).fill('OpenAI 199');
-  await expect(rows).toHaveCount(1);
+  await expect(shown).toHaveCount(1);
   await expect(keyRow(page, 'Team OpenAI 199')).toBeVisible();
   await expect(page.getByText(`1 of ${ALL + 1} keys match`)).toBeVisible();
   await page.getByRole('searchbox', { name: 'Search keys by label' }).fill('');
