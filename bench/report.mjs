@@ -78,6 +78,9 @@ if (b.streaming) {
   row(`  paced ${r.PACED_RATE}/s, ${r.PACED_DELTAS} deltas: absorbed/s`, `${m.pacedDeltasPerSec.toFixed(0)}/s`, `${r.PACED_RATE}/s sent`);
   row('  paced: longest main-thread task', ms(m.pacedLongest), '-', '-', 'no task > 50 ms', m.pacedLongest <= 50);
   row('  paced: busy / wall time', `${ms(m.pacedBusy)} / ${ms(m.pacedWall)}`, '-', `${(100 * m.pacedBusyShare).toFixed(1)}%`, '<= 10% of wall', m.pacedBusyShare <= 0.10);
+  if (m.pacedBareShare != null) {
+    row(`  paced: of which receiving it (bare read loop, ${b.streaming.paced.filter((x) => x.bare).length} runs)`, '-', '-', `${(100 * m.pacedBareShare).toFixed(1)}%`, '(info)');
+  }
   row('  paced: last byte to final paint', ms(Math.max(0, m.pacedFinalPaint)));
 }
 if (b.scale) {
