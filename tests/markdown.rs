@@ -1,6 +1,5 @@
 //! The streaming markdown renderer in real Chromium DOM: however an answer arrives, the
-//! finished answer's DOM is exactly a full render of its text (once the parts that
-//! group its settled blocks are unwrapped).
+//! finished answer's DOM is exactly a full render of its text.
 #![cfg(target_arch = "wasm32")]
 
 use byok_app::components::markdown::{Incremental, render_into};
@@ -17,27 +16,6 @@ fn div() -> web_sys::Element {
     d
 }
 
-/// The HTML of `d` with its `.md-part` elements replaced by their children: a part only
-/// groups blocks settled while streaming, and draws as nothing (the e2e chat test
-/// checks the layout).
-fn unwrapped_html(d: &web_sys::Element) -> String {
-    use wasm_bindgen::JsCast;
-    let copy: web_sys::Element = d
-        .clone_node_with_deep(true)
-        .expect("clone")
-        .dyn_into()
-        .expect("element");
-    let parts = copy.query_selector_all(":scope > .md-part").expect("query");
-    for i in 0..parts.length() {
-        let part = parts.get(i).expect("part");
-        while let Some(c) = part.first_child() {
-            copy.insert_before(&c, Some(&part)).expect("move");
-        }
-        copy.remove_child(&part).expect("remove");
-    }
-    copy.inner_html()
-}
-
 /// Stream `text` in pieces of about `step` bytes, finish, and compare with one render.
 fn streamed_equals_full(text: &str, step: usize) {
     let streamed = div();
@@ -51,21 +29,10 @@ fn streamed_equals_full(text: &str, step: usize) {
         r.update(&streamed, &text[..end]);
     }
     r.finish(&streamed, text);
-    let parts = streamed
-        .query_selector_all(":scope > .md-part")
-        .expect("query")
-        .length();
-    // (A late reference definition makes the final render a full one, without parts.)
-    if step * 4 < text.len() && !text.contains("]:") {
-        assert!(
-            parts > 1,
-            "step {step}: the settled blocks were not put in parts"
-        );
-    }
     let full = div();
     render_into(&full, text);
     assert_eq!(
-        unwrapped_html(&streamed),
+        streamed.inner_html(),
         full.inner_html(),
         "step {step}, text starting {:?}",
         &text[..text.len().min(40)]

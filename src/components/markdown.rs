@@ -67,9 +67,7 @@ fn line_start(text: &str, at: usize) -> usize {
 /// parses and builds only the part after the last settled block, so the work for a
 /// whole answer stays close to one render of it, however many deltas it came in.
 /// [`render_into`] gives the exact final form once the answer is complete (references
-/// defined late and similar whole-document effects); the blocks settled while streaming
-/// stay grouped in `div.md-part` elements, which draw exactly as the same blocks
-/// without them.
+/// defined late and similar whole-document effects).
 #[derive(Default)]
 pub struct Incremental {
     /// Bytes of the text already rendered for good.
@@ -89,7 +87,7 @@ impl Incremental {
         let rest = &text[self.settled_len..];
         let cut = settled_prefix(rest);
         if cut > 0 {
-            append_part(into, &rest[..cut]);
+            append_rendered(into, &rest[..cut]);
             self.settled_len += cut;
             self.settled_nodes = into.child_nodes().length();
         }
@@ -119,8 +117,8 @@ impl Incremental {
     /// With the options byok uses, the one effect that reaches across blocks is a link
     /// reference definition (`[x]: url`), which may come after the blocks that use it.
     /// Without one, the settled blocks are already what a full render builds, so only
-    /// the unfinished end is rebuilt (the same DOM once the parts are unwrapped, tested
-    /// in tests/markdown.rs); with one, everything is rendered again.
+    /// the unfinished end is rebuilt (the same DOM, tested in tests/markdown.rs); with
+    /// one, everything is rendered again.
     pub fn finish(&mut self, into: &Element, text: &str) {
         // A definition needs "]:", so most answers skip the extra full parse.
         let refs = text.contains("]:")
@@ -138,25 +136,6 @@ impl Incremental {
             append_rendered(into, &text[self.settled_len..]);
         }
         *self = Incremental::default();
-    }
-}
-
-/// Render settled blocks at the end of `into`, in a part of their own: the stylesheet
-/// lets the browser skip laying out and painting a part while it is off screen
-/// (`.md-part`, content-visibility), so each update of a long answer costs about the
-/// same as the first. Without parts, every update laid out and pre-painted all the
-/// blocks before it: at 200 deltas a second that was a quarter of the page's work.
-fn append_part(into: &Element, text: &str) {
-    match web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| el(&d, "div"))
-    {
-        Some(part) => {
-            part.set_class_name("md-part");
-            let _ = into.append_child(&part);
-            append_rendered(&part, text);
-        }
-        None => append_rendered(into, text),
     }
 }
 

@@ -34,12 +34,9 @@ export function expect(locator) {
     async toHaveCount(n, opts) {
       await poll(async () => (await locator.count()) === n || `count=${await locator.count()}`, `${locator} count ${n}`, opts?.timeout);
     },
-    // By the text in the DOM (textContent, as Playwright's own toContainText): innerText
-    // leaves out content the browser skips off screen (content-visibility: auto, on key
-    // rows and the parts of a streamed answer), so it would depend on the scroll position.
     async toContainText(text, opts) {
       await poll(async () => {
-        const t = (await locator.allTextContents()).join('\n');
+        const t = (await locator.allInnerTexts()).join('\n');
         const has = text instanceof RegExp ? text.test(t) : t.includes(text);
         return has !== negate || t;
       }, `${locator} ${negate ? 'not ' : ''}contains ${text}`, opts?.timeout);
