@@ -102,8 +102,7 @@ fn KeyList() -> impl IntoView {
                                 .keys_for(p)
                                 .map(|k| k.id)
                                 .filter(|id| {
-                                    if matching.as_ref().is_none_or(|m| m.contains(id)) && left > 0
-                                    {
+                                    if kept(matching, id) && left > 0 {
                                         left -= 1;
                                         true
                                     } else {
@@ -123,15 +122,13 @@ fn KeyList() -> impl IntoView {
             shown.with(|g| {
                 g.iter()
                     .flat_map(|(_, ids)| ids.iter())
-                    .filter(|id| matching.as_ref().is_none_or(|m| m.contains(id)))
+                    .filter(|id| kept(matching, id))
                     .count()
             })
         });
         matching.get().saturating_sub(built)
     });
-    let filtered = move |id: Uuid| {
-        Signal::derive(move || matching_ids.with(|m| m.as_ref().is_some_and(|m| !m.contains(&id))))
-    };
+    let filtered = move |id: Uuid| Signal::derive(move || matching_ids.with(|m| !kept(m, &id)));
     let rest = NodeRef::<leptos::html::Div>::new();
     let near_end = watch_near(rest);
     // Whoever went to the very bottom (End, or the scroll bar dragged down) is kept there
@@ -383,6 +380,12 @@ fn Reminders() -> impl IntoView {
             </section>
         </Show>
     }
+}
+
+/// Whether the search keeps `id`, given the ids it leaves (`matching_ids`: None without
+/// a search).
+fn kept(matching: &Option<HashSet<Uuid>>, id: &Uuid) -> bool {
+    matching.as_ref().is_none_or(|m| m.contains(id))
 }
 
 fn at_page_bottom() -> bool {
