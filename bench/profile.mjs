@@ -3,7 +3,7 @@
 // functions with the most self time. Needs a build whose wasm keeps its function names;
 // `node bench/profile.mjs --build` makes one in target/profile-dist from the wasm trunk
 // last built (wasm-opt strips names from dist/).
-//   node bench/profile.mjs [--build] [--trace] keys|search|leave|chat|stream [KEYS=1000 CONVS=500 MSGS=50 DELTAS=20000 RATE=0]
+//   node bench/profile.mjs [--build] [--trace] keys|search|leave|action|chat|stream [KEYS=1000 CONVS=500 MSGS=50 DELTAS=20000 RATE=0]
 // --trace records a DevTools timeline trace instead and prints the renderer main thread's
 // self time per event (script, style, layout, paint, commit, GC...): the split of what the
 // CPU profile lumps together as "(program)".
@@ -37,7 +37,6 @@ if (args.includes('--build')) {
   writeFileSync(index, readFileSync(index, 'utf8').replace(/ integrity="[^"]*"/g, ''));
 }
 
-process.env.BYOK_DIST = PROF_DIST;
 
 // V8 profiles name wasm functions by index only: map them through the module's own
 // name section (function names, subsection 1), demangling Rust's legacy symbols.
@@ -90,7 +89,8 @@ const fx = JSON.parse(execFileSync(fixtureBin, ['--passphrase', PASS,
   '--conversations', String(scenario === 'chat' ? n('CONVS', 500) : 0), '--messages', String(n('MSGS', 50)),
   '--base-url', mock.url], { maxBuffer: 1 << 30 }));
 
-const host = await startHost({ connectSrc: [mock.url] });
+// Served from the build with names (the harness's default is dist/, stripped by wasm-opt).
+const host = await startHost({ connectSrc: [mock.url], dir: PROF_DIST });
 const browser = await startBrowser();
 try {
   const page = await browser.newPage();
@@ -123,9 +123,9 @@ try {
     const count = `${n('KEYS', 1000).toLocaleString('en-US')} key${n('KEYS', 1000) === 1 ? '' : 's'}`;
     await page.waitForFunction((c) => document.querySelector('li.key') !== null
       && document.querySelector('.key-count')?.textContent === c, count, { timeout: 120_000, polling: 'raf' });
-  } else if (scenario === 'search' || scenario === 'leave') {
-    // Every row built (scrolled to the end), then a search that leaves one row, or a
-    // move to the Chat page.
+  } else if (scenario === 'search' || scenario === 'leave' || scenario === 'action') {
+    // Every row built (scrolled to the end), then a search that leaves one row, a move
+    // to the Chat page, or Deactivate on the first key.
     await page.locator('#unlock-pass ~ button[type=submit]').click();
     await until('li.key', 1);
     await page.evaluate((all) => new Promise((ok) => {
@@ -137,6 +137,9 @@ try {
     if (scenario === 'leave') {
       await page.getByRole('link', { name: 'Chat' }).click();
       await page.waitForSelector('#chat-input');
+    } else if (scenario === 'action') {
+      await page.locator('li.key').first().getByRole('button', { name: 'Deactivate' }).click();
+      await page.locator('li.key').first().getByRole('button', { name: 'Activate' }).waitFor();
     } else {
       await page.locator('input.search').fill(process.env.QUERY || 'key 0421');
       await page.waitForFunction(() => document.querySelectorAll('li.key:not(.filtered)').length === 1, null, { polling: 'raf' });
@@ -175,7 +178,7 @@ try {
   profile.samples.forEach((id, i) => {
     const f = byId.get(id).callFrame;
     const w = /^wasm-function\[(\d+)\]$/.exec(f.functionName);
-    const name = (w && names.get(Number(w[1]) + Number(process.env.NAME_SHIFT || 0))) || f.functionName || `(${f.url.split('/').pop() || 'program'})`;
+    const name = (w && names.get(Number(w[1]))) || f.functionName || `(${f.url.split('/').pop() || 'program'})`;
     self.set(name, (self.get(name) ?? 0) + (dt[i] ?? 0) / 1000);
   });
   const total = [...self.values()].reduce((a, b) => a + b, 0);

@@ -92,6 +92,10 @@ if (b.scale) {
   if (m.firstRows != null) row('  first key rows shown, after the derivation', ms(m.firstRows), '-', '-', '(info)');
   if (m.toEnd != null) row(`  then jump to the end until all ${r.SCALE_KEYS} rows are built`, ms(m.toEnd), '-', '-', '(info)');
   row('  search keys (1 of 1000 left)', ms(m.search), '-', '-', '(info)');
+  if (m.action != null) {
+    row('  then (De)activate that key: click to button changed', ms(m.action), '-', '-', '(info)');
+    row('  its longest task (0 when none over 50 ms)', ms(m.actionLongest), '-', '-', '(info)');
+  }
   row('  Chat page: all conversations listed', ms(m.chatList), '-', '-', '(info: decrypts all)');
   row(`  open a ${r.SCALE_MSGS}-message conversation`, ms(m.open), '-', '-', '< 100 ms', m.open < 100);
   row('  JS heap (locked -> unlocked, chat open)', `${MB(m.jsHeapLocked)} -> ${MB(m.jsHeap)}`);

@@ -1,5 +1,6 @@
 //! One key in the list: masked secret, badges, and every action on it.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use byok_core::Secret;
@@ -43,30 +44,113 @@ enum Panel {
     Delete,
 }
 
+/// What each built row shows of its key, kept current by one pass over the vault per
+/// change ([`KeyRows::refresh`]), so a change wakes only the rows whose key it touched.
+/// With a memo per row on the whole vault, every change re-ran a thousand memos and
+/// woke every row's views: one 55 ms task for a Deactivate with 1,000 rows built.
+#[derive(Clone, Copy)]
+pub struct KeyRows(StoredValue<HashMap<Uuid, Row>>);
+
+#[derive(Clone, Copy)]
+struct Row {
+    entry: RwSignal<Option<KeyEntry>>,
+    budget: RwSignal<Option<BudgetStatus>>,
+}
+
+impl KeyRows {
+    pub fn new() -> Self {
+        Self(StoredValue::new(HashMap::new()))
+    }
+
+    /// The signals for a row being built, filled from the vault as it is now.
+    fn register(self, id: Uuid, vault: Option<&Vault>) -> Row {
+        let (entry, budget) = vault
+            .map(|v| (v.get(id).cloned(), budget_of(v, id, crate::today())))
+            .unwrap_or_default();
+        let row = Row {
+            entry: RwSignal::new(entry),
+            budget: RwSignal::new(budget),
+        };
+        self.0.update_value(|rows| {
+            rows.insert(id, row);
+        });
+        row
+    }
+
+    /// Bring every built row up to date with the vault; rows whose key is gone leave
+    /// the register.
+    pub fn refresh(self, vault: &Vault) {
+        let today = crate::today();
+        let mut changed: Vec<(Row, Option<KeyEntry>, Option<Option<BudgetStatus>>)> = Vec::new();
+        let mut seen = 0;
+        self.0.with_value(|rows| {
+            for k in &vault.keys {
+                let Some(row) = rows.get(&k.id) else { continue };
+                seen += 1;
+                let entry = row
+                    .entry
+                    .try_with_untracked(|e| e.as_ref() != Some(k))
+                    .unwrap_or(false)
+                    .then(|| k.clone());
+                let now = budget_of(vault, k.id, today);
+                let budget = row
+                    .budget
+                    .try_with_untracked(|b| *b != now)
+                    .unwrap_or(false)
+                    .then_some(now);
+                if entry.is_some() || budget.is_some() {
+                    changed.push((*row, entry, budget));
+                }
+            }
+        });
+        if seen < self.0.with_value(HashMap::len) {
+            let ids: HashSet<Uuid> = vault.keys.iter().map(|k| k.id).collect();
+            self.0.update_value(|rows| {
+                rows.retain(|id, row| {
+                    ids.contains(id) && row.entry.try_with_untracked(|_| ()).is_some()
+                });
+            });
+        }
+        // Set after the register is released: a set may build views that register rows.
+        for (row, entry, budget) in changed {
+            if let Some(e) = entry {
+                row.entry.try_set(Some(e));
+            }
+            if let Some(b) = budget {
+                row.budget.try_set(b);
+            }
+        }
+    }
+}
+
+impl Default for KeyRows {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn budget_of(v: &Vault, id: Uuid, today: time::Date) -> Option<BudgetStatus> {
+    let prices = Prices {
+        custom: &v.prices,
+        shipped: crate::shipped_prices(),
+    };
+    v.budget_status(&prices, id, today)
+}
+
 #[component]
 pub fn KeyItem(
     id: Uuid,
+    rows: KeyRows,
     /// Left out by the search: kept in the page, with any open form, but not shown.
     #[prop(into)]
     filtered: Signal<bool>,
 ) -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
-    let entry = Memo::new(move |_| {
-        session
-            .vault
-            .with(|v| v.as_ref().and_then(|v| v.get(id).cloned()))
-    });
-    let budget = Memo::new(move |_| {
-        session.vault.with(|v| {
-            let v = v.as_ref()?;
-            let prices = Prices {
-                custom: &v.prices,
-                shipped: crate::shipped_prices(),
-            };
-            v.budget_status(&prices, id, crate::today())
-        })
-    });
+    let Row { entry, budget } = session
+        .vault
+        .with_untracked(|v| rows.register(id, v.as_ref()));
+    let (entry, budget) = (entry.read_only(), budget.read_only());
     let revealed = RwSignal::new(None::<Secret>);
     let panel = RwSignal::new(Panel::None);
     let error = RwSignal::new(None::<String>);
@@ -237,7 +321,10 @@ pub fn KeyItem(
 }
 
 #[component]
-fn KeyBadges(entry: Memo<Option<KeyEntry>>, budget: Memo<Option<BudgetStatus>>) -> impl IntoView {
+fn KeyBadges(
+    entry: ReadSignal<Option<KeyEntry>>,
+    budget: ReadSignal<Option<BudgetStatus>>,
+) -> impl IntoView {
     let session = use_session();
     move || {
         let rotation = session.settings.with(|s| s.rotation_days);
@@ -282,7 +369,10 @@ fn KeyBadges(entry: Memo<Option<KeyEntry>>, budget: Memo<Option<BudgetStatus>>) 
 }
 
 #[component]
-fn KeyMeta(entry: Memo<Option<KeyEntry>>, budget: Memo<Option<BudgetStatus>>) -> impl IntoView {
+fn KeyMeta(
+    entry: ReadSignal<Option<KeyEntry>>,
+    budget: ReadSignal<Option<BudgetStatus>>,
+) -> impl IntoView {
     move || {
         entry.with(|e| {
             let e = e.as_ref()?;
@@ -329,7 +419,7 @@ fn KeyMeta(entry: Memo<Option<KeyEntry>>, budget: Memo<Option<BudgetStatus>>) ->
 #[component]
 fn EditPanel(
     id: Uuid,
-    entry: Memo<Option<KeyEntry>>,
+    entry: ReadSignal<Option<KeyEntry>>,
     panel: RwSignal<Panel>,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {

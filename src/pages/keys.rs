@@ -9,7 +9,7 @@ use uuid::Uuid;
 use wasm_bindgen::JsCast;
 
 use crate::components::key_form::AddKeyForm;
-use crate::components::key_item::KeyItem;
+use crate::components::key_item::{KeyItem, KeyRows};
 use crate::components::vault_gate::VaultGate;
 use crate::state::session::use_session;
 
@@ -129,6 +129,14 @@ fn KeyList() -> impl IntoView {
         matching.get().saturating_sub(built)
     });
     let filtered = move |id: Uuid| Signal::derive(move || matching_ids.with(|m| !kept(m, &id)));
+    let rows = KeyRows::new();
+    Effect::new(move |_| {
+        session.vault.with(|v| {
+            if let Some(v) = v {
+                rows.refresh(v);
+            }
+        })
+    });
     let rest = NodeRef::<leptos::html::Div>::new();
     let near_end = watch_near(rest);
     // Whoever went to the very bottom (End, or the scroll bar dragged down) is kept there
@@ -259,7 +267,7 @@ fn KeyList() -> impl IntoView {
                         <section class="provider" class:filtered=empty aria-labelledby=labelled_by>
                             <h2 id=heading>{p.display_name()}</h2>
                             <ul class="key-list">
-                                <For each=move || ids_of(p) key=|id| *id children=move |id| view! { <KeyItem id filtered=filtered(id)/> }/>
+                                <For each=move || ids_of(p) key=|id| *id children=move |id| view! { <KeyItem id rows filtered=filtered(id)/> }/>
                             </ul>
                         </section>
                     }

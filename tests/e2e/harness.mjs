@@ -17,8 +17,8 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Start byok-host on a free port; resolves to { url, stop }. */
-export async function startHost({ connectSrc = [] } = {}) {
-  const args = ['--dir', DIST, '--addr', '127.0.0.1:0'];
+export async function startHost({ connectSrc = [], dir = DIST } = {}) {
+  const args = ['--dir', dir, '--addr', '127.0.0.1:0'];
   for (const o of connectSrc) args.push('--connect-src', o);
   const child = spawn(HOST_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
