@@ -1,0 +1,4 @@
+// The app alone (see lib.rs).
+fn main() {
+    floor_leptos::app();
+}
