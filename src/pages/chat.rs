@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use byok_core::conversation::{Conversation, Summary};
+use byok_core::conversation::{Conversation, Reconciled, Summary, reconcile};
 use byok_core::vault::VaultError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -34,8 +34,8 @@ fn Conversations() -> impl IntoView {
             .vault
             .with(|v| v.as_ref().map(|v| v.keys.clone()).unwrap_or_default())
     });
-    // Conversations opened on this page, whole. The others stay in IndexedDB until
-    // opened: the list needs only their summaries.
+    // Conversations opened on this page, whole, as last read or saved here. The others
+    // stay in IndexedDB until opened: the list needs only their summaries.
     let cache = StoredValue::new(HashMap::<Uuid, Conversation>::new());
     let summaries = StoredValue::new(HashMap::<Uuid, Summary>::new());
     let list = RwSignal::new(Vec::<Summary>::new());
@@ -43,6 +43,12 @@ fn Conversations() -> impl IntoView {
     let query = RwSignal::new(String::new());
     // (generation, conversation shown): a new generation remounts the chat.
     let mounted = RwSignal::new((0u32, None::<Uuid>));
+    // Each conversation's record text and title as this tab last read or wrote it: a
+    // stored record that differs was saved by another tab meanwhile.
+    let seen = StoredValue::new(HashMap::<Uuid, (String, String)>::new());
+    // Conversations being saved, each with the newest version waiting its turn: one
+    // conversation's saves go one at a time, each checked against the record before it.
+    let writing = StoredValue::new(HashMap::<Uuid, Option<Conversation>>::new());
     let renaming = RwSignal::new(None::<Uuid>);
     let rename_text = RwSignal::new(String::new());
     let deleting = RwSignal::new(None::<Uuid>);
@@ -89,26 +95,37 @@ fn Conversations() -> impl IntoView {
         }
     });
 
-    // The whole conversation, read and decrypted the first time it is needed.
+    // The whole conversation as saved now (another tab may have added to it), or this
+    // tab's own while it is being saved.
     let whole = move |id: Uuid| async move {
-        if let Some(Some(c)) = cache.try_with_value(|m| m.get(&id).cloned()) {
+        if writing.try_with_value(|w| w.contains_key(&id)) == Some(true)
+            && let Some(Some(c)) = cache.try_with_value(|m| m.get(&id).cloned())
+        {
             return Some(c);
         }
         let read = async {
-            idb::open()
+            let text = idb::open()
                 .await?
                 .get(idb::CONVERSATIONS, &id.to_string())
                 .await?
                 .ok_or_else(|| {
                     crate::error::AppError::Invalid("It is no longer saved in this browser.".into())
-                })
-                .and_then(|text| session.open_conversation(&text, id))
+                })?;
+            let c = session.open_conversation(&text, id)?;
+            Ok::<_, AppError>((text, c))
         };
         match read.await {
-            Ok(c) => {
+            Ok((text, c)) => {
                 cache.try_update_value(|m| {
                     m.insert(id, c.clone());
                 });
+                seen.try_update_value(|m| {
+                    m.insert(id, (text, c.title.clone()));
+                });
+                summaries.try_update_value(|m| {
+                    m.insert(id, Summary::from(&c));
+                });
+                refresh_list();
                 Some(c)
             }
             Err(e) => {
@@ -132,22 +149,106 @@ fn Conversations() -> impl IntoView {
         }
     };
 
-    let save_record = move |c: Conversation| {
-        spawn_local(async move {
-            let r = async {
-                let text = session.seal_conversation(&c)?;
-                idb::open()
-                    .await?
-                    .put(idb::CONVERSATIONS, &c.id.to_string(), &text)
-                    .await?;
-                Ok::<(), crate::error::AppError>(())
+    // Seal and store one version, and remember it as this tab's.
+    let put = move |c: Conversation| async move {
+        let text = session.seal_conversation(&c)?;
+        idb::open()
+            .await?
+            .put(idb::CONVERSATIONS, &c.id.to_string(), &text)
+            .await?;
+        seen.try_update_value(|m| {
+            m.insert(c.id, (text, c.title.clone()));
+        });
+        summaries.try_update_value(|m| {
+            m.insert(c.id, Summary::from(&c));
+        });
+        cache.try_update_value(|m| {
+            m.insert(c.id, c);
+        });
+        Ok::<(), AppError>(())
+    };
+    // Save over the stored record; if another tab saved it after this tab read it, merge
+    // (`reconcile`): when both added messages, the other tab's version is kept as a
+    // conversation of its own and this tab's takes the record.
+    let save_one = move |ours: Conversation| async move {
+        let stored = idb::open()
+            .await?
+            .get(idb::CONVERSATIONS, &ours.id.to_string())
+            .await?;
+        let base = seen.try_with_value(|m| m.get(&ours.id).cloned()).flatten();
+        let elsewhere = match (stored, base) {
+            (Some(t), Some((b, _))) if t == b => None,
+            (Some(t), base) => Some((t, base.map(|(_, title)| title))),
+            (None, _) => None,
+        };
+        // A record that no longer opens (damaged, or from a newer byok) is written over,
+        // as it always was: this tab's version opened and is whole.
+        let merged = elsewhere.and_then(|(t, base_title)| {
+            let theirs = session.open_conversation(&t, ours.id).ok()?;
+            Some((theirs, base_title))
+        });
+        let (save, keep) = match merged {
+            None => (ours, None),
+            Some((theirs, base_title)) => {
+                let base_title = base_title.unwrap_or_else(|| ours.title.clone());
+                match reconcile(&base_title, ours, theirs, byok_core::model::new_id()?) {
+                    Reconciled::Save(c) => (c, None),
+                    Reconciled::SaveAndKeep { ours, theirs } => (ours, Some(theirs)),
+                }
             }
-            .await;
-            if let Err(e) = r {
-                toasts.error(format!(
-                    "The conversation could not be saved: {}",
-                    e.message()
-                ));
+        };
+        // The other tab's version first: if the second write fails, nothing is lost.
+        let kept = match keep {
+            Some(theirs) => {
+                let title = theirs.title.clone();
+                put(theirs).await?;
+                Some(title)
+            }
+            None => None,
+        };
+        let title = save.title.clone();
+        put(save).await?;
+        refresh_list();
+        if let Some(kept) = kept {
+            toasts.info(format!(
+                "\u{201c}{title}\u{201d} was also changed in another tab. Both versions are kept: the other one is now \u{201c}{kept}\u{201d}."
+            ));
+        }
+        Ok::<(), AppError>(())
+    };
+    let save_record = move |c: Conversation| {
+        let id = c.id;
+        let queued = writing.try_update_value(|w| match w.get_mut(&id) {
+            Some(next) => {
+                *next = Some(c.clone());
+                true
+            }
+            None => {
+                w.insert(id, None);
+                false
+            }
+        });
+        if queued != Some(false) {
+            return;
+        }
+        spawn_local(async move {
+            let mut next = Some(c);
+            while let Some(c) = next {
+                if let Err(e) = save_one(c).await {
+                    toasts.error(format!(
+                        "The conversation could not be saved: {}",
+                        e.message()
+                    ));
+                }
+                next = writing
+                    .try_update_value(|w| {
+                        let n = w.get_mut(&id).and_then(Option::take);
+                        if n.is_none() {
+                            w.remove(&id);
+                        }
+                        n
+                    })
+                    .flatten();
             }
         });
     };
@@ -220,6 +321,9 @@ fn Conversations() -> impl IntoView {
                         m.remove(&id);
                     });
                     summaries.try_update_value(|m| {
+                        m.remove(&id);
+                    });
+                    seen.try_update_value(|m| {
                         m.remove(&id);
                     });
                     deleting.set(None);

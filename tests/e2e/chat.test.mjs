@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { startMockProvider } from '../mock-provider/server.mjs';
-import { PASS, addKey, createVault, keyRow } from './app.mjs';
+import { PASS, addKey, createVault, keyRow, unlock } from './app.mjs';
 import { expect } from './expect.mjs';
 import { dumpStorage, startBrowser, startHost } from './harness.mjs';
 
@@ -260,6 +260,47 @@ describe('conversations', () => {
     await expect(convs.getByRole('listitem', { name: 'Recipe for soup' })).toHaveCount(0);
     await convs.getByRole('button', { name: 'Portugal trip' }).click();
     await expect(lastAnswer()).toContainText('And Porto?');
+    assert.deepEqual(browser.problems, []);
+  });
+
+  test('two tabs going on with one conversation: neither loses its messages', async () => {
+    const convs = (p) => p.getByRole('complementary', { name: 'Conversations' });
+    const answers = (p) => p.getByRole('listitem', { name: 'Answer' });
+    // Tab A (page) has "Portugal trip" open; tab B opens it too.
+    const b = await browser.newPage();
+    await b.goto(host.url);
+    await unlock(b);
+    await b.getByRole('link', { name: 'Chat' }).click();
+    await convs(b).getByRole('button', { name: 'Portugal trip' }).click();
+    await expect(answers(b).last()).toContainText('And Porto?');
+    // A goes on; then B, still showing the version before A's answer, goes on too.
+    await sendMessage('openai', 'What about Faro?');
+    await expect(lastAnswer()).toContainText('Mock openai reply to: What about Faro?');
+    await b.getByRole('textbox', { name: 'Message', exact: true }).fill('And Sintra?');
+    await b.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await expect(answers(b).last()).toContainText('Mock openai reply to: And Sintra?');
+    await expect(b.getByRole('status').filter({ hasText: 'was also changed in another tab' })).toBeVisible();
+    await expect(convs(b).getByRole('listitem', { name: 'Portugal trip (from another tab)' })).toBeVisible();
+
+    // A renames it from the list: the rename goes onto B's version, which A never showed.
+    const trip = convs(page).getByRole('listitem', { name: 'Portugal trip' });
+    await trip.getByRole('button', { name: 'Rename' }).click();
+    await trip.getByLabel('New title').fill('Portugal, two tabs');
+    await trip.getByRole('button', { name: 'Save title' }).click();
+    await expect(convs(page).getByRole('listitem', { name: 'Portugal, two tabs' })).toBeVisible();
+
+    // Read afresh: each version whole, under its own title.
+    await b.reload();
+    await unlock(b);
+    await b.getByRole('link', { name: 'Chat' }).click();
+    await convs(b).getByRole('button', { name: 'Portugal, two tabs' }).click();
+    await expect(answers(b).last()).toContainText('And Sintra?');
+    await expect(b.getByText('What about Faro?')).toHaveCount(0);
+    await convs(b).getByRole('button', { name: 'Portugal trip (from another tab)' }).click();
+    await expect(answers(b).last()).toContainText('What about Faro?');
+    await expect(b.getByText('And Sintra?')).toHaveCount(0);
+    await expect(answers(b)).toHaveCount(3);
+    await b.close();
     assert.deepEqual(browser.problems, []);
   });
 });
