@@ -4,6 +4,7 @@
 // `node bench/profile.mjs --build` makes one in target/profile-dist from the wasm trunk
 // last built (wasm-opt strips names from dist/).
 //   node bench/profile.mjs [--build] [--trace] keys|search|leave|action|chat|stream [KEYS=1000 CONVS=500 MSGS=50 DELTAS=20000 RATE=0]
+// INCLUSIVE=1 prints time with each function anywhere on the stack instead of self time.
 // --trace records a DevTools timeline trace instead and prints the renderer main thread's
 // self time per event (script, style, layout, paint, commit, GC...): the split of what the
 // CPU profile lumps together as "(program)".
@@ -175,14 +176,28 @@ try {
   const self = new Map();
   const byId = new Map(profile.nodes.map((x) => [x.id, x]));
   const dt = profile.timeDeltas;
-  profile.samples.forEach((id, i) => {
-    const f = byId.get(id).callFrame;
+  const nameOf = (f) => {
     const w = /^wasm-function\[(\d+)\]$/.exec(f.functionName);
-    const name = (w && names.get(Number(w[1]))) || f.functionName || `(${f.url.split('/').pop() || 'program'})`;
-    self.set(name, (self.get(name) ?? 0) + (dt[i] ?? 0) / 1000);
+    return (w && names.get(Number(w[1]))) || f.functionName || `(${f.url.split('/').pop() || 'program'})`;
+  };
+  const parent = new Map();
+  for (const x of profile.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
+  // INCLUSIVE=1: time with the function anywhere on the stack (each counted once per
+  // sample), which finds the caller behind many small costs.
+  const inclusive = process.env.INCLUSIVE === '1';
+  profile.samples.forEach((id, i) => {
+    const ms = (dt[i] ?? 0) / 1000;
+    if (!inclusive) {
+      const name = nameOf(byId.get(id).callFrame);
+      self.set(name, (self.get(name) ?? 0) + ms);
+      return;
+    }
+    const onStack = new Set();
+    for (let n = id; n != null; n = parent.get(n)) onStack.add(nameOf(byId.get(n).callFrame));
+    for (const name of onStack) self.set(name, (self.get(name) ?? 0) + ms);
   });
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
-  console.log(`${scenario}: ${total.toFixed(0)} ms sampled; top self time:`);
+  const total = profile.samples.reduce((t, _, i) => t + (dt[i] ?? 0) / 1000, 0);
+  console.log(`${scenario}: ${total.toFixed(0)} ms sampled; top ${inclusive ? 'inclusive' : 'self'} time:`);
   for (const [name, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP || 40))) {
     console.log(`  ${ms.toFixed(1).padStart(7)} ms  ${name.slice(0, 150)}`);
   }
