@@ -1,6 +1,6 @@
 //! One key in the list: masked secret, badges, and every action on it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use byok_core::Secret;
@@ -77,41 +77,33 @@ impl KeyRows {
         row
     }
 
-    /// Bring every built row up to date with the vault; rows whose key is gone leave
-    /// the register.
+    /// Bring every built row up to date with the vault; rows whose key is gone, or
+    /// whose view was dropped, leave the register.
     pub fn refresh(self, vault: &Vault) {
         let today = crate::today();
+        let keys: HashMap<Uuid, &KeyEntry> = vault.keys.iter().map(|k| (k.id, k)).collect();
         let mut changed: Vec<(Row, Option<KeyEntry>, Option<Option<BudgetStatus>>)> = Vec::new();
-        let mut seen = 0;
-        self.0.with_value(|rows| {
-            for k in &vault.keys {
-                let Some(row) = rows.get(&k.id) else { continue };
-                seen += 1;
-                let entry = row
-                    .entry
-                    .try_with_untracked(|e| e.as_ref() != Some(k))
-                    .unwrap_or(false)
-                    .then(|| k.clone());
-                let now = budget_of(vault, k.id, today);
+        self.0.update_value(|rows| {
+            rows.retain(|id, row| {
+                let Some(&k) = keys.get(id) else {
+                    return false;
+                };
+                let Some(entry) = row.entry.try_with_untracked(|e| e.as_ref() != Some(k)) else {
+                    return false;
+                };
+                let now = budget_of(vault, *id, today);
                 let budget = row
                     .budget
                     .try_with_untracked(|b| *b != now)
-                    .unwrap_or(false)
-                    .then_some(now);
-                if entry.is_some() || budget.is_some() {
-                    changed.push((*row, entry, budget));
+                    .unwrap_or(false);
+                if entry || budget {
+                    changed.push((*row, entry.then(|| k.clone()), budget.then_some(now)));
                 }
-            }
-        });
-        if seen < self.0.with_value(HashMap::len) {
-            let ids: HashSet<Uuid> = vault.keys.iter().map(|k| k.id).collect();
-            self.0.update_value(|rows| {
-                rows.retain(|id, row| {
-                    ids.contains(id) && row.entry.try_with_untracked(|_| ()).is_some()
-                });
+                true
             });
-        }
-        // Set after the register is released: a set may build views that register rows.
+        });
+        // Set once the register is released: setting notifies subscribers, and none of
+        // that should run while the register is borrowed.
         for (row, entry, budget) in changed {
             if let Some(e) = entry {
                 row.entry.try_set(Some(e));

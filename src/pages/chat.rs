@@ -1,9 +1,9 @@
 //! `/chat`: chat with the vault's keys, with saved conversations (one encrypted
 //! IndexedDB record each).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use byok_core::conversation::{Conversation, Reconciled, Summary, reconcile};
+use byok_core::conversation::{Conversation, Summary, reconcile};
 use byok_core::vault::VaultError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -43,12 +43,20 @@ fn Conversations() -> impl IntoView {
     let query = RwSignal::new(String::new());
     // (generation, conversation shown): a new generation remounts the chat.
     let mounted = RwSignal::new((0u32, None::<Uuid>));
-    // Each conversation's record text and title as this tab last read or wrote it: a
-    // stored record that differs was saved by another tab meanwhile.
+    // The conversation the chat shown saves to: the one mounted, or its copy (`moved`).
+    let current = RwSignal::new(None::<Uuid>);
+    // For each conversation this tab's chat is based on: the record text and title it
+    // was read as or last saved as. A stored record that differs was saved by another
+    // tab meanwhile.
     let seen = StoredValue::new(HashMap::<Uuid, (String, String)>::new());
+    // A conversation whose record another tab took on differently: this tab's chat goes
+    // on in a copy, until the conversation is opened afresh.
+    let moved = StoredValue::new(HashMap::<Uuid, Uuid>::new());
     // Conversations being saved, each with the newest version waiting its turn: one
     // conversation's saves go one at a time, each checked against the record before it.
     let writing = StoredValue::new(HashMap::<Uuid, Option<Conversation>>::new());
+    // Deleted here: a save still on its way must not bring them back.
+    let gone = StoredValue::new(HashSet::<Uuid>::new());
     let renaming = RwSignal::new(None::<Uuid>);
     let rename_text = RwSignal::new(String::new());
     let deleting = RwSignal::new(None::<Uuid>);
@@ -114,7 +122,14 @@ fn Conversations() -> impl IntoView {
             let c = session.open_conversation(&text, id)?;
             Ok::<_, AppError>((text, c))
         };
-        match read.await {
+        let read = read.await;
+        // A save that began during the read holds a newer version than the one read.
+        if writing.try_with_value(|w| w.contains_key(&id)) == Some(true)
+            && let Some(Some(c)) = cache.try_with_value(|m| m.get(&id).cloned())
+        {
+            return Some(c);
+        }
+        match read {
             Ok((text, c)) => {
                 cache.try_update_value(|m| {
                     m.insert(id, c.clone());
@@ -149,75 +164,101 @@ fn Conversations() -> impl IntoView {
         }
     };
 
-    // Seal and store one version, and remember it as this tab's.
+    // Seal and store one version as this tab's chat's own.
     let put = move |c: Conversation| async move {
         let text = session.seal_conversation(&c)?;
         idb::open()
             .await?
             .put(idb::CONVERSATIONS, &c.id.to_string(), &text)
             .await?;
-        seen.try_update_value(|m| {
-            m.insert(c.id, (text, c.title.clone()));
-        });
         summaries.try_update_value(|m| {
             m.insert(c.id, Summary::from(&c));
         });
-        cache.try_update_value(|m| {
-            m.insert(c.id, c);
-        });
-        Ok::<(), AppError>(())
+        Ok::<String, AppError>(text)
     };
-    // Save over the stored record; if another tab saved it after this tab read it, merge
-    // (`reconcile`): when both added messages, the other tab's version is kept as a
-    // conversation of its own and this tab's takes the record.
+    // Save over the stored record. If another tab saved it after this tab read it, the
+    // two merge when one holds all the other's messages (`reconcile`); when both added
+    // different ones (or the record no longer opens here), this tab's version is saved
+    // as a copy, where its chat goes on, and the other tab's stays as it is.
     let save_one = move |ours: Conversation| async move {
+        let id = ours.id;
         let stored = idb::open()
             .await?
-            .get(idb::CONVERSATIONS, &ours.id.to_string())
+            .get(idb::CONVERSATIONS, &id.to_string())
             .await?;
-        let base = seen.try_with_value(|m| m.get(&ours.id).cloned()).flatten();
+        let base = seen.try_with_value(|m| m.get(&id).cloned()).flatten();
         let elsewhere = match (stored, base) {
             (Some(t), Some((b, _))) if t == b => None,
             (Some(t), base) => Some((t, base.map(|(_, title)| title))),
             (None, _) => None,
         };
-        // A record that no longer opens (damaged, or from a newer byok) is written over,
-        // as it always was: this tab's version opened and is whole.
-        let merged = elsewhere.and_then(|(t, base_title)| {
-            let theirs = session.open_conversation(&t, ours.id).ok()?;
-            Some((theirs, base_title))
-        });
-        let (save, keep) = match merged {
-            None => (ours, None),
-            Some((theirs, base_title)) => {
-                let base_title = base_title.unwrap_or_else(|| ours.title.clone());
-                match reconcile(&base_title, ours, theirs, byok_core::model::new_id()?) {
-                    Reconciled::Save(c) => (c, None),
-                    Reconciled::SaveAndKeep { ours, theirs } => (ours, Some(theirs)),
+        let Some((text, base_title)) = elsewhere else {
+            let title = ours.title.clone();
+            let text = put(ours).await?;
+            seen.try_update_value(|m| {
+                m.insert(id, (text, title));
+            });
+            return Ok(());
+        };
+        let base_title = base_title.unwrap_or_else(|| ours.title.clone());
+        let theirs = session.open_conversation(&text, id).ok();
+        let merged = theirs
+            .clone()
+            .and_then(|theirs| reconcile(&base_title, ours.clone(), theirs));
+        match merged {
+            Some(c) => {
+                // Saved with messages the chat does not show, the chat's base stays as it
+                // was: its next save is checked against this record again.
+                let chat_based = c.messages == ours.messages;
+                let title = c.title.clone();
+                let text = put(c).await?;
+                if chat_based {
+                    seen.try_update_value(|m| {
+                        m.insert(id, (text, title));
+                    });
                 }
             }
-        };
-        // The other tab's version first: if the second write fails, nothing is lost.
-        let kept = match keep {
-            Some(theirs) => {
-                let title = theirs.title.clone();
-                put(theirs).await?;
-                Some(title)
+            None => {
+                let copy = Conversation {
+                    id: byok_core::model::new_id()?,
+                    title: format!("{} (copy)", ours.title),
+                    ..ours
+                };
+                let (copy_id, title) = (copy.id, copy.title.clone());
+                cache.try_update_value(|m| {
+                    m.remove(&id);
+                    m.insert(copy_id, copy.clone());
+                });
+                let text = put(copy).await?;
+                seen.try_update_value(|m| {
+                    m.remove(&id);
+                    m.insert(copy_id, (text, title.clone()));
+                });
+                moved.try_update_value(|m| {
+                    m.insert(id, copy_id);
+                });
+                if current.try_get_untracked() == Some(Some(id)) {
+                    current.try_set(Some(copy_id));
+                }
+                // The original entry in the list is the other tab's version now.
+                if let Some(theirs) = &theirs {
+                    summaries.try_update_value(|m| {
+                        m.insert(id, Summary::from(theirs));
+                    });
+                }
+                toasts.info(format!(
+                    "This conversation was changed in another tab meanwhile. Your messages here are saved as \u{201c}{title}\u{201d}, and it goes on there."
+                ));
             }
-            None => None,
-        };
-        let title = save.title.clone();
-        put(save).await?;
-        refresh_list();
-        if let Some(kept) = kept {
-            toasts.info(format!(
-                "\u{201c}{title}\u{201d} was also changed in another tab. Both versions are kept: the other one is now \u{201c}{kept}\u{201d}."
-            ));
         }
+        refresh_list();
         Ok::<(), AppError>(())
     };
     let save_record = move |c: Conversation| {
         let id = c.id;
+        if gone.try_with_value(|g| g.contains(&id)) != Some(false) {
+            return;
+        }
         let queued = writing.try_update_value(|w| match w.get_mut(&id) {
             Some(next) => {
                 *next = Some(c.clone());
@@ -254,6 +295,9 @@ fn Conversations() -> impl IntoView {
     };
 
     let on_save = Callback::new(move |mut c: Conversation| {
+        if let Some(Some(to)) = moved.try_with_value(|m| m.get(&c.id).copied()) {
+            c.id = to;
+        }
         // A rename made in the list wins over the title the chat remembers.
         if let Some(t) = cache.with_value(|m| m.get(&c.id).map(|x| x.title.clone())) {
             c.title = t;
@@ -273,11 +317,16 @@ fn Conversations() -> impl IntoView {
             *g += 1;
             *cur = id;
         });
+        current.try_set(id);
     };
     let open = move |id: Option<Uuid>| match id {
         None => show(None),
         Some(id) => spawn_local(async move {
             if whole(id).await.is_some() {
+                // Opened afresh: the chat is based on the record as saved now.
+                moved.try_update_value(|m| {
+                    m.remove(&id);
+                });
                 show(Some(id));
             }
         }),
@@ -289,7 +338,13 @@ fn Conversations() -> impl IntoView {
             return toasts.error("A conversation needs a title.");
         }
         spawn_local(async move {
-            let Some(mut c) = whole(id).await else {
+            // This tab's own version if it has one (a save of it may be on its way): the
+            // save merges the title onto whatever another tab stored meanwhile.
+            let mine = cache.try_with_value(|m| m.get(&id).cloned()).flatten();
+            let Some(mut c) = (match mine {
+                Some(c) => Some(c),
+                None => whole(id).await,
+            }) else {
                 return;
             };
             c.title = title;
@@ -306,7 +361,19 @@ fn Conversations() -> impl IntoView {
     };
 
     let delete = move |id: Uuid| {
+        gone.try_update_value(|g| {
+            g.insert(id);
+        });
         spawn_local(async move {
+            // After any save of it on its way, so that save cannot bring it back.
+            writing.try_update_value(|w| {
+                if let Some(next) = w.get_mut(&id) {
+                    *next = None;
+                }
+            });
+            while writing.try_with_value(|w| w.contains_key(&id)) == Some(true) {
+                gloo_timers::future::TimeoutFuture::new(20).await;
+            }
             let r = async {
                 idb::open()
                     .await?
@@ -326,8 +393,9 @@ fn Conversations() -> impl IntoView {
                     seen.try_update_value(|m| {
                         m.remove(&id);
                     });
-                    deleting.set(None);
-                    if mounted.try_get_untracked().is_some_and(|m| m.1 == Some(id)) {
+                    moved.try_update_value(|m| m.retain(|from, to| *from != id && *to != id));
+                    deleting.try_set(None);
+                    if current.try_get_untracked() == Some(Some(id)) {
                         open(None);
                     }
                     refresh_list();
@@ -360,7 +428,7 @@ fn Conversations() -> impl IntoView {
                             let title3 = s.title.clone();
                             let aria = s.title.clone();
                             view! {
-                                <li class="conv" class:current=move || mounted.get().1 == Some(id) aria-label=aria>
+                                <li class="conv" class:current=move || current.get() == Some(id) aria-label=aria>
                                     <Show when=move || renaming.get() == Some(id) fallback={
                                         let title = title2.clone();
                                         move || view! { <button type="button" class="link" on:click=move |_| open(Some(id))>{title.clone()}</button> }

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { startMockProvider } from '../mock-provider/server.mjs';
 import { PASS, addKey, createVault, keyRow, unlock } from './app.mjs';
-import { expect } from './expect.mjs';
+import { eventually, expect } from './expect.mjs';
 import { dumpStorage, startBrowser, startHost } from './harness.mjs';
 
 const PREFIX = {
@@ -266,6 +266,16 @@ describe('conversations', () => {
   test('two tabs going on with one conversation: neither loses its messages', async () => {
     const convs = (p) => p.getByRole('complementary', { name: 'Conversations' });
     const answers = (p) => p.getByRole('listitem', { name: 'Answer' });
+    const send = async (p, text) => {
+      await expect(p.getByRole('button', { name: 'Send' })).toBeVisible();
+      await p.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
+      await p.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+      await expect(answers(p).last()).toContainText(`Mock openai reply to: ${text}`);
+    };
+    // The answer shows before its save lands: wait for the record to change.
+    const stored = async () => JSON.stringify((await dumpStorage(page)).indexedDB);
+    const saved = async (before) => eventually(async () => (await stored()) !== before, 'the conversation saved');
+
     // Tab A (page) has "Portugal trip" open; tab B opens it too.
     const b = await browser.newPage();
     await b.goto(host.url);
@@ -274,32 +284,37 @@ describe('conversations', () => {
     await convs(b).getByRole('button', { name: 'Portugal trip' }).click();
     await expect(answers(b).last()).toContainText('And Porto?');
     // A goes on; then B, still showing the version before A's answer, goes on too.
-    await sendMessage('openai', 'What about Faro?');
-    await expect(lastAnswer()).toContainText('Mock openai reply to: What about Faro?');
-    await b.getByRole('textbox', { name: 'Message', exact: true }).fill('And Sintra?');
-    await b.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
-    await expect(answers(b).last()).toContainText('Mock openai reply to: And Sintra?');
-    await expect(b.getByRole('status').filter({ hasText: 'was also changed in another tab' })).toBeVisible();
-    await expect(convs(b).getByRole('listitem', { name: 'Portugal trip (from another tab)' })).toBeVisible();
-
-    // A renames it from the list: the rename goes onto B's version, which A never showed.
+    let before = await stored();
+    await send(page, 'What about Faro?');
+    await saved(before);
+    await send(b, 'And Sintra?');
+    await expect(b.getByRole('status').filter({ hasText: 'was changed in another tab meanwhile' })).toBeVisible();
+    await expect(convs(b).getByRole('listitem', { name: 'Portugal trip (copy)' })).toBeVisible();
+    // B goes on in its copy, A in the original: no more copies.
+    await send(b, 'And Cascais?');
+    // A renames it from the list and chats on in the chat it still shows.
     const trip = convs(page).getByRole('listitem', { name: 'Portugal trip' });
     await trip.getByRole('button', { name: 'Rename' }).click();
     await trip.getByLabel('New title').fill('Portugal, two tabs');
     await trip.getByRole('button', { name: 'Save title' }).click();
     await expect(convs(page).getByRole('listitem', { name: 'Portugal, two tabs' })).toBeVisible();
+    before = await stored();
+    await send(page, 'And Lagos?');
+    await saved(before);
 
-    // Read afresh: each version whole, under its own title.
+    // Read afresh: each version whole, under its own title, and no other copy.
     await b.reload();
     await unlock(b);
     await b.getByRole('link', { name: 'Chat' }).click();
+    await expect(convs(b).getByRole('listitem', { name: /Portugal/ })).toHaveCount(2);
     await convs(b).getByRole('button', { name: 'Portugal, two tabs' }).click();
-    await expect(answers(b).last()).toContainText('And Sintra?');
-    await expect(b.getByText('What about Faro?')).toHaveCount(0);
-    await convs(b).getByRole('button', { name: 'Portugal trip (from another tab)' }).click();
-    await expect(answers(b).last()).toContainText('What about Faro?');
-    await expect(b.getByText('And Sintra?')).toHaveCount(0);
-    await expect(answers(b)).toHaveCount(3);
+    await expect(answers(b).last()).toContainText('And Lagos?');
+    await expect(b.getByText('What about Faro?').first()).toBeVisible();
+    await expect(b.getByText('Sintra')).toHaveCount(0);
+    await convs(b).getByRole('button', { name: 'Portugal trip (copy)' }).click();
+    await expect(answers(b).last()).toContainText('And Cascais?');
+    await expect(b.getByText('And Sintra?').first()).toBeVisible();
+    await expect(b.getByText('Faro')).toHaveCount(0);
     await b.close();
     assert.deepEqual(browser.problems, []);
   });

@@ -186,54 +186,31 @@ pub fn summary_from_plaintext(pt: &[u8], id: Uuid) -> Result<Summary, VaultError
     Ok(s)
 }
 
-/// What to save when this tab saves a conversation whose record another tab changed
-/// after this tab read it (two tabs open on one conversation).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reconciled {
-    /// One version holds every message of the other: save it (with the newer title).
-    Save(Conversation),
-    /// Both tabs added different messages: save this tab's version, and keep the other
-    /// tab's as a conversation of its own, so neither loses anything.
-    SaveAndKeep {
-        ours: Conversation,
-        theirs: Conversation,
-    },
-}
-
 /// Merge this tab's conversation (`ours`, read with the title `base_title`) with the
-/// record saved meanwhile by another tab (`stored`). `copy_id` names the other tab's
-/// version when both must be kept. A title changed on one side only wins; changed on
-/// both, this tab's wins.
+/// record another tab saved meanwhile (`stored`), when one holds every message of the
+/// other; `None` when both added different messages. A title changed on one side only
+/// wins; changed on both, this tab's wins.
 pub fn reconcile(
     base_title: &str,
     ours: Conversation,
     stored: Conversation,
-    copy_id: Uuid,
-) -> Reconciled {
+) -> Option<Conversation> {
     let title = if ours.title == base_title {
         stored.title.clone()
     } else {
         ours.title.clone()
     };
     if ours.messages.starts_with(&stored.messages) {
-        Reconciled::Save(Conversation { title, ..ours })
+        Some(Conversation { title, ..ours })
     } else if stored.messages.starts_with(&ours.messages) {
         // This tab had nothing new but (perhaps) a title: the other tab's messages stay.
-        Reconciled::Save(Conversation {
+        Some(Conversation {
             title,
             updated_at: ours.updated_at.max(stored.updated_at),
             ..stored
         })
     } else {
-        let theirs = Conversation {
-            id: copy_id,
-            title: format!("{} (from another tab)", stored.title),
-            ..stored
-        };
-        Reconciled::SaveAndKeep {
-            ours: Conversation { title, ..ours },
-            theirs,
-        }
+        None
     }
 }
 
@@ -308,52 +285,38 @@ mod tests {
     }
 
     #[test]
-    fn two_tabs_that_both_added_messages_keep_both_versions() {
+    fn two_tabs_that_both_added_messages_do_not_merge() {
         let base = conv();
         let ours = said(&said(&base, Role::User, "from tab A"), Role::Assistant, "a");
         let stored = said(&said(&base, Role::User, "from tab B"), Role::Assistant, "b");
-        let copy = Uuid::from_bytes([7; 16]);
-        let Reconciled::SaveAndKeep { ours: o, theirs: t } =
-            reconcile(&base.title, ours.clone(), stored.clone(), copy)
-        else {
-            panic!("diverged versions must both be kept");
-        };
-        assert_eq!(o, ours);
-        assert_eq!(t.id, copy);
-        assert_eq!(t.title, "Secret project plans (from another tab)");
-        assert_eq!(t.messages, stored.messages);
+        assert_eq!(reconcile(&base.title, ours, stored), None);
     }
 
     #[test]
     fn a_version_holding_all_of_the_other_is_saved_alone() {
         let base = conv();
-        let copy = Uuid::from_bytes([7; 16]);
         // The other tab only renamed it; this tab went on chatting.
         let mut renamed = base.clone();
         renamed.title = "Renamed elsewhere".into();
         let ours = said(&base, Role::User, "more");
         assert_eq!(
-            reconcile(&base.title, ours.clone(), renamed.clone(), copy),
-            Reconciled::Save(Conversation {
+            reconcile(&base.title, ours.clone(), renamed.clone()),
+            Some(Conversation {
                 title: "Renamed elsewhere".into(),
-                ..ours.clone()
+                ..ours
             })
         );
         // This tab only renamed it; the other went on chatting: its messages stay.
         let mut ours = base.clone();
         ours.title = "Renamed here".into();
         let stored = said(&base, Role::User, "more elsewhere");
-        let Reconciled::Save(saved) = reconcile(&base.title, ours, stored.clone(), copy) else {
-            panic!("nothing diverged");
-        };
+        let saved = reconcile(&base.title, ours, stored.clone()).expect("nothing diverged");
         assert_eq!(saved.title, "Renamed here");
         assert_eq!(saved.messages, stored.messages);
         // Renamed on both sides: this tab's title wins.
         let mut ours = said(&base, Role::User, "x");
         ours.title = "Mine".into();
-        let Reconciled::Save(saved) = reconcile(&base.title, ours, renamed, copy) else {
-            panic!("nothing diverged");
-        };
+        let saved = reconcile(&base.title, ours, renamed).expect("nothing diverged");
         assert_eq!(saved.title, "Mine");
     }
 
