@@ -50,6 +50,9 @@ struct Msg {
     /// appended without waking the render effect for every delta (it reads the text
     /// when it runs).
     render_due: StoredValue<bool>,
+    /// When it was written: kept as saved, so saving again changes nothing in it (which
+    /// is how a conversation saved by two tabs is recognised as one going on).
+    at: time::OffsetDateTime,
 }
 
 #[derive(Clone, PartialEq)]
@@ -76,7 +79,7 @@ fn to_stored(m: &Msg) -> StoredMessage {
         key_label: meta.as_ref().map(|x| x.key_label.clone()),
         model: meta.as_ref().map(|x| x.model.clone()),
         usage: meta.and_then(|x| x.usage),
-        at: crate::now(),
+        at: m.at,
     }
 }
 
@@ -168,6 +171,7 @@ pub fn Chat(
                         })),
                         tried: RwSignal::new(Vec::new()),
                         render_due: StoredValue::new(false),
+                        at: m.at,
                     }
                 })
                 .collect()
@@ -594,6 +598,7 @@ pub fn Chat(
                 meta: RwSignal::new(None),
                 tried: RwSignal::new(Vec::new()),
                 render_due: StoredValue::new(false),
+                at: crate::now(),
             }
         };
         let user = mk(Role::User, text);

@@ -13,8 +13,8 @@ use crate::components::chat::Chat;
 use crate::components::vault_gate::VaultGate;
 use crate::error::AppError;
 use crate::idb;
-use crate::state::session::use_session;
-use crate::state::toasts::use_toasts;
+use crate::state::session::{Session, use_session};
+use crate::state::toasts::{Toasts, use_toasts};
 
 #[component]
 pub fn ChatPage() -> impl IntoView {
@@ -34,41 +34,39 @@ fn Conversations() -> impl IntoView {
             .vault
             .with(|v| v.as_ref().map(|v| v.keys.clone()).unwrap_or_default())
     });
-    // Conversations opened on this page, whole, as last read or saved here. The others
-    // stay in IndexedDB until opened: the list needs only their summaries.
-    let cache = StoredValue::new(HashMap::<Uuid, Conversation>::new());
-    let summaries = StoredValue::new(HashMap::<Uuid, Summary>::new());
-    let list = RwSignal::new(Vec::<Summary>::new());
+    let saved = Saved {
+        session,
+        toasts,
+        cache: StoredValue::new(HashMap::new()),
+        summaries: StoredValue::new(HashMap::new()),
+        list: RwSignal::new(Vec::new()),
+        current: RwSignal::new(None),
+        seen: StoredValue::new(HashMap::new()),
+        moved: StoredValue::new(HashMap::new()),
+        writing: StoredValue::new(HashMap::new()),
+        gone: StoredValue::new(HashSet::new()),
+    };
+    let Saved {
+        cache,
+        summaries,
+        list,
+        current,
+        moved,
+        gone,
+        writing,
+        seen,
+        ..
+    } = saved;
     let loaded = RwSignal::new(false);
     let query = RwSignal::new(String::new());
     // (generation, conversation shown): a new generation remounts the chat.
     let mounted = RwSignal::new((0u32, None::<Uuid>));
-    // The conversation the chat shown saves to: the one mounted, or its copy (`moved`).
-    let current = RwSignal::new(None::<Uuid>);
-    // For each conversation this tab's chat is based on: the record text and title it
-    // was read as or last saved as. A stored record that differs was saved by another
-    // tab meanwhile.
-    let seen = StoredValue::new(HashMap::<Uuid, (u64, String)>::new());
-    // A conversation whose record another tab took on differently: this tab's chat goes
-    // on in a copy, until the conversation is opened afresh.
-    let moved = StoredValue::new(HashMap::<Uuid, Uuid>::new());
-    // Conversations being saved, each with the newest version waiting its turn: one
-    // conversation's saves go one at a time, each checked against the record before it.
-    let writing = StoredValue::new(HashMap::<Uuid, Option<Conversation>>::new());
-    // Deleted here: a save still on its way must not bring them back.
-    let gone = StoredValue::new(HashSet::<Uuid>::new());
+    let refresh_list = move || saved.refresh_list();
+    let whole = move |id: Uuid| saved.whole(id);
+    let save_record = move |c: Conversation| saved.save_record(c);
     let renaming = RwSignal::new(None::<Uuid>);
     let rename_text = RwSignal::new(String::new());
     let deleting = RwSignal::new(None::<Uuid>);
-
-    let refresh_list = move || {
-        let Some(mut v) = summaries.try_with_value(|m| m.values().cloned().collect::<Vec<_>>())
-        else {
-            return;
-        };
-        v.sort_by_key(|s| std::cmp::Reverse(s.updated_at));
-        list.try_set(v);
-    };
 
     spawn_local(async move {
         let result = async {
@@ -103,200 +101,12 @@ fn Conversations() -> impl IntoView {
         }
     });
 
-    // The whole conversation as saved now (another tab may have added to it), or this
-    // tab's own while it is being saved.
-    let whole = move |id: Uuid| async move {
-        if writing.try_with_value(|w| w.contains_key(&id)) == Some(true)
-            && let Some(Some(c)) = cache.try_with_value(|m| m.get(&id).cloned())
-        {
-            return Some(c);
-        }
-        let read = async {
-            let text = idb::open()
-                .await?
-                .get(idb::CONVERSATIONS, &id.to_string())
-                .await?
-                .ok_or_else(|| {
-                    crate::error::AppError::Invalid("It is no longer saved in this browser.".into())
-                })?;
-            let c = session.open_conversation(&text, id)?;
-            Ok::<_, AppError>((text, c))
-        };
-        let read = read.await;
-        // A save that began during the read holds a newer version than the one read.
-        if writing.try_with_value(|w| w.contains_key(&id)) == Some(true)
-            && let Some(Some(c)) = cache.try_with_value(|m| m.get(&id).cloned())
-        {
-            return Some(c);
-        }
-        match read {
-            Ok((text, c)) => {
-                cache.try_update_value(|m| {
-                    m.insert(id, c.clone());
-                });
-                seen.try_update_value(|m| {
-                    m.insert(id, (revision(&text), c.title.clone()));
-                });
-                summaries.try_update_value(|m| {
-                    m.insert(id, Summary::from(&c));
-                });
-                refresh_list();
-                Some(c)
-            }
-            Err(e) => {
-                // The vault's own wording ("the saved vault is damaged") would alarm
-                // about the wrong thing: only this record is affected.
-                let why = match e {
-                    AppError::Vault(VaultError::Corrupt(_)) => {
-                        "its saved record is damaged".to_string()
-                    }
-                    AppError::Vault(VaultError::NewerVersion) => {
-                        "it was saved by a newer version of byok; update to open it".to_string()
-                    }
-                    other => other.message(),
-                };
-                toasts.error(format!(
-                    "This conversation could not be opened: {}. It was left as it is; your other conversations and keys are not affected.",
-                    why.trim_end_matches('.')
-                ));
-                None
-            }
-        }
-    };
-
-    // Seal and store one version as this tab's chat's own.
-    let put = move |c: Conversation| async move {
-        let text = session.seal_conversation(&c)?;
-        idb::open()
-            .await?
-            .put(idb::CONVERSATIONS, &c.id.to_string(), &text)
-            .await?;
-        summaries.try_update_value(|m| {
-            m.insert(c.id, Summary::from(&c));
-        });
-        Ok::<String, AppError>(text)
-    };
-    // Save over the stored record. If another tab saved it after this tab read it, the
-    // two merge when one holds all the other's messages (`reconcile`); when both added
-    // different ones (or the record no longer opens here), this tab's version is saved
-    // as a copy, where its chat goes on, and the other tab's stays as it is.
-    let save_one = move |ours: Conversation| async move {
-        let id = ours.id;
-        let stored = idb::open()
-            .await?
-            .get(idb::CONVERSATIONS, &id.to_string())
-            .await?;
-        let base = seen.try_with_value(|m| m.get(&id).cloned()).flatten();
-        let elsewhere = match (stored, base) {
-            (Some(t), Some((b, _))) if revision(&t) == b => None,
-            (Some(t), base) => Some((t, base.map(|(_, title)| title))),
-            (None, _) => None,
-        };
-        let Some((text, base_title)) = elsewhere else {
-            let title = ours.title.clone();
-            let text = put(ours).await?;
-            seen.try_update_value(|m| {
-                m.insert(id, (revision(&text), title));
-            });
-            return Ok(());
-        };
-        let base_title = base_title.unwrap_or_else(|| ours.title.clone());
-        let theirs = session.open_conversation(&text, id).ok();
-        let merged = theirs
-            .clone()
-            .and_then(|theirs| reconcile(&base_title, ours.clone(), theirs));
-        match merged {
-            Some(c) => {
-                // Saved with messages the chat does not show, the chat's base stays as it
-                // was: its next save is checked against this record again.
-                let chat_based = c.messages == ours.messages;
-                let title = c.title.clone();
-                let text = put(c).await?;
-                if chat_based {
-                    seen.try_update_value(|m| {
-                        m.insert(id, (revision(&text), title));
-                    });
-                }
-            }
-            None => {
-                let copy = Conversation {
-                    id: byok_core::model::new_id()?,
-                    title: format!("{} (copy)", ours.title),
-                    ..ours
-                };
-                let (copy_id, title) = (copy.id, copy.title.clone());
-                cache.try_update_value(|m| {
-                    m.remove(&id);
-                    m.insert(copy_id, copy.clone());
-                });
-                let text = put(copy).await?;
-                seen.try_update_value(|m| {
-                    m.remove(&id);
-                    m.insert(copy_id, (revision(&text), title.clone()));
-                });
-                moved.try_update_value(|m| {
-                    m.insert(id, copy_id);
-                });
-                if current.try_get_untracked() == Some(Some(id)) {
-                    current.try_set(Some(copy_id));
-                }
-                // The original entry in the list is the other tab's version now.
-                if let Some(theirs) = &theirs {
-                    summaries.try_update_value(|m| {
-                        m.insert(id, Summary::from(theirs));
-                    });
-                }
-                toasts.info(format!(
-                    "This conversation was changed in another tab meanwhile. Your messages here are saved as \u{201c}{title}\u{201d}, and it goes on there."
-                ));
-            }
-        }
-        refresh_list();
-        Ok::<(), AppError>(())
-    };
-    let save_record = move |c: Conversation| {
-        let id = c.id;
-        if gone.try_with_value(|g| g.contains(&id)) != Some(false) {
-            return;
-        }
-        let queued = writing.try_update_value(|w| match w.get_mut(&id) {
-            Some(next) => {
-                *next = Some(c.clone());
-                true
-            }
-            None => {
-                w.insert(id, None);
-                false
-            }
-        });
-        if queued != Some(false) {
-            return;
-        }
-        spawn_local(async move {
-            let mut next = Some(c);
-            while let Some(c) = next {
-                if let Err(e) = save_one(c).await {
-                    toasts.error(format!(
-                        "The conversation could not be saved: {}",
-                        e.message()
-                    ));
-                }
-                next = writing
-                    .try_update_value(|w| {
-                        let n = w.get_mut(&id).and_then(Option::take);
-                        if n.is_none() {
-                            w.remove(&id);
-                        }
-                        n
-                    })
-                    .flatten();
-            }
-        });
-    };
-
     let on_save = Callback::new(move |mut c: Conversation| {
         if let Some(Some(to)) = moved.try_with_value(|m| m.get(&c.id).copied()) {
             c.id = to;
+        }
+        if gone.try_with_value(|g| g.contains(&c.id)) != Some(false) {
+            return;
         }
         // A rename made in the list wins over the title the chat remembers.
         if let Some(t) = cache.with_value(|m| m.get(&c.id).map(|x| x.title.clone())) {
@@ -393,7 +203,8 @@ fn Conversations() -> impl IntoView {
                     seen.try_update_value(|m| {
                         m.remove(&id);
                     });
-                    moved.try_update_value(|m| m.retain(|from, to| *from != id && *to != id));
+                    // A chat moved off this conversation goes on saving to its copy.
+                    moved.try_update_value(|m| m.retain(|_, to| *to != id));
                     deleting.try_set(None);
                     if current.try_get_untracked() == Some(Some(id)) {
                         open(None);
@@ -479,6 +290,270 @@ fn Conversations() -> impl IntoView {
                 </Show>
             </div>
         </div>
+    }
+}
+
+/// This page's copy of the saved conversations, and the way this tab's saves reach
+/// IndexedDB.
+#[derive(Clone, Copy)]
+struct Saved {
+    session: Session,
+    toasts: Toasts,
+    /// Conversations opened on this page, whole, as last read or saved here. The others
+    /// stay in IndexedDB until opened: the list needs only their summaries.
+    cache: StoredValue<HashMap<Uuid, Conversation>>,
+    summaries: StoredValue<HashMap<Uuid, Summary>>,
+    list: RwSignal<Vec<Summary>>,
+    /// The conversation the chat shown saves to: the one mounted, or its copy (`moved`).
+    current: RwSignal<Option<Uuid>>,
+    /// For each conversation this tab's chat is based on: its record (as a hash) and
+    /// title when read or last saved here. A stored record that differs was saved by
+    /// another tab meanwhile.
+    seen: StoredValue<HashMap<Uuid, (u64, String)>>,
+    /// A conversation whose record another tab took on differently: this tab's chat goes
+    /// on in a copy, until the conversation is opened afresh.
+    moved: StoredValue<HashMap<Uuid, Uuid>>,
+    /// Conversations being saved, each with the newest version waiting its turn: one
+    /// conversation's saves go one at a time, each checked against the record before it.
+    writing: StoredValue<HashMap<Uuid, Option<Conversation>>>,
+    /// Deleted here: a save still on its way must not bring them back.
+    gone: StoredValue<HashSet<Uuid>>,
+}
+
+impl Saved {
+    fn refresh_list(self) {
+        let Some(mut v) = self
+            .summaries
+            .try_with_value(|m| m.values().cloned().collect::<Vec<_>>())
+        else {
+            return;
+        };
+        v.sort_by_key(|s| std::cmp::Reverse(s.updated_at));
+        self.list.try_set(v);
+    }
+
+    /// The whole conversation as saved now (another tab may have added to it), once
+    /// this tab's saves of it have landed.
+    async fn whole(self, id: Uuid) -> Option<Conversation> {
+        while self.writing.try_with_value(|w| w.contains_key(&id)) == Some(true) {
+            gloo_timers::future::TimeoutFuture::new(20).await;
+        }
+        let read = async {
+            let text = idb::open()
+                .await?
+                .get(idb::CONVERSATIONS, &id.to_string())
+                .await?
+                .ok_or_else(|| {
+                    crate::error::AppError::Invalid("It is no longer saved in this browser.".into())
+                })?;
+            let c = self.session.open_conversation(&text, id)?;
+            Ok::<_, AppError>((text, c))
+        };
+        let read = read.await;
+        // A save that began during the read holds a newer version than the one read.
+        if self.writing.try_with_value(|w| w.contains_key(&id)) == Some(true)
+            && let Some(Some(c)) = self.cache.try_with_value(|m| m.get(&id).cloned())
+        {
+            return Some(c);
+        }
+        match read {
+            Ok((text, c)) => {
+                self.cache.try_update_value(|m| {
+                    m.insert(id, c.clone());
+                });
+                self.seen.try_update_value(|m| {
+                    m.insert(id, (revision(&text), c.title.clone()));
+                });
+                self.summaries.try_update_value(|m| {
+                    m.insert(id, Summary::from(&c));
+                });
+                self.refresh_list();
+                Some(c)
+            }
+            Err(e) => {
+                // The vault's own wording ("the saved vault is damaged") would alarm
+                // about the wrong thing: only this record is affected.
+                let why = match e {
+                    AppError::Vault(VaultError::Corrupt(_)) => {
+                        "its saved record is damaged".to_string()
+                    }
+                    AppError::Vault(VaultError::NewerVersion) => {
+                        "it was saved by a newer version of byok; update to open it".to_string()
+                    }
+                    other => other.message(),
+                };
+                self.toasts.error(format!(
+                        "This conversation could not be opened: {}. It was left as it is; your other conversations and keys are not affected.",
+                        why.trim_end_matches('.')
+                    ));
+                None
+            }
+        }
+    }
+
+    /// Seal and store one version; the list shows it from then on.
+    async fn put(self, c: Conversation) -> Result<String, AppError> {
+        let text = self.session.seal_conversation(&c)?;
+        idb::open()
+            .await?
+            .put(idb::CONVERSATIONS, &c.id.to_string(), &text)
+            .await?;
+        self.summaries.try_update_value(|m| {
+            m.insert(c.id, Summary::from(&c));
+        });
+        Ok(text)
+    }
+
+    /// Save over the stored record. If another tab saved it after this tab read it, the
+    /// two merge when one holds all the other's messages (`reconcile`); when both added
+    /// different ones (or the record no longer opens here), this tab's version is saved
+    /// as a copy, where its chat goes on, and the other tab's stays as it is.
+    async fn save_one(self, ours: Conversation) -> Result<(), AppError> {
+        let id = ours.id;
+        let stored = idb::open()
+            .await?
+            .get(idb::CONVERSATIONS, &id.to_string())
+            .await?;
+        let base = self.seen.try_with_value(|m| m.get(&id).cloned()).flatten();
+        let elsewhere = match (stored, base) {
+            (Some(t), Some((b, _))) if revision(&t) == b => None,
+            (Some(t), base) => Some((t, base.map(|(_, title)| title))),
+            (None, _) => None,
+        };
+        let Some((text, base_title)) = elsewhere else {
+            let title = ours.title.clone();
+            let text = self.put(ours).await?;
+            self.seen.try_update_value(|m| {
+                m.insert(id, (revision(&text), title));
+            });
+            return Ok(());
+        };
+        // Never read here (the page is going away): any title the chat has is its own.
+        let base_title = base_title.unwrap_or_default();
+        let theirs = self.session.open_conversation(&text, id).ok();
+        let merged = theirs
+            .clone()
+            .and_then(|theirs| reconcile(&base_title, ours.clone(), theirs));
+        match merged {
+            Some(c) => {
+                // Saved with messages the chat does not show, the chat's base stays as it
+                // was: its next save is checked against this record again.
+                let chat_based = c.messages == ours.messages;
+                let title = c.title.clone();
+                // The chat's next save takes its title from here: keep the merged one.
+                self.cache.try_update_value(|m| {
+                    if chat_based {
+                        m.insert(id, c.clone());
+                    } else if let Some(mine) = m.get_mut(&id) {
+                        mine.title = title.clone();
+                    }
+                });
+                let text = self.put(c).await?;
+                if chat_based {
+                    self.seen.try_update_value(|m| {
+                        m.insert(id, (revision(&text), title));
+                    });
+                }
+            }
+            None => {
+                let copy = Conversation {
+                    id: byok_core::model::new_id()?,
+                    title: format!("{} (copy)", ours.title),
+                    ..ours
+                };
+                let (copy_id, title) = (copy.id, copy.title.clone());
+                // All before the copy is written, so whatever runs meanwhile (another
+                // answer, an open, a rename) already sees the move.
+                self.cache.try_update_value(|m| {
+                    m.remove(&id);
+                    m.insert(copy_id, copy.clone());
+                });
+                self.seen.try_update_value(|m| {
+                    m.remove(&id);
+                });
+                self.moved.try_update_value(|m| {
+                    m.insert(id, copy_id);
+                });
+                if self.current.try_get_untracked() == Some(Some(id)) {
+                    self.current.try_set(Some(copy_id));
+                }
+                // The original entry in the list is the other tab's version now.
+                if let Some(theirs) = &theirs {
+                    self.summaries.try_update_value(|m| {
+                        m.insert(id, Summary::from(theirs));
+                    });
+                }
+                self.summaries.try_update_value(|m| {
+                    m.insert(copy_id, Summary::from(&copy));
+                });
+                // Through the copy's own queue, in order with the chat's next saves; a
+                // newer version of the chat already waiting here goes there too.
+                let waiting = self
+                    .writing
+                    .try_update_value(|w| w.get_mut(&id).and_then(Option::take))
+                    .flatten();
+                self.save_record(copy);
+                if let Some(next) = waiting {
+                    self.save_record(Conversation {
+                        id: copy_id,
+                        title: title.clone(),
+                        ..next
+                    });
+                }
+                self.toasts.info(if theirs.is_some() {
+                        format!(
+                            "This conversation was changed in another tab meanwhile. Your messages here are saved as \u{201c}{title}\u{201d}, and it goes on there."
+                        )
+                    } else {
+                        format!(
+                            "The saved version of this conversation no longer opens here (another tab or a newer byok changed it); it was left as it is. Your messages here are saved as \u{201c}{title}\u{201d}, and it goes on there."
+                        )
+                    });
+            }
+        }
+        self.refresh_list();
+        Ok::<(), AppError>(())
+    }
+
+    fn save_record(self, c: Conversation) {
+        let id = c.id;
+        if self.gone.try_with_value(|g| g.contains(&id)) != Some(false) {
+            return;
+        }
+        let queued = self.writing.try_update_value(|w| match w.get_mut(&id) {
+            Some(next) => {
+                *next = Some(c.clone());
+                true
+            }
+            None => {
+                w.insert(id, None);
+                false
+            }
+        });
+        if queued != Some(false) {
+            return;
+        }
+        spawn_local(async move {
+            let mut next = Some(c);
+            while let Some(c) = next {
+                if let Err(e) = self.save_one(c).await {
+                    self.toasts.error(format!(
+                        "The conversation could not be saved: {}",
+                        e.message()
+                    ));
+                }
+                next = self
+                    .writing
+                    .try_update_value(|w| {
+                        let n = w.get_mut(&id).and_then(Option::take);
+                        if n.is_none() {
+                            w.remove(&id);
+                        }
+                        n
+                    })
+                    .flatten();
+            }
+        });
     }
 }
 

@@ -266,54 +266,71 @@ describe('conversations', () => {
   test('two tabs going on with one conversation: neither loses its messages', async () => {
     const convs = (p) => p.getByRole('complementary', { name: 'Conversations' });
     const answers = (p) => p.getByRole('listitem', { name: 'Answer' });
-    const send = async (p, text) => {
+    const item = (p, name) => convs(p).getByRole('listitem', { name, exact: true });
+    // The answer shows before its save lands: each step waits for the record to change.
+    const stored = async () => JSON.stringify((await dumpStorage(page)).indexedDB);
+    const saving = async (step) => {
+      const before = await stored();
+      await step();
+      await eventually(async () => (await stored()) !== before, 'the conversation saved');
+    };
+    const send = (p, text) => saving(async () => {
       await expect(p.getByRole('button', { name: 'Send' })).toBeVisible();
       await p.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
       await p.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
       await expect(answers(p).last()).toContainText(`Mock openai reply to: ${text}`);
+    });
+    const rename = (p, from, to) => saving(async () => {
+      await item(p, from).getByRole('button', { name: 'Rename' }).click();
+      await item(p, from).getByLabel('New title').fill(to);
+      await item(p, from).getByRole('button', { name: 'Save title' }).click();
+      await expect(item(p, to)).toBeVisible();
+    });
+    const openTab = async () => {
+      const t = await browser.newPage();
+      await t.goto(host.url);
+      await unlock(t);
+      await t.getByRole('link', { name: 'Chat' }).click();
+      return t;
     };
-    // The answer shows before its save lands: wait for the record to change.
-    const stored = async () => JSON.stringify((await dumpStorage(page)).indexedDB);
-    const saved = async (before) => eventually(async () => (await stored()) !== before, 'the conversation saved');
 
     // Tab A (page) has "Portugal trip" open; tab B opens it too.
-    const b = await browser.newPage();
-    await b.goto(host.url);
-    await unlock(b);
-    await b.getByRole('link', { name: 'Chat' }).click();
+    const b = await openTab();
     await convs(b).getByRole('button', { name: 'Portugal trip' }).click();
     await expect(answers(b).last()).toContainText('And Porto?');
-    // A goes on; then B, still showing the version before A's answer, goes on too.
-    let before = await stored();
+    // A goes on; then B, still showing the version before A's answer, goes on too: B
+    // is told, and goes on in a copy, without a new copy per answer.
     await send(page, 'What about Faro?');
-    await saved(before);
     await send(b, 'And Sintra?');
     await expect(b.getByRole('status').filter({ hasText: 'was changed in another tab meanwhile' })).toBeVisible();
-    await expect(convs(b).getByRole('listitem', { name: 'Portugal trip (copy)' })).toBeVisible();
-    // B goes on in its copy, A in the original: no more copies.
+    await expect(item(b, 'Portugal trip (copy)')).toBeVisible();
     await send(b, 'And Cascais?');
-    // A renames it from the list and chats on in the chat it still shows.
-    const trip = convs(page).getByRole('listitem', { name: 'Portugal trip' });
-    await trip.getByRole('button', { name: 'Rename' }).click();
-    await trip.getByLabel('New title').fill('Portugal, two tabs');
-    await trip.getByRole('button', { name: 'Save title' }).click();
-    await expect(convs(page).getByRole('listitem', { name: 'Portugal, two tabs' })).toBeVisible();
-    before = await stored();
+    // B renames A's conversation; A's next answers keep that title.
+    await rename(b, 'Portugal trip', 'Portugal, two tabs');
     await send(page, 'And Lagos?');
-    await saved(before);
+    await send(page, 'And Albufeira?');
+    await expect(item(page, 'Portugal, two tabs')).toBeVisible();
+    await expect(item(page, 'Portugal trip')).toHaveCount(0);
+    const c = await openTab();
+    await convs(c).getByRole('button', { name: 'Portugal, two tabs' }).click();
+    await expect(answers(c).last()).toContainText('And Albufeira?');
+    await expect(c.getByText('What about Faro?').first()).toBeVisible();
+    await expect(c.getByText('Sintra')).toHaveCount(0);
+    await c.close();
+    // B deletes A's conversation and goes on: its answers still go to its copy.
+    await item(b, 'Portugal, two tabs').getByRole('button', { name: 'Delete' }).click();
+    await item(b, 'Portugal, two tabs').getByRole('button', { name: 'Yes, delete' }).click();
+    await expect(item(b, 'Portugal, two tabs')).toHaveCount(0);
+    await send(b, 'And Evora?');
 
-    // Read afresh: each version whole, under its own title, and no other copy.
+    // Read afresh: B's copy whole, and nothing else of the trip.
     await b.reload();
     await unlock(b);
     await b.getByRole('link', { name: 'Chat' }).click();
-    await expect(convs(b).getByRole('listitem', { name: /Portugal/ })).toHaveCount(2);
-    await convs(b).getByRole('button', { name: 'Portugal, two tabs' }).click();
-    await expect(answers(b).last()).toContainText('And Lagos?');
-    await expect(b.getByText('What about Faro?').first()).toBeVisible();
-    await expect(b.getByText('Sintra')).toHaveCount(0);
+    await expect(convs(b).getByRole('listitem', { name: /Portugal/ })).toHaveCount(1);
     await convs(b).getByRole('button', { name: 'Portugal trip (copy)' }).click();
-    await expect(answers(b).last()).toContainText('And Cascais?');
-    await expect(b.getByText('And Sintra?').first()).toBeVisible();
+    await expect(answers(b).last()).toContainText('And Evora?');
+    for (const t of ['And Sintra?', 'And Cascais?']) await expect(b.getByText(t).first()).toBeVisible();
     await expect(b.getByText('Faro')).toHaveCount(0);
     await b.close();
     assert.deepEqual(browser.problems, []);
