@@ -102,7 +102,8 @@ fn Conversations() -> impl IntoView {
     });
 
     let on_save = Callback::new(move |mut c: Conversation| {
-        if let Some(Some(to)) = moved.try_with_value(|m| m.get(&c.id).copied()) {
+        // To the end of the moves: a copy can itself be taken on by another tab.
+        while let Some(Some(to)) = moved.try_with_value(|m| m.get(&c.id).copied()) {
             c.id = to;
         }
         if gone.try_with_value(|g| g.contains(&c.id)) != Some(false) {
@@ -212,7 +213,13 @@ fn Conversations() -> impl IntoView {
                     refresh_list();
                     toasts.info("Conversation deleted.");
                 }
-                Err(e) => toasts.error(e.to_string()),
+                Err(e) => {
+                    // Not deleted: its chat goes on saving.
+                    gone.try_update_value(|g| {
+                        g.remove(&id);
+                    });
+                    toasts.error(e.to_string());
+                }
             }
         });
     };
@@ -440,11 +447,10 @@ impl Saved {
                 // was: its next save is checked against this record again.
                 let chat_based = c.messages == ours.messages;
                 let title = c.title.clone();
-                // The chat's next save takes its title from here: keep the merged one.
+                // The chat's next save takes its title from here: keep the merged one
+                // (only the title: the chat may have saved a newer version meanwhile).
                 self.cache.try_update_value(|m| {
-                    if chat_based {
-                        m.insert(id, c.clone());
-                    } else if let Some(mine) = m.get_mut(&id) {
+                    if let Some(mine) = m.get_mut(&id) {
                         mine.title = title.clone();
                     }
                 });
@@ -462,11 +468,21 @@ impl Saved {
                     ..ours
                 };
                 let (copy_id, title) = (copy.id, copy.title.clone());
+                // A newer version of the chat already waiting here goes to the copy too.
+                let waiting = self
+                    .writing
+                    .try_update_value(|w| w.get_mut(&id).and_then(Option::take))
+                    .flatten()
+                    .map(|next| Conversation {
+                        id: copy_id,
+                        title: title.clone(),
+                        ..next
+                    });
                 // All before the copy is written, so whatever runs meanwhile (another
                 // answer, an open, a rename) already sees the move.
                 self.cache.try_update_value(|m| {
                     m.remove(&id);
-                    m.insert(copy_id, copy.clone());
+                    m.insert(copy_id, waiting.clone().unwrap_or_else(|| copy.clone()));
                 });
                 self.seen.try_update_value(|m| {
                     m.remove(&id);
@@ -486,19 +502,10 @@ impl Saved {
                 self.summaries.try_update_value(|m| {
                     m.insert(copy_id, Summary::from(&copy));
                 });
-                // Through the copy's own queue, in order with the chat's next saves; a
-                // newer version of the chat already waiting here goes there too.
-                let waiting = self
-                    .writing
-                    .try_update_value(|w| w.get_mut(&id).and_then(Option::take))
-                    .flatten();
+                // Through the copy's own queue, in order with the chat's next saves.
                 self.save_record(copy);
                 if let Some(next) = waiting {
-                    self.save_record(Conversation {
-                        id: copy_id,
-                        title: title.clone(),
-                        ..next
-                    });
+                    self.save_record(next);
                 }
                 self.toasts.info(if theirs.is_some() {
                         format!(
