@@ -219,7 +219,8 @@ try {
       req.on('error', fail);
       req.end();
     });
-    const files = readdirSync(DIST).filter((f) => statSync(join(DIST, f)).isFile()).sort();
+    // With subdirectories: wasm-bindgen's JS snippets sit in snippets/.
+    const files = readdirSync(DIST, { recursive: true }).filter((f) => statSync(join(DIST, f)).isFile()).sort();
     const assets = [];
     for (const f of files) {
       const raw = await get(f, 'identity');

@@ -40,7 +40,7 @@ const size = (files) => files.reduce((t, f) => {
   return t;
 }, { raw: 0, gzip: 0, br: 0 });
 const row = (label, t) => console.log(`${label.padEnd(52)} ${kb(t.raw)} ${kb(t.gzip)} ${kb(t.br)}`);
-const js = (dir) => readdirSync(dir).filter((f) => /\.(js|wasm)$/.test(f)).map((f) => join(dir, f));
+const js = (dir) => readdirSync(dir, { recursive: true }).filter((f) => /\.(js|wasm)$/.test(f)).map((f) => join(dir, f));
 console.log(`${'wasm + its JS glue, kB'.padEnd(52)} ${'raw'.padStart(7)} ${'gzip'.padStart(7)} ${'br'.padStart(7)}`);
 const l = size(js(join(work, 'floor-leptos')));
 const c = size(js(join(work, 'floor_core')));

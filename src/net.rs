@@ -154,7 +154,70 @@ fn cut() -> NetError {
     ))
 }
 
-/// Feed the body to `on_bytes` chunk by chunk as it arrives.
+/// How long the chunks of a streamed body gather before wasm takes them: a provider
+/// sends a delta every few milliseconds, each its own browser task, and one round trip
+/// into wasm per delta was most of a paced stream's script time. The answer is drawn at
+/// most every 100 ms anyway; the first chunk and the end of the body are not held.
+const GATHER_MS: u32 = 40;
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export class Batches {
+  constructor(reader, wait) {
+    this.reader = reader; this.wait = wait; this.parts = []; this.size = 0; this.since = 0;
+    this.first = true; this.done = false; this.error = null; this.waiting = null; this.timer = null;
+    this.pump();
+  }
+  pump() {
+    this.reader.read().then(({ done, value }) => {
+      if (done) { this.done = true; } else {
+        if (!this.size) this.since = performance.now();
+        this.parts.push(value); this.size += value.length; this.pump();
+      }
+      this.wake();
+    }, (e) => { this.error = e; this.wake(); });
+  }
+  wake() {
+    if (!this.waiting) return;
+    if (this.error || this.done) return this.deliver();
+    if (!this.size || this.timer !== null) return;
+    const age = performance.now() - this.since;
+    if (this.first || age >= this.wait) return this.deliver();
+    this.timer = setTimeout(() => { this.timer = null; this.deliver(); }, this.wait - age);
+  }
+  deliver() {
+    const w = this.waiting;
+    if (!w) return;
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    this.waiting = null;
+    if (this.size) {
+      const out = new Uint8Array(this.size);
+      let at = 0;
+      for (const p of this.parts) { out.set(p, at); at += p.length; }
+      this.parts = []; this.size = 0; this.first = false;
+      w.resolve(out);
+    } else if (this.error) {
+      w.reject(this.error);
+    } else {
+      w.resolve(null);
+    }
+  }
+  next() {
+    return new Promise((resolve, reject) => { this.waiting = { resolve, reject }; this.wake(); });
+  }
+}
+"#)]
+extern "C" {
+    /// A body read ahead in JS: `next()` gives what has arrived as one `Uint8Array`
+    /// (the chunks of up to [`GATHER_MS`]), `null` at the end, or the read's error once
+    /// everything before it was given.
+    type Batches;
+    #[wasm_bindgen(constructor)]
+    fn new(reader: &web_sys::ReadableStreamDefaultReader, wait: u32) -> Batches;
+    #[wasm_bindgen(method)]
+    fn next(this: &Batches) -> js_sys::Promise;
+}
+
+/// Feed the body to `on_bytes` as it arrives, in batches (see [`GATHER_MS`]).
 pub async fn read_stream(
     r: &web_sys::Response,
     mut on_bytes: impl FnMut(&[u8]),
@@ -164,21 +227,17 @@ pub async fn read_stream(
     };
     let reader: web_sys::ReadableStreamDefaultReader =
         body.get_reader().dyn_into().map_err(|_| cut())?;
+    let batches = Batches::new(&reader, GATHER_MS);
     loop {
-        let chunk = match JsFuture::from(reader.read()).await {
-            Ok(c) => c,
+        let batch = match JsFuture::from(batches.next()).await {
+            Ok(b) => b,
             Err(e) if is_abort(&e) => return Err(NetError::Aborted),
             Err(_) => return Err(cut()),
         };
-        // Typed getters: no property-name string is made per chunk (a fast stream
-        // brings thousands), and the chunk is copied once, straight into wasm memory.
-        let chunk: web_sys::ReadableStreamReadResult = chunk.unchecked_into();
-        if chunk.get_done().unwrap_or(true) {
-            return Ok(());
-        }
-        let v = chunk.get_value();
-        if let Some(bytes) = v.dyn_ref::<Uint8Array>() {
-            on_bytes(&bytes.to_vec());
+        // Copied once, straight into wasm memory.
+        match batch.dyn_ref::<Uint8Array>() {
+            Some(bytes) => on_bytes(&bytes.to_vec()),
+            None => return Ok(()),
         }
     }
 }

@@ -1,0 +1,68 @@
+//! A streamed body reaches the app whole and in order, gathered into batches: the first
+//! chunk at once, the rest at most every few tens of milliseconds, and a failure only
+//! after everything that arrived before it.
+#![cfg(target_arch = "wasm32")]
+
+use byok_app::net::{NetError, read_stream};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+export function slow_response(chunks, gap, fail) {
+  const enc = new TextEncoder();
+  let i = 0;
+  const body = new ReadableStream({
+    async pull(c) {
+      await new Promise((ok) => setTimeout(ok, gap));
+      if (i < chunks.length) c.enqueue(enc.encode(chunks[i++]));
+      else if (fail) c.error(new TypeError('network error'));
+      else c.close();
+    },
+  });
+  return new Response(body);
+}
+"#)]
+extern "C" {
+    fn slow_response(chunks: Vec<String>, gap: u32, fail: bool) -> web_sys::Response;
+}
+
+async fn read(chunks: &[&str], gap: u32, fail: bool) -> (Vec<String>, Result<(), NetError>) {
+    let r = slow_response(chunks.iter().map(|s| s.to_string()).collect(), gap, fail);
+    let mut got = Vec::new();
+    let res = read_stream(&r, |b| got.push(String::from_utf8_lossy(b).into_owned())).await;
+    (got, res)
+}
+
+#[wasm_bindgen_test]
+async fn the_first_chunk_comes_alone_and_the_rest_gathered_in_order() {
+    let chunks: Vec<String> = (0..40).map(|i| format!("<{i}>")).collect();
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    let (got, res) = read(&refs, 3, false).await;
+    assert!(res.is_ok());
+    assert_eq!(got[0], "<0>", "the first words are not held back");
+    assert_eq!(got.concat(), chunks.concat());
+    assert!(
+        got.len() < chunks.len() / 2,
+        "40 chunks 3 ms apart came in {} batches",
+        got.len()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_cut_stream_gives_everything_before_the_cut_then_fails() {
+    let (got, res) = read(&["Hello", ", wor", "ld"], 2, true).await;
+    assert_eq!(got.concat(), "Hello, world");
+    match res {
+        Err(NetError::Provider(e)) => assert!(e.message.contains("cut off"), "{}", e.message),
+        _ => panic!("a broken body must fail as a cut stream"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_body_ends_at_once() {
+    let (got, res) = read(&[], 1, false).await;
+    assert!(got.is_empty());
+    assert!(res.is_ok());
+}
