@@ -1139,7 +1139,7 @@ mod tests {
         v.record_test(a, passed(), NOW).expect("ok");
         v.rotate(
             a,
-            Secret::new("sk-proj-rotated9999"),
+            Secret::new("sk-proj-FAKE-rotated-TEST-9999"),
             datetime!(2026-11-20 0:00 UTC),
         )
         .expect("ok");
