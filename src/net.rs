@@ -190,9 +190,12 @@ export class Batches {
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     this.waiting = null;
     if (this.size) {
-      const out = new Uint8Array(this.size);
-      let at = 0;
-      for (const p of this.parts) { out.set(p, at); at += p.length; }
+      let out = this.parts[0];
+      if (this.parts.length > 1) {
+        out = new Uint8Array(this.size);
+        let at = 0;
+        for (const p of this.parts) { out.set(p, at); at += p.length; }
+      }
       this.parts = []; this.size = 0; this.first = false;
       w.resolve(out);
     } else if (this.error) {
@@ -234,7 +237,7 @@ pub async fn read_stream(
             Err(e) if is_abort(&e) => return Err(NetError::Aborted),
             Err(_) => return Err(cut()),
         };
-        // Copied once, straight into wasm memory.
+        // Joined in JS, then copied once into wasm memory.
         match batch.dyn_ref::<Uint8Array>() {
             Some(bytes) => on_bytes(&bytes.to_vec()),
             None => return Ok(()),

@@ -399,12 +399,9 @@ impl Saved {
     }
 
     /// Seal and store one version; the list shows it from then on.
-    async fn put(self, c: Conversation) -> Result<String, AppError> {
+    async fn put(self, db: &idb::Db, c: Conversation) -> Result<String, AppError> {
         let text = self.session.seal_conversation(&c)?;
-        idb::open()
-            .await?
-            .put(idb::CONVERSATIONS, &c.id.to_string(), &text)
-            .await?;
+        db.put(idb::CONVERSATIONS, &c.id.to_string(), &text).await?;
         self.summaries.try_update_value(|m| {
             m.insert(c.id, Summary::from(&c));
         });
@@ -417,10 +414,8 @@ impl Saved {
     /// as a copy, where its chat goes on, and the other tab's stays as it is.
     async fn save_one(self, ours: Conversation) -> Result<(), AppError> {
         let id = ours.id;
-        let stored = idb::open()
-            .await?
-            .get(idb::CONVERSATIONS, &id.to_string())
-            .await?;
+        let db = idb::open().await?;
+        let stored = db.get(idb::CONVERSATIONS, &id.to_string()).await?;
         let base = self.seen.try_with_value(|m| m.get(&id).cloned()).flatten();
         let elsewhere = match (stored, base) {
             (Some(t), Some((b, _))) if revision(&t) == b => None,
@@ -429,7 +424,7 @@ impl Saved {
         };
         let Some((text, base_title)) = elsewhere else {
             let title = ours.title.clone();
-            let text = self.put(ours).await?;
+            let text = self.put(&db, ours).await?;
             self.seen.try_update_value(|m| {
                 m.insert(id, (revision(&text), title));
             });
@@ -454,7 +449,7 @@ impl Saved {
                         mine.title = title.clone();
                     }
                 });
-                let text = self.put(c).await?;
+                let text = self.put(&db, c).await?;
                 if chat_based {
                     self.seen.try_update_value(|m| {
                         m.insert(id, (revision(&text), title));
@@ -509,11 +504,11 @@ impl Saved {
                 }
                 self.toasts.info(if theirs.is_some() {
                         format!(
-                            "This conversation was changed in another tab meanwhile. Your messages here are saved as \u{201c}{title}\u{201d}, and it goes on there."
+                            "This conversation was changed in another tab meanwhile, so nothing is lost: this tab's messages are saved as \u{201c}{title}\u{201d}, and your next messages here go there too. The other tab's version keeps the original."
                         )
                     } else {
                         format!(
-                            "The saved version of this conversation no longer opens here (another tab or a newer byok changed it); it was left as it is. Your messages here are saved as \u{201c}{title}\u{201d}, and it goes on there."
+                            "The saved version of this conversation no longer opens here (another tab or a newer byok changed it), so it was left as it is. This tab's messages are saved as \u{201c}{title}\u{201d}, and your next messages here go there too."
                         )
                     });
             }
@@ -545,7 +540,7 @@ impl Saved {
             while let Some(c) = next {
                 if let Err(e) = self.save_one(c).await {
                     self.toasts.error(format!(
-                        "The conversation could not be saved: {}",
+                        "The conversation could not be saved: {} It stays on screen; keep this tab open, and it is saved again with your next message.",
                         e.message()
                     ));
                 }

@@ -130,9 +130,10 @@ fn KeyList() -> impl IntoView {
     });
     let filtered = move |id: Uuid| Signal::derive(move || matching_ids.with(|m| !kept(m, &id)));
     let rows = KeyRows::new();
-    Effect::new(move |_| {
+    // The first run only subscribes: each row was filled from this vault when built.
+    Effect::new(move |prev: Option<()>| {
         session.vault.with(|v| {
-            if let Some(v) = v {
+            if let (Some(v), Some(())) = (v, prev) {
                 rows.refresh(v);
             }
         })
