@@ -107,29 +107,31 @@ function probe() {
 
 // Wraps fetch so the bench sees when the app itself reads each chunk of a chat answer:
 // `first`/`last` are when the app's reader got the first chunk and the end of the body.
-function fetchProbe() {
-  const orig = window.fetch.bind(window);
+// The app makes provider calls in a worker (src/net.js) that posts the page the head,
+// the body in batches, and the end. This records, for each call, when the page got the
+// first batch and the end, and how much arrived.
+function netProbe() {
   window.__net = [];
-  window.fetch = async function (input, init) {
-    const res = await orig(input, init);
-    const url = typeof input === 'string' ? input : input.url;
-    if (!/\/v1\/messages|\/chat\/completions|GenerateContent/.test(url) || !res.body) return res;
-    const rec = { url, first: null, last: null, bytes: 0, chunks: 0 };
-    window.__net.push(rec);
-    const reader = res.body.getReader();
-    const body = new ReadableStream({
-      async pull(c) {
-        const { value, done } = await reader.read();
+  const Base = window.Worker;
+  window.Worker = class extends Base {
+    constructor(url, opts) {
+      super(url, opts);
+      const calls = new Map();
+      // Added before the app sets `onmessage`, so it runs first.
+      this.addEventListener('message', ({ data }) => {
         const t = performance.now();
-        if (done) { rec.last = t; c.close(); return; }
-        if (rec.first === null) rec.first = t;
-        rec.bytes += value.byteLength;
-        rec.chunks++;
-        c.enqueue(value);
-      },
-      cancel(r) { return reader.cancel(r); },
-    }, { highWaterMark: 0 });
-    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+        if (!data?.id) return;
+        if (data.head) {
+          const rec = { first: null, last: null, bytes: 0, chunks: 0 };
+          calls.set(data.id, rec);
+          window.__net.push(rec);
+        }
+        const rec = calls.get(data.id);
+        if (!rec) return;
+        if (data.chunk) { rec.first ??= t; rec.bytes += data.chunk.byteLength; rec.chunks++; }
+        if (data.end || data.fail) rec.last = t;
+      });
+    }
   };
 }
 
@@ -146,6 +148,17 @@ cpSync(DIST, served, { recursive: true });
 // Baseline page for the cold load, and a same-origin page without the app from which the
 // bench writes localStorage and IndexedDB before the app starts. byok-host serves every
 // file in its directory; its CSP (no inline script needed here) does not get in the way.
+// The bare read of the streaming section: a worker that reads a response to its end.
+writeFileSync(join(served, 'bench-read-worker.js'), `onmessage = async ({ data: { url, init } }) => {
+  try {
+    const res = await fetch(url, init);
+    if (!res.ok) throw new Error(\`mock answered \${res.status}\`);
+    const rd = res.body.getReader();
+    for (;;) { const { done } = await rd.read(); if (done) break; }
+    postMessage({ done: true });
+  } catch (e) { postMessage({ error: String(e) }); }
+};
+`);
 writeFileSync(join(served, 'bench-static.html'), '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>static baseline</title></head>\n<body><main><h1>Static baseline</h1><label for="new-pass">Passphrase</label> <input id="new-pass" type="password"></main></body></html>\n');
 
 writeFileSync(join(served, 'bench-warmup.txt'), 'warm-up\n');
@@ -369,22 +382,20 @@ try {
       r.busy = (m1.TaskDuration - m0.TaskDuration) * 1000;
       return r;
     };
-    // The same request read by a bare loop in the app's page (through the same fetch
-    // probe), with no parsing or rendering: the main-thread cost of receiving the stream,
-    // which the browser pays whatever the page does with it.
+    // The same request read by a bare loop in a worker of the app's page, as the app
+    // reads it, with no parsing, posting or rendering: what receiving the stream costs
+    // the page's main thread whatever the page does with it.
     const bareRead = async (page, cdp, msg) => {
       const m0 = await metrics(cdp);
-      const ms = await page.evaluate(async ({ url, msg }) => {
-        const res = await fetch(`${url}/v1/messages`, { method: 'POST',
+      const ms = await page.evaluate(({ url, msg }) => new Promise((ok, fail) => {
+        const w = new Worker('/bench-read-worker.js');
+        const t0 = performance.now();
+        w.onmessage = ({ data }) => { w.terminate(); if (data.error) fail(new Error(data.error)); else ok(performance.now() - t0); };
+        w.postMessage({ url: `${url}/v1/messages`, init: { method: 'POST',
           headers: { 'x-api-key': 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKE-ok-mock', 'anthropic-version': '2023-06-01',
             'anthropic-dangerous-direct-browser-access': 'true', 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1024, stream: true, messages: [{ role: 'user', content: msg }] }) });
-        if (!res.ok) throw new Error(`mock answered ${res.status}`);
-        const rd = res.body.getReader();
-        const t0 = performance.now();
-        for (;;) { const { done } = await rd.read(); if (done) break; }
-        return performance.now() - t0;
-      }, { url: mock.url, msg });
+          body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1024, stream: true, messages: [{ role: 'user', content: msg }] }) } });
+      }), { url: mock.url, msg });
       const m1 = await metrics(cdp);
       return { ms, busy: (m1.TaskDuration - m0.TaskDuration) * 1000 };
     };
@@ -394,7 +405,7 @@ try {
     for (let r = 0; r < Math.max(RUNS, PACED_RUNS); r++) {
       const ctx = await newContext();
       await ctx.addInitScript(probe);
-      await ctx.addInitScript(fetchProbe);
+      await ctx.addInitScript(netProbe);
       const page = await ctx.newPage();
       if (process.env.BENCH_DEBUG) page.on('console', (m) => log(`page: ${m.text()}`));
       const cdp = await ctx.newCDPSession(page);

@@ -68,7 +68,7 @@ if (b.streaming) {
   row('  fast: longest main-thread task', ms(m.fastLongest), '-', '-', 'no task > 50 ms', m.fastLongest <= 50);
   row('  fast: main-thread busy (CDP TaskDuration)', ms(m.fastBusy), `${ms(m.oneRender)} one render`, x(m.fastBusy, m.oneRender), '(info)');
   if (m.fastRenderWork != null) {
-    row('  fast: of which receiving it (bare read loop)', ms(m.fastBareBusy), '-', '-', '(info)');
+    row('  fast: of which receiving it (bare read in a worker)', ms(m.fastBareBusy), '-', '-', '(info)');
     row('  fast: a one-line exchange, busy', ms(m.fastOneLineBusy), '-', '-', '(info)');
     row('  fast: work for the long answer (see docs)', ms(m.fastRenderWork), `${ms(m.oneRender)} one render`, x(m.fastRenderWork, m.oneRender), '<= 3x one render', m.fastRenderWork <= 3 * m.oneRender);
   }
@@ -79,7 +79,7 @@ if (b.streaming) {
   row('  paced: longest main-thread task', ms(m.pacedLongest), '-', '-', 'no task > 50 ms', m.pacedLongest <= 50);
   row('  paced: busy / wall time', `${ms(m.pacedBusy)} / ${ms(m.pacedWall)}`, '-', `${(100 * m.pacedBusyShare).toFixed(1)}%`, '<= 10% of wall', m.pacedBusyShare <= 0.10);
   if (m.pacedBareShare != null) {
-    row(`  paced: of which receiving it (bare read loop, ${b.streaming.paced.filter((x) => x.bare).length} runs)`, '-', '-', `${(100 * m.pacedBareShare).toFixed(1)}%`, '(info)');
+    row(`  paced: of which receiving it (bare read in a worker, ${b.streaming.paced.filter((x) => x.bare).length} runs)`, '-', '-', `${(100 * m.pacedBareShare).toFixed(1)}%`, '(info)');
   }
   row('  paced: last byte to final paint', ms(Math.max(0, m.pacedFinalPaint)));
 }

@@ -24,7 +24,6 @@ pub fn App() -> impl IntoView {
     provide_context(session);
     provide_context(toasts);
     provide_context(PendingSave(RwSignal::new(None)));
-    crate::net::install_policy_watch();
     autolock::install(session);
 
     // Another tab saved, created or forgot the vault: follow it.

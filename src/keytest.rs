@@ -21,7 +21,7 @@ pub async fn test_key(key: &KeyEntry) -> TestResult {
         models: Vec::new(),
     };
     match net::send(&req, None).await {
-        Ok(f) if (200..300).contains(&f.status) => match net::read_text(&f.response).await {
+        Ok(f) if (200..300).contains(&f.status) => match f.text().await {
             Ok(body) => match models_from_response(key.provider, &body) {
                 Ok(models) => TestResult {
                     outcome: TestOutcome::Ok,
@@ -37,7 +37,7 @@ pub async fn test_key(key: &KeyEntry) -> TestResult {
             Err(e) => fail(TestOutcome::Network, e.message()),
         },
         Ok(f) => {
-            let body = net::read_text(&f.response).await.unwrap_or_default();
+            let body = f.text().await.unwrap_or_default();
             let e = classify(key.provider, f.status, &body, f.retry_after.as_deref());
             fail(e.class, e.message)
         }

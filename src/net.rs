@@ -1,42 +1,45 @@
-//! `fetch` for provider calls: the request as core built it, an abort signal, and
-//! failures told apart the way a person needs (aborted, blocked by the page's connect
-//! policy, blocked by the provider's CORS or unreachable).
-
-use std::cell::RefCell;
+//! Provider calls: the request as core built it, made by `src/net.js` (in a worker where
+//! the page allows one, so the thousands of network chunks of a streamed answer are not
+//! main-thread tasks), with failures told apart the way a person needs (stopped, blocked
+//! by the page's connect policy, offline, blocked by the provider's CORS or unreachable,
+//! cut off mid-answer).
 
 use byok_core::model::{TestOutcome, origin_of};
 use byok_core::provider::{HttpRequest, ProviderError};
 use js_sys::Uint8Array;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-thread_local! {
-    /// Origins the page's CSP refused recently, with when (ms). A blocked `fetch` only
-    /// says "Failed to fetch"; the violation event says why.
-    static BLOCKED: RefCell<Vec<(String, f64)>> = const { RefCell::new(Vec::new()) };
-}
+/// How long the chunks of a streamed body gather before the page takes them: a provider
+/// sends a delta every few milliseconds, and one hand-over per delta was most of a paced
+/// stream's main-thread time. The answer is drawn at most every 100 ms anyway; the first
+/// chunk and the end of the body are not held.
+const GATHER_MS: u32 = 40;
 
-/// Listen for CSP violations once, so failed requests can be explained.
-pub fn install_policy_watch() {
-    let _ = leptos::prelude::window_event_listener_untyped("securitypolicyviolation", |e| {
-        if let Some(v) = e.dyn_ref::<web_sys::SecurityPolicyViolationEvent>() {
-            let uri = v.blocked_uri();
-            let origin = origin_of(&uri).to_string();
-            BLOCKED.with(|b| {
-                let mut b = b.borrow_mut();
-                b.retain(|(_, t)| crate::now_ms() - *t < 10_000.0);
-                b.push((origin, crate::now_ms()));
-            });
-        }
-    });
-}
-
-fn blocked_by_policy(origin: &str) -> bool {
-    BLOCKED.with(|b| {
-        b.borrow()
-            .iter()
-            .any(|(o, t)| o == origin && crate::now_ms() - *t < 10_000.0)
-    })
+#[wasm_bindgen(module = "/src/net.js")]
+extern "C" {
+    type Call;
+    #[wasm_bindgen(constructor)]
+    fn new(
+        url: &str,
+        method: &str,
+        names: Vec<String>,
+        values: Vec<String>,
+        body: Option<String>,
+        signal: Option<web_sys::AbortSignal>,
+        wait: u32,
+    ) -> Call;
+    #[wasm_bindgen(static_method_of = Call, js_name = fromResponse)]
+    fn from_response(response: &web_sys::Response, wait: u32) -> Call;
+    #[wasm_bindgen(method)]
+    fn head(this: &Call) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn next(this: &Call) -> js_sys::Promise;
+    #[wasm_bindgen(method, getter, js_name = where)]
+    fn where_read(this: &Call) -> Option<String>;
+    #[wasm_bindgen(js_name = warm)]
+    fn warm_worker();
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -54,97 +57,35 @@ impl NetError {
     }
 }
 
-fn failed_to_reach(url: &str) -> NetError {
+/// Start the worker that makes provider calls, ahead of the first call.
+pub fn warm() {
+    warm_worker();
+}
+
+/// A failure as `src/net.js` names it, for a call to `url`.
+fn failure(kind: &JsValue, url: &str) -> NetError {
     let origin = origin_of(url).to_string();
-    // Settle the event queue question: the violation event may land just after the
-    // rejected promise, so the caller re-checks on the next tick via `explain_failure`.
-    let online = web_sys::window()
-        .map(|w| w.navigator().on_line())
-        .unwrap_or(true);
-    let (class, message) = if blocked_by_policy(&origin) {
-        (
+    let (class, message) = match kind.as_string().as_deref() {
+        Some("abort") => return NetError::Aborted,
+        Some("cut") => return cut(),
+        Some("blocked") => (
             TestOutcome::Blocked,
             format!(
                 "This page's connect policy does not allow {origin}. Whoever hosts byok can allow it (byok-host --connect-src {origin})."
             ),
-        )
-    } else if !online {
-        (
+        ),
+        Some("offline") => (
             TestOutcome::Network,
             "The browser is offline. Check the network and try again.".to_string(),
-        )
-    } else {
-        (
+        ),
+        _ => (
             TestOutcome::Blocked,
             format!(
                 "The browser could not reach {origin}: the provider refused a request from a web page (CORS), or the server is unreachable. Check the base URL; a local server must allow this page's origin."
             ),
-        )
+        ),
     };
     NetError::Provider(ProviderError::new(class, message))
-}
-
-fn is_abort(e: &JsValue) -> bool {
-    e.dyn_ref::<web_sys::DomException>()
-        .map(|d| d.name() == "AbortError")
-        .unwrap_or(false)
-}
-
-pub struct Fetched {
-    pub status: u16,
-    pub retry_after: Option<String>,
-    pub response: web_sys::Response,
-}
-
-pub async fn send(
-    req: &HttpRequest,
-    signal: Option<&web_sys::AbortSignal>,
-) -> Result<Fetched, NetError> {
-    let init = web_sys::RequestInit::new();
-    init.set_method(req.method);
-    // The key is a header for the provider alone: no cookies, no referrer.
-    init.set_credentials(web_sys::RequestCredentials::Omit);
-    init.set_referrer_policy(web_sys::ReferrerPolicy::NoReferrer);
-    init.set_cache(web_sys::RequestCache::NoStore);
-    let headers = web_sys::Headers::new().map_err(|_| failed_to_reach(&req.url))?;
-    for (n, v) in &req.headers {
-        headers
-            .append(n, v)
-            .map_err(|_| failed_to_reach(&req.url))?;
-    }
-    init.set_headers(&headers);
-    if let Some(b) = &req.body {
-        init.set_body(&JsValue::from_str(b));
-    }
-    if let Some(s) = signal {
-        init.set_signal(Some(s));
-    }
-    let window = web_sys::window().ok_or_else(|| failed_to_reach(&req.url))?;
-    let resp = match JsFuture::from(window.fetch_with_str_and_init(&req.url, &init)).await {
-        Ok(r) => r,
-        Err(e) if is_abort(&e) => return Err(NetError::Aborted),
-        Err(_) => {
-            // Give the securitypolicyviolation event a moment to arrive.
-            gloo_timers::future::TimeoutFuture::new(30).await;
-            return Err(failed_to_reach(&req.url));
-        }
-    };
-    let response: web_sys::Response = resp.dyn_into().map_err(|_| failed_to_reach(&req.url))?;
-    let retry_after = response.headers().get("retry-after").ok().flatten();
-    Ok(Fetched {
-        status: response.status(),
-        retry_after,
-        response,
-    })
-}
-
-pub async fn read_text(r: &web_sys::Response) -> Result<String, NetError> {
-    let p = r.text().map_err(|_| cut())?;
-    match JsFuture::from(p).await {
-        Ok(t) => Ok(t.as_string().unwrap_or_default()),
-        Err(e) if is_abort(&e) => Err(NetError::Aborted),
-        Err(_) => Err(cut()),
-    }
 }
 
 fn cut() -> NetError {
@@ -154,93 +95,79 @@ fn cut() -> NetError {
     ))
 }
 
-/// How long the chunks of a streamed body gather before wasm takes them: a provider
-/// sends a delta every few milliseconds, each its own browser task, and one round trip
-/// into wasm per delta was most of a paced stream's script time. The answer is drawn at
-/// most every 100 ms anyway; the first chunk and the end of the body are not held.
-const GATHER_MS: u32 = 40;
+/// A provider's answer: its status, and its body still to be read.
+pub struct Response {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    url: String,
+    call: Call,
+}
 
-#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-export class Batches {
-  constructor(reader, wait) {
-    this.reader = reader; this.wait = wait; this.parts = []; this.size = 0; this.since = 0;
-    this.first = true; this.done = false; this.error = null; this.waiting = null; this.timer = null;
-    this.pump();
-  }
-  pump() {
-    this.reader.read().then(({ done, value }) => {
-      if (done) { this.done = true; } else {
-        if (!this.size) this.since = performance.now();
-        this.parts.push(value); this.size += value.length; this.pump();
-      }
-      this.wake();
-    }, (e) => { this.error = e; this.wake(); });
-  }
-  wake() {
-    if (!this.waiting) return;
-    if (this.error || this.done) return this.deliver();
-    if (!this.size || this.timer !== null) return;
-    const age = performance.now() - this.since;
-    if (this.first || age >= this.wait) return this.deliver();
-    this.timer = setTimeout(() => { this.timer = null; this.deliver(); }, this.wait - age);
-  }
-  deliver() {
-    const w = this.waiting;
-    if (!w) return;
-    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
-    this.waiting = null;
-    if (this.size) {
-      let out = this.parts[0];
-      if (this.parts.length > 1) {
-        out = new Uint8Array(this.size);
-        let at = 0;
-        for (const p of this.parts) { out.set(p, at); at += p.length; }
-      }
-      this.parts = []; this.size = 0; this.first = false;
-      w.resolve(out);
-    } else if (this.error) {
-      w.reject(this.error);
-    } else {
-      w.resolve(null);
+/// Send `req`; resolves once the response's status and headers are in. Aborting
+/// `signal` stops the call at any point, body included.
+pub async fn send(
+    req: &HttpRequest,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<Response, NetError> {
+    let (names, values) = req.headers.iter().cloned().unzip();
+    let call = Call::new(
+        &req.url,
+        req.method,
+        names,
+        values,
+        req.body.clone(),
+        signal.cloned(),
+        GATHER_MS,
+    );
+    Response::from_call(call, &req.url).await
+}
+
+impl Response {
+    async fn from_call(call: Call, url: &str) -> Result<Response, NetError> {
+        let head = JsFuture::from(call.head())
+            .await
+            .map_err(|k| failure(&k, url))?;
+        let get = |name: &str| js_sys::Reflect::get(&head, &JsValue::from_str(name)).ok();
+        let status = get("status")
+            .and_then(|s| s.as_f64())
+            .map(|s| s as u16)
+            .ok_or_else(cut)?;
+        Ok(Response {
+            status,
+            retry_after: get("retryAfter").and_then(|r| r.as_string()),
+            url: url.to_string(),
+            call,
+        })
     }
-  }
-  next() {
-    return new Promise((resolve, reject) => { this.waiting = { resolve, reject }; this.wake(); });
-  }
-}
-"#)]
-extern "C" {
-    /// A body read ahead in JS: `next()` gives what has arrived as one `Uint8Array`
-    /// (the chunks of up to [`GATHER_MS`]), `null` at the end, or the read's error once
-    /// everything before it was given.
-    type Batches;
-    #[wasm_bindgen(constructor)]
-    fn new(reader: &web_sys::ReadableStreamDefaultReader, wait: u32) -> Batches;
-    #[wasm_bindgen(method)]
-    fn next(this: &Batches) -> js_sys::Promise;
-}
 
-/// Feed the body to `on_bytes` as it arrives, in batches (see [`GATHER_MS`]).
-pub async fn read_stream(
-    r: &web_sys::Response,
-    mut on_bytes: impl FnMut(&[u8]),
-) -> Result<(), NetError> {
-    let Some(body) = r.body() else {
-        return Ok(());
-    };
-    let reader: web_sys::ReadableStreamDefaultReader =
-        body.get_reader().dyn_into().map_err(|_| cut())?;
-    let batches = Batches::new(&reader, GATHER_MS);
-    loop {
-        let batch = match JsFuture::from(batches.next()).await {
-            Ok(b) => b,
-            Err(e) if is_abort(&e) => return Err(NetError::Aborted),
-            Err(_) => return Err(cut()),
-        };
-        // Joined in JS, then copied once into wasm memory.
-        match batch.dyn_ref::<Uint8Array>() {
-            Some(bytes) => on_bytes(&bytes.to_vec()),
-            None => return Ok(()),
+    /// A response already in hand, read the way a provider's is (for tests of the
+    /// batching, which need no server).
+    pub async fn of(response: &web_sys::Response) -> Result<Response, NetError> {
+        Self::from_call(Call::from_response(response, GATHER_MS), &response.url()).await
+    }
+
+    /// Feed the body to `on_bytes` as it arrives, in batches (see [`GATHER_MS`]).
+    pub async fn read(&self, mut on_bytes: impl FnMut(&[u8])) -> Result<(), NetError> {
+        loop {
+            let batch = JsFuture::from(self.call.next())
+                .await
+                .map_err(|k| failure(&k, &self.url))?;
+            match batch.dyn_ref::<Uint8Array>() {
+                Some(bytes) => on_bytes(&bytes.to_vec()),
+                None => return Ok(()),
+            }
         }
+    }
+
+    /// The whole body as text (invalid UTF-8 replaced).
+    pub async fn text(&self) -> Result<String, NetError> {
+        let mut body = Vec::new();
+        self.read(|b| body.extend_from_slice(b)).await?;
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// Whether the body is read by the worker, off the page's main thread.
+    pub fn read_off_main_thread(&self) -> bool {
+        self.call.where_read().as_deref() == Some("worker")
     }
 }

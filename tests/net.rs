@@ -1,9 +1,11 @@
-//! A streamed body reaches the app whole and in order, gathered into batches: the first
-//! chunk at once, the rest at most every few tens of milliseconds, and a failure only
-//! after everything that arrived before it.
+//! Provider calls: a streamed body reaches the app whole and in order, gathered into
+//! batches (the first chunk at once, the rest at most every few tens of milliseconds, a
+//! failure only after everything that arrived before it), and a real call is made by
+//! the worker, off the page's main thread.
 #![cfg(target_arch = "wasm32")]
 
-use byok_app::net::{NetError, read_stream};
+use byok_app::net::{NetError, Response, send};
+use byok_core::provider::HttpRequest;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -21,17 +23,28 @@ export function slow_response(chunks, gap, fail) {
       else c.close();
     },
   });
-  return new Response(body);
+  return new Response(body, { status: 429, headers: { 'retry-after': '7' } });
+}
+export function blob_url(text) {
+  return URL.createObjectURL(new Blob([text], { type: 'text/event-stream' }));
 }
 "#)]
 extern "C" {
     fn slow_response(chunks: Vec<String>, gap: u32, fail: bool) -> web_sys::Response;
+    fn blob_url(text: &str) -> String;
 }
 
 async fn read(chunks: &[&str], gap: u32, fail: bool) -> (Vec<String>, Result<(), NetError>) {
     let r = slow_response(chunks.iter().map(|s| s.to_string()).collect(), gap, fail);
+    let Ok(resp) = Response::of(&r).await else {
+        panic!("the head of a response in hand is there");
+    };
+    assert_eq!(resp.status, 429);
+    assert_eq!(resp.retry_after.as_deref(), Some("7"));
     let mut got = Vec::new();
-    let res = read_stream(&r, |b| got.push(String::from_utf8_lossy(b).into_owned())).await;
+    let res = resp
+        .read(|b| got.push(String::from_utf8_lossy(b).into_owned()))
+        .await;
     (got, res)
 }
 
@@ -65,4 +78,49 @@ async fn an_empty_body_ends_at_once() {
     let (got, res) = read(&[], 1, false).await;
     assert!(got.is_empty());
     assert!(res.is_ok());
+}
+
+fn get(url: String) -> HttpRequest {
+    HttpRequest {
+        method: "GET",
+        url,
+        headers: vec![("accept".into(), "text/event-stream".into())],
+        body: None,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_call_is_read_by_the_worker_whole() {
+    let text: String = (0..5000).map(|i| format!("data: {i}\n\n")).collect();
+    let Ok(resp) = send(&get(blob_url(&text)), None).await else {
+        panic!("a same-origin blob is reachable");
+    };
+    assert_eq!(resp.status, 200);
+    assert!(
+        resp.read_off_main_thread(),
+        "the body is read in the worker"
+    );
+    assert_eq!(resp.text().await, Ok(text));
+}
+
+#[wasm_bindgen_test]
+async fn an_aborted_call_says_stopped() {
+    let Ok(ctrl) = web_sys::AbortController::new() else {
+        panic!("AbortController is there");
+    };
+    ctrl.abort();
+    let res = send(&get(blob_url("x")), Some(&ctrl.signal())).await;
+    assert!(matches!(res, Err(NetError::Aborted)));
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_server_is_named() {
+    match send(&get("http://127.0.0.1:9/v1/models".into()), None).await {
+        Err(NetError::Provider(e)) => assert!(
+            e.message.contains("could not reach http://127.0.0.1:9"),
+            "{}",
+            e.message
+        ),
+        _ => panic!("port 9 answers nothing"),
+    }
 }

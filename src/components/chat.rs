@@ -461,11 +461,12 @@ pub fn Chat(
                                 }
                             }
                         };
-                    let read = net::read_stream(&f.response, |bytes| {
-                        let evs = parser.push(bytes);
-                        handle(evs, &mut ended, &mut final_status);
-                    })
-                    .await;
+                    let read = f
+                        .read(|bytes| {
+                            let evs = parser.push(bytes);
+                            handle(evs, &mut ended, &mut final_status);
+                        })
+                        .await;
                     match read {
                         Ok(()) => {
                             let evs = parser.finish();
@@ -481,7 +482,7 @@ pub fn Chat(
                     }
                 }
                 Ok(f) => {
-                    let body = net::read_text(&f.response).await.unwrap_or_default();
+                    let body = f.text().await.unwrap_or_default();
                     let e = classify(provider, f.status, &body, f.retry_after.as_deref());
                     final_status = Status::Failed {
                         failover: matches!(

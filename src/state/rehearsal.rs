@@ -86,6 +86,8 @@ fn rehearse() {
 /// A short answer in each wire format, parsed as a stream, then rendered as it streams
 /// in and once finished.
 fn rehearse_answer() {
+    // The worker that makes provider calls starts now rather than with the first question.
+    crate::net::warm();
     const ANSWER: &str = "# Title\n\nSome *emphasis*, **strong**, `code` and a [link](https://example.com).\n\n- one\n- two\n  - nested\n\n1. first\n2. second\n\n> quoted\n\n```rust\nfn main() {}\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n---\n\nThe end.";
     let mut text = String::new();
     for provider in [Provider::Anthropic, Provider::Openai, Provider::Gemini] {

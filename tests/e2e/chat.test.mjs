@@ -116,6 +116,9 @@ describe('providers', () => {
       await expect(lastAnswer()).toContainText(/\d+ in \/ \d+ out tokens/);
       await expect(lastAnswer()).toContainText(`${NAMES[p]} good`);
     }
+    // The answers were read by the app's worker, off the page's main thread.
+    assert.ok(page.workers().some((w) => /\/snippets\/byok-app-[^/]+\/src\/net\.js$/.test(w.url())),
+      `provider calls run in a worker: ${page.workers().map((w) => w.url())}`);
     assert.deepEqual(browser.problems, []);
   });
 
@@ -384,5 +387,101 @@ describe('anonymous direct-key session', () => {
     assert.deepEqual(fresh.problems, []);
     await fresh.close();
     rmSync(d, { recursive: true, force: true });
+  });
+});
+
+/** A direct-key session in a fresh page of `url`; gives `say` and the last answer. */
+async function directChat(p, url, tag) {
+  await p.goto(url);
+  await p.getByRole('link', { name: 'Chat without saving a key' }).click();
+  await p.getByLabel('Provider').selectOption({ label: 'Anthropic' });
+  await p.getByLabel('API key').fill(key('anthropic', tag));
+  await p.getByLabel('Base URL (required for OpenAI-compatible)').fill(mock.url);
+  await p.getByRole('button', { name: 'Start chatting' }).click();
+  const say = async (text) => {
+    await expect(p.getByRole('button', { name: 'Send' })).toBeVisible();
+    await p.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
+    await p.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+  };
+  return { say, answer: () => p.getByRole('listitem', { name: 'Answer' }).last() };
+}
+
+async function longAnswerShown(say, answer) {
+  await say('long one [[mock:reply:long]] [[mock:split:400]]');
+  await expect(answer()).toContainText(/\d+ in \/ \d+ out tokens/);
+  const shown = await answer().locator('.md').innerText();
+  assert.ok(shown.length > 40_000, `the whole long answer is shown (${shown.length} characters)`);
+}
+
+describe('provider calls where no worker can run', () => {
+  test('a policy that forbids workers: answers still stream, stop and fail clearly, read in the page', async () => {
+    // The same build, with a second policy in the page that forbids workers
+    // (`worker-src 'none'`), so `new Worker` throws.
+    const { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { DIST } = await import('./harness.mjs');
+    const dir = mkdtempSync(join(tmpdir(), 'byok-no-worker-'));
+    cpSync(DIST, dir, { recursive: true });
+    const index = readFileSync(join(dir, 'index.html'), 'utf8');
+    assert.match(index, /<head>/);
+    writeFileSync(join(dir, 'index.html'), index.replace('<head>', `<head><meta http-equiv="Content-Security-Policy" content="worker-src 'none'">`));
+    const strict = await startHost({ dir, connectSrc: [mock.url] });
+    const fresh = await startBrowser();
+    try {
+      const p = await fresh.newPage();
+      const { say, answer } = await directChat(p, strict.url, 'no-worker');
+      await longAnswerShown(say, answer);
+      await say('wait for it [[mock:stall]]');
+      await expect(answer().locator('.md')).toContainText(/\S/);
+      await p.getByRole('button', { name: 'Stop' }).click();
+      await expect(answer()).toContainText('Stopped.');
+      await say('this one breaks [[mock:cut]]');
+      await expect(answer()).toContainText('Cut off');
+      assert.deepEqual(p.workers().map((w) => w.url()), [], 'no worker runs');
+      // The refused worker, and the cut stream's broken body.
+      const expected = [/worker-src/, /^console: Failed to load resource: net::ERR_INCOMPLETE_CHUNKED_ENCODING$/];
+      assert.deepEqual(fresh.problems.filter((m) => !expected.some((re) => re.test(m))), []);
+    } finally {
+      await fresh.close();
+      await strict.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a worker whose script fails to load: the call is made again in the page', async () => {
+    // What a browser without module workers does (the script fails in the worker, an
+    // error event comes later), played by pointing the page's workers at a missing file.
+    const fresh = await startBrowser();
+    try {
+      const p = await fresh.newPage();
+      await p.addInitScript(() => {
+        const Real = window.Worker;
+        window.Worker = class extends Real {
+          constructor(_url, opts) { super('/snippets/missing-worker.js', opts); }
+        };
+      });
+      // A key test on the Keys page makes the page's first call (so the call waits for
+      // the worker when its error comes), then a chat.
+      await p.goto(host.url);
+      await createVault(p);
+      await addKey(p, { secret: key('anthropic', 'worker-lost'), label: 'Lost worker', provider: 'Anthropic', baseUrl: mock.url });
+      await keyRow(p, 'Lost worker').getByRole('button', { name: 'Test' }).click();
+      await expect(keyRow(p, 'Lost worker')).toContainText(/The key works: \d+ models? available/);
+      await p.getByRole('link', { name: 'Chat' }).click();
+      const answer = () => p.getByRole('listitem', { name: 'Answer' }).last();
+      const say = async (text) => {
+        await expect(p.getByRole('button', { name: 'Send' })).toBeVisible();
+        await p.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
+        await p.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+      };
+      await longAnswerShown(say, answer);
+      const asked = mock.requests.filter((r) => r.headers['x-api-key'] === key('anthropic', 'worker-lost'));
+      assert.deepEqual(asked.map((r) => r.path.split('?')[0]), ['/v1/models', '/v1/messages'], 'each call reached the provider once');
+      const expected = [/^console: Failed to load resource: the server responded with a status of 404/];
+      assert.deepEqual(fresh.problems.filter((m) => !expected.some((re) => re.test(m))), []);
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 const HOST_BIN = process.env.BYOK_HOST_BIN || join(ROOT, 'target', 'release', 'byok-host');
-const DIST = process.env.BYOK_DIST || join(ROOT, 'dist');
+export const DIST = process.env.BYOK_DIST || join(ROOT, 'dist');
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 
 export const CHROMIUM_ARGS = [
