@@ -10,6 +10,11 @@
 // Where a worker cannot be started (a policy that forbids it, such as Trusted Types with
 // no policy allowed), the same code runs in the page instead.
 
+// The messages between page and worker, versioned: the worker fetches this file again
+// by a URL that does not change with its content, so after a deploy a tab opened
+// earlier can meet a newer worker, and then does without one.
+const PROTOCOL = 1;
+
 const inWorker = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope;
 
 // Origins this context's CSP refused lately, with when: a refused fetch only says
@@ -54,7 +59,7 @@ const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 // One request, start to end, told to `sink` as head(status, retryAfter), chunk(bytes)...,
 // then end() or fail(kind), kind being 'abort', 'cut', 'blocked', 'offline' or
-// 'unreachable'.
+// 'unreachable' (and, from the page's side, 'lost': the worker died mid-call).
 async function run(req, signal, sink) {
   let res;
   try {
@@ -74,7 +79,8 @@ async function run(req, signal, sink) {
     await sleep(30);
     let origin = '';
     try { origin = new URL(req.url).origin; } catch { /* reported as unreachable */ }
-    if (refused.some((r) => r.origin === origin)) return sink.fail('blocked');
+    const now = performance.now();
+    if (refused.some((r) => r.origin === origin && now - r.at < 10_000)) return sink.fail('blocked');
     return sink.fail(navigator.onLine === false ? 'offline' : 'unreachable');
   }
   return readBody(res, signal, sink, req.wait);
@@ -106,23 +112,27 @@ if (inWorker) {
     const ctrl = new AbortController();
     calls.set(data.id, ctrl);
     const id = data.id;
-    run(data, ctrl.signal, {
+    const sink = {
       head: (status, retryAfter) => postMessage({ id, head: { status, retryAfter } }),
       chunk: (bytes) => postMessage({ id, chunk: bytes }, [bytes.buffer]),
       end: () => { calls.delete(id); postMessage({ id, end: true }); },
       fail: (kind) => { calls.delete(id); postMessage({ id, fail: kind }); },
-    });
+    };
+    run(data, ctrl.signal, sink).catch(() => sink.fail('cut'));
   };
-  postMessage({ ready: true });
+  postMessage({ ready: PROTOCOL });
 }
 
 // --- The page's side ------------------------------------------------------------------
 
 let worker = null;
 let noWorker = inWorker;
-// Messages for the worker until it says it is listening: a module worker's script
-// loads asynchronously, and a message posted before that can be lost.
+// Calls waiting for the worker to say it is listening. Until then nothing has left the
+// page, so if the worker never comes (its script fails to load, or is of another
+// version, or takes longer than READY_MS) they are made in the page instead.
 let early = [];
+let readyTimer = null;
+const READY_MS = 5000;
 let nextId = 1;
 const pending = new Map();
 
@@ -135,27 +145,32 @@ function startWorker() {
     return null;
   }
   worker.onmessage = ({ data }) => {
-    if (data.ready) {
-      for (const m of early ?? []) worker.postMessage(m);
+    if ('ready' in data) {
+      if (data.ready !== PROTOCOL) return loseWorker();
+      clearTimeout(readyTimer);
+      const waiting = early;
       early = null;
+      for (const call of waiting) call.post();
     } else pending.get(data.id)?.fromWorker(data);
   };
-  // The script did not load or run: calls not yet answered start again in the page,
-  // and the rest are cut.
   worker.onerror = (e) => {
     e.preventDefault();
-    noWorker = true;
-    worker.terminate();
-    worker = null;
-    early = [];
-    for (const call of [...pending.values()]) call.workerLost();
+    loseWorker();
   };
+  readyTimer = setTimeout(loseWorker, READY_MS);
   return worker;
 }
 
-function toWorker(m) {
-  if (early) early.push(m);
-  else worker?.postMessage(m);
+// From now on calls are made in the page: those that never reached the worker start
+// again there; those it had taken fail (their request may have gone out, and sending a
+// question twice would bill it twice).
+function loseWorker() {
+  clearTimeout(readyTimer);
+  noWorker = true;
+  worker?.terminate();
+  worker = null;
+  early = null;
+  for (const call of [...pending.values()]) call.workerLost();
 }
 
 /** Start the worker ahead of the first call, so that call does not wait for it. */
@@ -191,21 +206,31 @@ export class Call {
   init(req) {
     this.req = req; this.queue = []; this.size = 0; this.ended = false; this.error = null;
     this.headWaiter = null; this.headValue = null; this.waiting = null; this.via = null; this.id = 0;
-    this.ctrl = null; this.seenHead = false;
+    this.ctrl = null; this.seenHead = false; this.sent = false;
   }
 
   start() {
-    const w = startWorker();
-    if (w) {
+    if (startWorker()) {
       this.via = 'worker';
       this.id = nextId++;
       pending.set(this.id, this);
-      toWorker({ id: this.id, ...this.req });
+      if (early) early.push(this);
+      else this.post();
     } else {
       this.via = 'page';
       this.ctrl = new AbortController();
-      run(this.req, this.ctrl.signal, this.sink());
+      const sink = this.sink();
+      run(this.req, this.ctrl.signal, sink).catch(() => sink.fail('cut'));
+      this.req = null;
     }
+  }
+
+  post() {
+    if (this.error) return;
+    worker.postMessage({ id: this.id, ...this.req });
+    this.sent = true;
+    // The key and the conversation are the worker's now; the page keeps no copy.
+    this.req = null;
   }
 
   sink() {
@@ -226,8 +251,9 @@ export class Call {
 
   workerLost() {
     pending.delete(this.id);
-    if (this.seenHead) this.fail('cut');
-    else if (!this.error) this.start();
+    if (this.error || this.ended) return;
+    if (!this.sent) this.start();
+    else this.fail(this.seenHead ? 'cut' : 'lost');
   }
 
   gotHead(status, retryAfter) {
@@ -249,7 +275,11 @@ export class Call {
 
   abort() {
     if (this.error || this.ended) return;
-    if (this.via === 'worker') { pending.delete(this.id); toWorker({ id: this.id, abort: true }); }
+    if (this.via === 'worker') {
+      pending.delete(this.id);
+      if (this.sent) worker?.postMessage({ id: this.id, abort: true });
+      else if (early) early = early.filter((c) => c !== this);
+    }
     else this.ctrl?.abort();
     this.fail('abort');
   }

@@ -36,6 +36,8 @@ extern "C" {
     fn head(this: &Call) -> js_sys::Promise;
     #[wasm_bindgen(method)]
     fn next(this: &Call) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn abort(this: &Call);
     #[wasm_bindgen(method, getter, js_name = where)]
     fn where_read(this: &Call) -> Option<String>;
     #[wasm_bindgen(js_name = warm)]
@@ -73,6 +75,10 @@ fn failure(kind: &JsValue, url: &str) -> NetError {
             format!(
                 "This page's connect policy does not allow {origin}. Whoever hosts byok can allow it (byok-host --connect-src {origin})."
             ),
+        ),
+        Some("lost") => (
+            TestOutcome::Network,
+            "The request was interrupted before the provider answered. Try again.".to_string(),
         ),
         Some("offline") => (
             TestOutcome::Network,
@@ -122,6 +128,13 @@ pub async fn send(
     Response::from_call(call, &req.url).await
 }
 
+/// A body nobody reads any more is not fetched to its end (a no-op once it has ended).
+impl Drop for Response {
+    fn drop(&mut self) {
+        self.call.abort();
+    }
+}
+
 impl Response {
     async fn from_call(call: Call, url: &str) -> Result<Response, NetError> {
         let head = JsFuture::from(call.head())
@@ -159,11 +172,13 @@ impl Response {
         }
     }
 
-    /// The whole body as text (invalid UTF-8 replaced).
+    /// The whole body as text, as `Response.text()` gives it: a leading byte order mark
+    /// dropped, invalid UTF-8 replaced.
     pub async fn text(&self) -> Result<String, NetError> {
         let mut body = Vec::new();
         self.read(|b| body.extend_from_slice(b)).await?;
-        Ok(String::from_utf8_lossy(&body).into_owned())
+        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body);
+        Ok(String::from_utf8_lossy(body).into_owned())
     }
 
     /// Whether the body is read by the worker, off the page's main thread.

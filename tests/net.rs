@@ -104,6 +104,28 @@ async fn a_call_is_read_by_the_worker_whole() {
 }
 
 #[wasm_bindgen_test]
+async fn a_leading_byte_order_mark_is_dropped_from_text() {
+    let Ok(resp) = send(&get(blob_url("\u{feff}{\"data\":[]}")), None).await else {
+        panic!("a same-origin blob is reachable");
+    };
+    assert_eq!(resp.text().await, Ok("{\"data\":[]}".to_string()));
+}
+
+#[wasm_bindgen_test]
+async fn stopping_after_the_head_stops_the_body() {
+    let Ok(ctrl) = web_sys::AbortController::new() else {
+        panic!("AbortController is there");
+    };
+    let text: String = (0..5000).map(|i| format!("data: {i}\n\n")).collect();
+    let Ok(resp) = send(&get(blob_url(&text)), Some(&ctrl.signal())).await else {
+        panic!("a same-origin blob is reachable");
+    };
+    assert!(resp.read_off_main_thread());
+    ctrl.abort();
+    assert_eq!(resp.read(|_| {}).await, Err(NetError::Aborted));
+}
+
+#[wasm_bindgen_test]
 async fn an_aborted_call_says_stopped() {
     let Ok(ctrl) = web_sys::AbortController::new() else {
         panic!("AbortController is there");

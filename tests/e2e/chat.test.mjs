@@ -152,6 +152,8 @@ describe('providers', () => {
       await page.getByRole('button', { name: 'Stop' }).click();
       await expect(lastAnswer()).toContainText('Stopped.');
       await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
+      // The request itself ended: the provider saw the connection closed.
+      await eventually(() => mock.requests.find((r) => r.body.includes('wait for it'))?.closedEarly, `${p}: the stalled request was closed`);
 
       await sendMessage(p, 'this one breaks [[mock:cut]]');
       await expect(lastAnswer()).toContainText('Cut off');
@@ -164,6 +166,7 @@ describe('providers', () => {
     await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
     await page.keyboard.press('Escape');
     await expect(lastAnswer()).toContainText('Stopped.');
+    await eventually(() => mock.requests.find((r) => r.body.includes('again [[mock:stall]]'))?.closedEarly, 'the request stopped by Escape was closed');
     // Leaving the Chat page takes its window listener along: visits do not pile them up,
     // and Escape still stops the answer of the chat now shown.
     const cdp = await page.context().newCDPSession(page);
@@ -184,6 +187,7 @@ describe('providers', () => {
     await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
     await page.keyboard.press('Escape');
     await expect(lastAnswer()).toContainText('Stopped.');
+    await eventually(() => mock.requests.find((r) => r.body.includes('again [[mock:stall]]'))?.closedEarly, 'the request stopped by Escape was closed');
     allowOnly([/^console: Failed to load resource: net::ERR_INCOMPLETE_CHUNKED_ENCODING$/]);
   });
 

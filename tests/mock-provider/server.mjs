@@ -358,7 +358,10 @@ export async function startMockProvider({ port = 0 } = {}) {
     req.on('error', () => {});
     req.on('end', () => {
       const body = Buffer.concat(parts).toString('utf8');
-      requests.push({ method: req.method, path: req.url, headers: { ...req.headers }, body, at: Date.now() });
+      const rec = { method: req.method, path: req.url, headers: { ...req.headers }, body, at: Date.now(), closedEarly: false };
+      requests.push(rec);
+      // The client went away before the answer was over (Stop in the app aborts its fetch).
+      res.on('close', () => { if (!res.writableEnded) rec.closedEarly = true; });
       handle(req, res, body).catch((err) => {
         process.stderr.write(`mock provider: ${err.stack ?? err}\n`);
         if (!res.headersSent) { res.writeHead(500, { 'content-type': 'text/plain' }); res.end('mock provider bug'); } else res.destroy();
