@@ -54,6 +54,8 @@ export async function startBrowser() {
   const watch = async (page) => {
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    // The app's provider calls run in a worker: its errors count as the page's.
+    page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); }));
     await page.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (e) => {
         console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
