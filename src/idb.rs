@@ -270,6 +270,43 @@ impl Db {
         .await
     }
 
+    /// Reads the record under `id` and stores what `decide` makes of it (nothing when it
+    /// gives `None`), in one transaction: no other tab or connection writes the record
+    /// in between. `decide` runs synchronously, while the transaction is still open.
+    /// When this returns `Ok` the write is committed; on `Err` nothing was written.
+    pub async fn update(
+        &self,
+        store: &str,
+        id: &str,
+        decide: impl FnOnce(Option<String>) -> Option<String>,
+    ) -> Result<(), StorageError> {
+        let options = Object::new();
+        Reflect::set(&options, &"durability".into(), &"strict".into()).map_err(from_js)?;
+        let tx = self
+            .db
+            .unchecked_ref::<DatabaseWithOptions>()
+            .transaction_with_options(store, "readwrite", &options)
+            .map_err(from_js)?;
+        let os = tx.object_store(store).map_err(from_js)?;
+        let key = JsValue::from_str(id);
+        let req = os.get(&key).map_err(from_js)?;
+        // Resumed from the request's success event (promise jobs run before the event's
+        // dispatch ends), so the transaction is still active for the put.
+        let value = result(&req, settled(&req)).await?;
+        let stored = if value.is_undefined() {
+            None
+        } else {
+            Some(value.as_string().ok_or_else(not_text)?)
+        };
+        if let Some(text) = decide(stored)
+            && let Err(e) = os.put_with_key(&JsValue::from_str(&text), &key)
+        {
+            let _ = tx.abort();
+            return Err(from_js(e));
+        }
+        committed(&tx).await
+    }
+
     pub async fn get(&self, store: &str, id: &str) -> Result<Option<String>, StorageError> {
         let req = self
             .read(store)?

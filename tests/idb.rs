@@ -66,6 +66,26 @@ async fn put_get_overwrite_delete_get_all() {
 }
 
 #[wasm_bindgen_test]
+async fn updates_read_and_write_in_one_step() {
+    let db = fresh().await;
+    let append = |tag: &'static str| {
+        move |stored: Option<String>| Some(format!("{}{tag}", stored.unwrap_or_default()))
+    };
+    // Started together: each reads what the one before wrote, so none is lost (a get
+    // and a put of their own would both read the empty record).
+    let (a, b, c) = futures::join!(
+        db.update(CONVERSATIONS, "log", append("a")),
+        db.update(CONVERSATIONS, "log", append("b")),
+        db.update(CONVERSATIONS, "log", append("c")),
+    );
+    assert_eq!((a, b, c), (Ok(()), Ok(()), Ok(())));
+    assert_eq!(db.get(CONVERSATIONS, "log").await, Ok(Some("abc".into())));
+    // Deciding to write nothing leaves the record as it is.
+    assert_eq!(db.update(CONVERSATIONS, "log", |_| None).await, Ok(()));
+    assert_eq!(db.get(CONVERSATIONS, "log").await, Ok(Some("abc".into())));
+}
+
+#[wasm_bindgen_test]
 async fn stores_are_separate_and_clear_empties_one() {
     let db = fresh().await;
     db.put(CONVERSATIONS, "x", "conversation")

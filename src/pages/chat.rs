@@ -398,65 +398,85 @@ impl Saved {
         }
     }
 
-    /// Seal and store one version; the list shows it from then on.
-    async fn put(self, db: &idb::Db, c: Conversation) -> Result<String, AppError> {
-        let text = self.session.seal_conversation(&c)?;
-        db.put(idb::CONVERSATIONS, &c.id.to_string(), &text).await?;
-        self.summaries.try_update_value(|m| {
-            m.insert(c.id, Summary::from(&c));
-        });
-        Ok(text)
-    }
-
     /// Save over the stored record. If another tab saved it after this tab read it, the
     /// two merge when one holds all the other's messages (`reconcile`); when both added
     /// different ones (or the record no longer opens here), this tab's version is saved
-    /// as a copy, where its chat goes on, and the other tab's stays as it is.
+    /// as a copy, where its chat goes on, and the other tab's stays as it is. Reading,
+    /// comparing and writing are one IndexedDB transaction, so no other tab can save
+    /// in between.
     async fn save_one(self, ours: Conversation) -> Result<(), AppError> {
         let id = ours.id;
         let db = idb::open().await?;
-        let stored = db.get(idb::CONVERSATIONS, &id.to_string()).await?;
         let base = self.seen.try_with_value(|m| m.get(&id).cloned()).flatten();
-        let elsewhere = match (stored, base) {
-            (Some(t), Some((b, _))) if revision(&t) == b => None,
-            (Some(t), base) => Some((t, base.map(|(_, title)| title))),
-            (None, _) => None,
-        };
-        let Some((text, base_title)) = elsewhere else {
-            let title = ours.title.clone();
-            let text = self.put(&db, ours).await?;
-            self.seen.try_update_value(|m| {
-                m.insert(id, (revision(&text), title));
-            });
-            return Ok(());
-        };
-        // Never read here (the page is going away): any title the chat has is its own.
-        let base_title = base_title.unwrap_or_default();
-        let theirs = self.session.open_conversation(&text, id).ok();
-        let merged = theirs
-            .clone()
-            .and_then(|theirs| reconcile(&base_title, ours.clone(), theirs));
-        match merged {
-            Some(c) => {
-                // Saved with messages the chat does not show, the chat's base stays as it
-                // was: its next save is checked against this record again.
-                let chat_based = c.messages == ours.messages;
-                let title = c.title.clone();
-                // The chat's next save takes its title from here: keep the merged one
-                // (only the title: the chat may have saved a newer version meanwhile).
-                self.cache.try_update_value(|m| {
-                    if let Some(mine) = m.get_mut(&id) {
-                        mine.title = title.clone();
-                    }
+        let mut outcome = None;
+        db.update(idb::CONVERSATIONS, &id.to_string(), |stored| {
+            let elsewhere = match (stored, base) {
+                (Some(t), Some((b, _))) if revision(&t) == b => None,
+                (Some(t), base) => Some((t, base.map(|(_, title)| title))),
+                (None, _) => None,
+            };
+            let (c, chat_based) = match elsewhere {
+                None => (ours.clone(), true),
+                Some((text, base_title)) => {
+                    // Never read here (the page is going away): any title the chat has
+                    // is its own.
+                    let base_title = base_title.unwrap_or_default();
+                    let theirs = self.session.open_conversation(&text, id).ok();
+                    let merged = theirs
+                        .clone()
+                        .and_then(|theirs| reconcile(&base_title, ours.clone(), theirs));
+                    let Some(c) = merged else {
+                        outcome = Some(Saving::Diverged(theirs));
+                        return None;
+                    };
+                    // The chat's next save takes its title from here: keep the merged
+                    // one (only the title: the chat may have saved a newer version
+                    // meanwhile).
+                    self.cache.try_update_value(|m| {
+                        if let Some(mine) = m.get_mut(&id) {
+                            mine.title = c.title.clone();
+                        }
+                    });
+                    // Saved with messages the chat does not show, the chat's base stays
+                    // as it was: its next save is checked against this record again.
+                    let chat_based = c.messages == ours.messages;
+                    (c, chat_based)
+                }
+            };
+            match self.session.seal_conversation(&c) {
+                Ok(text) => {
+                    outcome = Some(Saving::Written {
+                        text: text.clone(),
+                        c,
+                        chat_based,
+                    });
+                    Some(text)
+                }
+                Err(e) => {
+                    outcome = Some(Saving::Failed(e));
+                    None
+                }
+            }
+        })
+        .await?;
+        match outcome {
+            None => {}
+            Some(Saving::Failed(e)) => return Err(e),
+            Some(Saving::Written {
+                text,
+                c,
+                chat_based,
+            }) => {
+                self.summaries.try_update_value(|m| {
+                    m.insert(id, Summary::from(&c));
                 });
-                let text = self.put(&db, c).await?;
                 if chat_based {
                     self.seen.try_update_value(|m| {
-                        m.insert(id, (revision(&text), title));
+                        m.insert(id, (revision(&text), c.title));
                     });
                 }
             }
-            None => {
+            Some(Saving::Diverged(theirs)) => {
                 let copy = Conversation {
                     id: byok_core::model::new_id()?,
                     title: format!("{} (copy)", ours.title),
@@ -557,6 +577,20 @@ impl Saved {
             }
         });
     }
+}
+
+/// What one save of a conversation did, told from inside its transaction.
+enum Saving {
+    /// This version (or a merge with the stored one) was written.
+    Written {
+        text: String,
+        c: Conversation,
+        chat_based: bool,
+    },
+    /// Another tab's version went on differently (or does not open here): nothing was
+    /// written, and this tab's goes to a copy.
+    Diverged(Option<Conversation>),
+    Failed(AppError),
 }
 
 /// Tells one saved record from another: every save seals with a fresh IV, so two saves
