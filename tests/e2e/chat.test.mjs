@@ -37,7 +37,7 @@ after(async () => {
   await mock?.stop();
 });
 
-async function sendMessage(p, text) {
+async function sendMessage(text) {
   // One answer at a time: Send comes back when the previous answer has finished.
   await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
   await page.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
@@ -111,7 +111,7 @@ describe('providers', () => {
     await page.getByRole('link', { name: 'Chat' }).click();
     for (const p of Object.keys(PREFIX)) {
       await page.getByLabel('Provider').selectOption({ label: NAMES[p] });
-      await sendMessage(p, `hello from the ${p} test`);
+      await sendMessage(`hello from the ${p} test`);
       await expect(lastAnswer()).toContainText(`Mock ${p} reply to: hello from the ${p} test`);
       await expect(lastAnswer()).toContainText(/\d+ in \/ \d+ out tokens/);
       await expect(lastAnswer()).toContainText(`${NAMES[p]} good`);
@@ -124,7 +124,7 @@ describe('providers', () => {
 
   test('markdown renders; model HTML and script links run nothing', async () => {
     await page.getByLabel('Provider').selectOption({ label: 'OpenAI' });
-    await sendMessage('openai', 'show me [[mock:reply:markdown]]');
+    await sendMessage('show me [[mock:reply:markdown]]');
     await expect(lastAnswer().locator('pre code')).toBeVisible();
     await expect(lastAnswer().getByRole('button', { name: 'Copy code' }).first()).toBeVisible();
     const links = await lastAnswer().locator('a').evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.rel]));
@@ -133,7 +133,7 @@ describe('providers', () => {
       assert.match(rel, /noopener/);
       assert.match(rel, /noreferrer/);
     }
-    await sendMessage('openai', 'now [[mock:reply:xss]]');
+    await sendMessage('now [[mock:reply:xss]]');
     await expect(lastAnswer()).toContainText('<script>');
     await expect(lastAnswer()).toContainText('onerror');
     assert.equal(await lastAnswer().locator('img, script, svg, iframe').count(), 0);
@@ -146,7 +146,7 @@ describe('providers', () => {
     for (const p of Object.keys(PREFIX)) {
       await page.getByLabel('Provider').selectOption({ label: NAMES[p] });
       mock.reset();
-      await sendMessage(p, 'wait for it [[mock:stall]]');
+      await sendMessage('wait for it [[mock:stall]]');
       await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
       await expect(lastAnswer().locator('.md')).toContainText(/\S/);
       await page.getByRole('button', { name: 'Stop' }).click();
@@ -155,14 +155,14 @@ describe('providers', () => {
       // The request itself ended: the provider saw the connection closed.
       await eventually(() => mock.requests.find((r) => r.body.includes('wait for it'))?.closedEarly, `${p}: the stalled request was closed`);
 
-      await sendMessage(p, 'this one breaks [[mock:cut]]');
+      await sendMessage('this one breaks [[mock:cut]]');
       await expect(lastAnswer()).toContainText('Cut off');
       const partial = await lastAnswer().locator('.md').innerText();
       assert.ok(partial.length > 0, `${p}: partial text kept`);
       await expect(lastAnswer().getByRole('button', { name: 'Retry' })).toBeVisible();
     }
     // Escape stops too.
-    await sendMessage('anthropic', 'again [[mock:stall]]');
+    await sendMessage('again [[mock:stall]]');
     await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
     await page.keyboard.press('Escape');
     await expect(lastAnswer()).toContainText('Stopped.');
@@ -183,7 +183,7 @@ describe('providers', () => {
     }
     assert.equal(await keydowns(), onChat, 'keydown listeners on the window after three more visits');
     await cdp.detach();
-    await sendMessage('anthropic', 'once more [[mock:stall]]');
+    await sendMessage('once more [[mock:stall]]');
     await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
     await page.keyboard.press('Escape');
     await expect(lastAnswer()).toContainText('Stopped.');
@@ -196,7 +196,7 @@ describe('providers', () => {
     await addKey(page, { secret: key('gemini', 'fail-429-limited'), label: 'Gemini limited', provider: 'Gemini', baseUrl: mock.url, makeDefault: true });
     await page.getByRole('link', { name: 'Chat' }).click();
     await page.getByLabel('Provider').selectOption({ label: 'Gemini' });
-    await sendMessage('gemini', 'are you there');
+    await sendMessage('are you there');
     await expect(lastAnswer()).toContainText(/rate limit|too many|quota/i);
     await lastAnswer().getByRole('button', { name: 'Resend with “Gemini good”' }).click();
     await expect(lastAnswer()).toContainText('Mock gemini reply to: are you there');
@@ -204,7 +204,7 @@ describe('providers', () => {
     // With the per-provider setting on, the next key is used without asking.
     await page.getByText('Options').click();
     await page.getByRole('checkbox', { name: 'When a Gemini key is rate-limited, resend with the next key automatically' }).check();
-    await sendMessage('gemini', 'automatic this time');
+    await sendMessage('automatic this time');
     await expect(lastAnswer()).toContainText('Mock gemini reply to: automatic this time');
     await expect(lastAnswer()).toContainText('Gemini good · gemini');
     await expect(lastAnswer()).toContainText('(after “Gemini limited” hit a rate limit)');
@@ -218,13 +218,13 @@ describe('conversations', () => {
   test('saved encrypted, listed, searchable, renamed, deleted; survive reload and unlock', async () => {
     await page.getByRole('button', { name: 'New conversation' }).click();
     await page.getByLabel('Provider').selectOption({ label: 'OpenAI' });
-    await sendMessage('openai', 'Plan a trip to Lisbon');
+    await sendMessage('Plan a trip to Lisbon');
     await expect(lastAnswer()).toContainText('Mock openai reply to: Plan a trip to Lisbon');
     const convs = page.getByRole('complementary', { name: 'Conversations' });
     await expect(convs.getByRole('listitem', { name: 'Plan a trip to Lisbon' })).toBeVisible();
     await page.getByRole('button', { name: 'New conversation' }).click();
     await page.getByLabel('Provider').selectOption({ label: 'Anthropic' });
-    await sendMessage('anthropic', 'Recipe for soup');
+    await sendMessage('Recipe for soup');
     await expect(lastAnswer()).toContainText('Mock anthropic reply to: Recipe for soup');
     await expect(convs.getByRole('listitem', { name: 'Recipe for soup' })).toBeVisible();
     // Nothing readable in IndexedDB.
@@ -240,7 +240,7 @@ describe('conversations', () => {
     await expect(lastAnswer()).toContainText('Mock openai reply to: Plan a trip to Lisbon');
     // It remembers its provider, and continues.
     assert.equal(await page.getByLabel('Provider').inputValue(), 'openai');
-    await sendMessage('openai', 'And Porto?');
+    await sendMessage('And Porto?');
     await expect(lastAnswer()).toContainText('Mock openai reply to: And Porto?');
 
     await convs.getByPlaceholder('Search by title').fill('soup');
