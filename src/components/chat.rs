@@ -108,6 +108,11 @@ pub fn Chat(
     let session = use_session();
     let toasts = crate::state::toasts::use_toasts();
     crate::state::rehearsal::schedule_answer();
+    // The keys as a vault, for the core's resolution (once per change of the keys).
+    let key_vault = Memo::new(move |_| byok_core::model::Vault {
+        keys: keys.get(),
+        ..Default::default()
+    });
     let provider = RwSignal::new(
         conversation
             .as_ref()
@@ -211,7 +216,7 @@ pub fn Chat(
             provider: provider.get_untracked(),
             key_id: chosen_key
                 .get_untracked()
-                .or(resolved_id_untracked(keys, provider.get_untracked())),
+                .or(resolved_id_untracked(key_vault, provider.get_untracked())),
             model: model.get_untracked(),
             system: Some(system.get_untracked()).filter(|s| !s.trim().is_empty()),
             messages: stored,
@@ -259,11 +264,7 @@ pub fn Chat(
             .get()
             .filter(|id| provider_keys.with(|ks| ks.iter().any(|k| k.id == *id)));
         let now = crate::now();
-        keys.with(|ks| {
-            let v = byok_core::model::Vault {
-                keys: ks.clone(),
-                ..Default::default()
-            };
+        key_vault.with(|v| {
             v.resolve(p, explicit, now)
                 .map(|k| k.id)
                 .map_err(|e| e.to_string())
@@ -275,11 +276,7 @@ pub fn Chat(
         let now = crate::now();
         let mut out = Vec::new();
         if chosen_key.get().is_none() {
-            keys.with(|ks| {
-                let v = byok_core::model::Vault {
-                    keys: ks.clone(),
-                    ..Default::default()
-                };
+            key_vault.with(|v| {
                 if let Some(k) = v.skipped_expired(p, now) {
                     let date = k.expires_at.map(|d| byok_core::usage::day_string(d.date()));
                     let then = match resolved.get() {
@@ -833,12 +830,6 @@ pub fn Chat(
 }
 
 /// The key resolution would pick now, for remembering it with a conversation.
-fn resolved_id_untracked(keys: Signal<Vec<KeyEntry>>, p: Provider) -> Option<Uuid> {
-    keys.with_untracked(|ks| {
-        let v = byok_core::model::Vault {
-            keys: ks.clone(),
-            ..Default::default()
-        };
-        v.resolve(p, None, crate::now()).ok().map(|k| k.id)
-    })
+fn resolved_id_untracked(keys: Memo<byok_core::model::Vault>, p: Provider) -> Option<Uuid> {
+    keys.with_untracked(|v| v.resolve(p, None, crate::now()).ok().map(|k| k.id))
 }

@@ -29,7 +29,10 @@ pub fn ChatPage() -> impl IntoView {
 fn Conversations() -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
-    let keys = Signal::derive(move || {
+    // Once per change of the vault: the chat reads the keys many times (providers, the
+    // key picker, resolution, notices), and a derived signal would copy all of them,
+    // secrets included, at every read.
+    let keys = Memo::new(move |_| {
         session
             .vault
             .with(|v| v.as_ref().map(|v| v.keys.clone()).unwrap_or_default())

@@ -156,7 +156,7 @@ pub fn DirectPage() -> impl IntoView {
                     }>"Save this key in a vault"</button>
                 })}
             </div>
-            <Chat keys=Signal::derive(move || keys.get()) direct=true/>
+            <Chat keys direct=true/>
         </Show>
     }
 }
