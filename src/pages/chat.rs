@@ -413,6 +413,8 @@ impl Saved {
         let base = self.seen.try_with_value(|m| m.get(&id).cloned()).flatten();
         let mut outcome = None;
         db.update(idb::CONVERSATIONS, &id.to_string(), |stored| {
+            // Saved before, and gone now: another tab deleted it while this one went on.
+            let revived = stored.is_none() && base.is_some();
             let elsewhere = match (stored, base) {
                 (Some(t), Some((b, _))) if revision(&t) == b => None,
                 (Some(t), base) => Some((t, base.map(|(_, title)| title))),
@@ -452,6 +454,7 @@ impl Saved {
                         text: text.clone(),
                         c,
                         chat_based,
+                        revived,
                     });
                     Some(text)
                 }
@@ -469,7 +472,14 @@ impl Saved {
                 text,
                 c,
                 chat_based,
+                revived,
             }) => {
+                if revived {
+                    self.toasts.info(format!(
+                        "\u{201c}{}\u{201d} was deleted in another tab while you went on here, so this tab saved it again with your messages. Delete it here too if you no longer need it.",
+                        c.title
+                    ));
+                }
                 self.summaries.try_update_value(|m| {
                     m.insert(id, Summary::from(&c));
                 });
@@ -589,6 +599,8 @@ enum Saving {
         text: String,
         c: Conversation,
         chat_based: bool,
+        /// Another tab had deleted it: saved again, so nothing of this tab's is lost.
+        revived: bool,
     },
     /// Another tab's version went on differently (or does not open here): nothing was
     /// written, and this tab's goes to a copy.

@@ -340,6 +340,15 @@ describe('conversations', () => {
     for (const t of ['And Sintra?', 'And Cascais?']) await expect(b.getByText(t).first()).toBeVisible();
     await expect(b.getByText('Faro')).toHaveCount(0);
     await b.close();
+    // A still shows the conversation B deleted, and goes on: it is saved again with
+    // all of A's messages, and A is told.
+    await send(page, 'And Tavira?');
+    await expect(page.getByRole('status').filter({ hasText: 'was deleted in another tab while you went on here' })).toBeVisible();
+    const d = await openTab();
+    await convs(d).getByRole('button', { name: 'Portugal, two tabs' }).click();
+    await expect(answers(d).last()).toContainText('And Tavira?');
+    await expect(d.getByText('And Albufeira?').first()).toBeVisible();
+    await d.close();
     assert.deepEqual(browser.problems, []);
   });
 });
