@@ -116,6 +116,14 @@ async fn result(req: &IdbRequest, done: JsFuture) -> Result<JsValue, StorageErro
     }
 }
 
+/// A `get` request's result: no record, or its text.
+fn record(value: JsValue) -> Result<Option<String>, StorageError> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(not_text)
+}
+
 /// Resolves on `complete`, which is when the data is committed; a request's `success`
 /// only means it was applied inside a transaction that can still abort.
 async fn committed(tx: &IdbTransaction) -> Result<(), StorageError> {
@@ -238,20 +246,23 @@ impl Db {
             .map_err(from_js)
     }
 
+    fn readwrite(&self, store: &str) -> Result<IdbTransaction, StorageError> {
+        let options = Object::new();
+        // "strict" asks the browser to flush to disk before `complete`, so a resolved
+        // write survives a crash; some browsers default to "relaxed".
+        Reflect::set(&options, &"durability".into(), &"strict".into()).map_err(from_js)?;
+        self.db
+            .unchecked_ref::<DatabaseWithOptions>()
+            .transaction_with_options(store, "readwrite", &options)
+            .map_err(from_js)
+    }
+
     async fn write(
         &self,
         store: &str,
         op: impl FnOnce(&IdbObjectStore) -> Result<IdbRequest, JsValue>,
     ) -> Result<(), StorageError> {
-        let options = Object::new();
-        // "strict" asks the browser to flush to disk before `complete`, so a resolved
-        // write survives a crash; some browsers default to "relaxed".
-        Reflect::set(&options, &"durability".into(), &"strict".into()).map_err(from_js)?;
-        let tx = self
-            .db
-            .unchecked_ref::<DatabaseWithOptions>()
-            .transaction_with_options(store, "readwrite", &options)
-            .map_err(from_js)?;
+        let tx = self.readwrite(store)?;
         let issued = tx.object_store(store).and_then(|os| op(&os));
         if let Err(e) = issued {
             // A transaction with no request would commit as if the write had succeeded.
@@ -280,24 +291,13 @@ impl Db {
         id: &str,
         decide: impl FnOnce(Option<String>) -> Option<String>,
     ) -> Result<(), StorageError> {
-        let options = Object::new();
-        Reflect::set(&options, &"durability".into(), &"strict".into()).map_err(from_js)?;
-        let tx = self
-            .db
-            .unchecked_ref::<DatabaseWithOptions>()
-            .transaction_with_options(store, "readwrite", &options)
-            .map_err(from_js)?;
+        let tx = self.readwrite(store)?;
         let os = tx.object_store(store).map_err(from_js)?;
         let key = JsValue::from_str(id);
         let req = os.get(&key).map_err(from_js)?;
         // Resumed from the request's success event (promise jobs run before the event's
         // dispatch ends), so the transaction is still active for the put.
-        let value = result(&req, settled(&req)).await?;
-        let stored = if value.is_undefined() {
-            None
-        } else {
-            Some(value.as_string().ok_or_else(not_text)?)
-        };
+        let stored = record(result(&req, settled(&req)).await?)?;
         if let Some(text) = decide(stored)
             && let Err(e) = os.put_with_key(&JsValue::from_str(&text), &key)
         {
@@ -312,11 +312,7 @@ impl Db {
             .read(store)?
             .get(&JsValue::from_str(id))
             .map_err(from_js)?;
-        let value = result(&req, settled(&req)).await?;
-        if value.is_undefined() {
-            return Ok(None);
-        }
-        value.as_string().map(Some).ok_or_else(not_text)
+        record(result(&req, settled(&req)).await?)
     }
 
     /// Deleting a missing id is not an error.

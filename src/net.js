@@ -7,8 +7,8 @@
 // most every `wait` ms (the first at once, and the end). The worker's fetches follow the
 // Content-Security-Policy its own script was served with, which is the app's.
 //
-// Where a worker cannot be started (a policy that forbids it, such as Trusted Types with
-// no policy allowed), the same code runs in the page instead.
+// Where no worker can run (a policy whose worker sources leave out 'self', or a worker
+// script that does not load or answer), the same code runs in the page instead.
 
 // The messages between page and worker, versioned: the worker fetches this file again
 // by a URL that does not change with its content, so after a deploy a tab opened
@@ -206,7 +206,7 @@ export class Call {
   init(req) {
     this.req = req; this.queue = []; this.size = 0; this.ended = false; this.error = null;
     this.headWaiter = null; this.headValue = null; this.waiting = null; this.via = null; this.id = 0;
-    this.ctrl = null; this.seenHead = false; this.sent = false;
+    this.ctrl = null; this.sent = false;
   }
 
   start() {
@@ -253,11 +253,10 @@ export class Call {
     pending.delete(this.id);
     if (this.error || this.ended) return;
     if (!this.sent) this.start();
-    else this.fail(this.seenHead ? 'cut' : 'lost');
+    else this.fail(this.headValue ? 'cut' : 'lost');
   }
 
   gotHead(status, retryAfter) {
-    this.seenHead = true;
     this.headValue = { status, retryAfter: retryAfter ?? null };
     this.settle();
   }

@@ -830,6 +830,6 @@ pub fn Chat(
 }
 
 /// The key resolution would pick now, for remembering it with a conversation.
-fn resolved_id_untracked(keys: Memo<byok_core::model::Vault>, p: Provider) -> Option<Uuid> {
-    keys.with_untracked(|v| v.resolve(p, None, crate::now()).ok().map(|k| k.id))
+fn resolved_id_untracked(vault: Memo<byok_core::model::Vault>, p: Provider) -> Option<Uuid> {
+    vault.with_untracked(|v| v.resolve(p, None, crate::now()).ok().map(|k| k.id))
 }

@@ -1,12 +1,16 @@
 // Issue: talking to providers. Real HTTP from real Chromium to the mock provider on
 // 127.0.0.1 (allowed by byok-host's --connect-src), for all four provider kinds.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { startMockProvider } from '../mock-provider/server.mjs';
 import { PASS, addKey, createVault, keyRow, unlock } from './app.mjs';
 import { eventually, expect } from './expect.mjs';
-import { dumpStorage, startBrowser, startHost } from './harness.mjs';
+import { DIST, ROOT, dumpStorage, startBrowser, startHost } from './harness.mjs';
 
 const PREFIX = {
   anthropic: 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE',
@@ -37,11 +41,11 @@ after(async () => {
   await mock?.stop();
 });
 
-async function sendMessage(text) {
+async function sendMessage(text, p = page) {
   // One answer at a time: Send comes back when the previous answer has finished.
-  await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
-  await page.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
-  await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+  await expect(p.getByRole('button', { name: 'Send' })).toBeVisible();
+  await p.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
+  await p.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
 }
 /** The browser's own reports of failures a test provoked on purpose; anything else fails. */
 function allowOnly(patterns) {
@@ -49,7 +53,7 @@ function allowOnly(patterns) {
   assert.deepEqual(unexpected, []);
   browser.problems.length = 0;
 }
-const lastAnswer = () => page.getByRole('listitem', { name: 'Answer' }).last();
+const lastAnswer = (p = page) => p.getByRole('listitem', { name: 'Answer' }).last();
 
 describe('providers', () => {
   test('key tests: success for each provider kind, and each failure class explained', async () => {
@@ -282,9 +286,7 @@ describe('conversations', () => {
       await eventually(async () => (await stored()) !== before, 'the conversation saved');
     };
     const send = (p, text) => saving(async () => {
-      await expect(p.getByRole('button', { name: 'Send' })).toBeVisible();
-      await p.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
-      await p.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+      await sendMessage(text, p);
       await expect(answers(p).last()).toContainText(`Mock openai reply to: ${text}`);
     });
     const rename = (p, from, to) => saving(async () => {
@@ -367,8 +369,7 @@ describe('anonymous direct-key session', () => {
     await p.getByLabel('Base URL (required for OpenAI-compatible)').fill(mock.url);
     await p.getByRole('button', { name: 'Start chatting' }).click();
     await expect(p.getByText('Nothing is saved.')).toBeVisible();
-    await p.getByRole('textbox', { name: 'Message', exact: true }).fill('anonymous hello');
-    await p.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await sendMessage('anonymous hello', p);
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock openai reply to: anonymous hello');
     const afterChat = await dumpStorage(p);
     assert.deepEqual(afterChat, before);
@@ -377,11 +378,6 @@ describe('anonymous direct-key session', () => {
     await p.reload();
     await expect(p.getByLabel('API key')).toBeVisible();
     // The keys of a bundle, in memory only, work the same way.
-    const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { execFileSync } = await import('node:child_process');
-    const { ROOT } = await import('./harness.mjs');
     const d = mkdtempSync(join(tmpdir(), 'byok-direct-'));
     writeFileSync(join(d, 'plain.json'), JSON.stringify({ schema: 1, exported_at: '2026-11-26T00:00:00Z', keys: [{
       id: '5b0c0f5e-1c2d-4e3f-8a9b-0c1d2e3f4a5b', provider: 'anthropic', label: 'From bundle', secret: key('anthropic', 'bundle-direct'),
@@ -392,8 +388,7 @@ describe('anonymous direct-key session', () => {
     await p.getByLabel('Bundle file').setInputFiles(join(d, 'k.byok.json'));
     await p.getByLabel('Passphrase for this bundle').fill('ferry lantern meadow 2026');
     await p.getByRole('button', { name: 'Open bundle' }).click();
-    await p.getByRole('textbox', { name: 'Message', exact: true }).fill('bundle hello');
-    await p.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await sendMessage('bundle hello', p);
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock anthropic reply to: bundle hello');
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('From bundle');
     assert.deepEqual(await dumpStorage(p), beforeBundle);
@@ -403,7 +398,7 @@ describe('anonymous direct-key session', () => {
   });
 });
 
-/** A direct-key session in a fresh page of `url`; gives `say` and the last answer. */
+/** A direct-key session in page `p` of `url`, with an Anthropic key tagged `tag`. */
 async function directChat(p, url, tag) {
   await p.goto(url);
   await p.getByRole('link', { name: 'Chat without saving a key' }).click();
@@ -411,18 +406,12 @@ async function directChat(p, url, tag) {
   await p.getByLabel('API key').fill(key('anthropic', tag));
   await p.getByLabel('Base URL (required for OpenAI-compatible)').fill(mock.url);
   await p.getByRole('button', { name: 'Start chatting' }).click();
-  const say = async (text) => {
-    await expect(p.getByRole('button', { name: 'Send' })).toBeVisible();
-    await p.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
-    await p.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
-  };
-  return { say, answer: () => p.getByRole('listitem', { name: 'Answer' }).last() };
 }
 
-async function longAnswerShown(say, answer) {
-  await say('long one [[mock:reply:long]] [[mock:split:400]]');
-  await expect(answer()).toContainText(/\d+ in \/ \d+ out tokens/);
-  const shown = await answer().locator('.md').innerText();
+async function longAnswerShown(p) {
+  await sendMessage('long one [[mock:reply:long]] [[mock:split:400]]', p);
+  await expect(lastAnswer(p)).toContainText(/\d+ in \/ \d+ out tokens/);
+  const shown = await lastAnswer(p).locator('.md').innerText();
   assert.ok(shown.length > 40_000, `the whole long answer is shown (${shown.length} characters)`);
 }
 
@@ -430,10 +419,6 @@ describe('provider calls where no worker can run', () => {
   test('a policy that forbids workers: answers still stream, stop and fail clearly, read in the page', async () => {
     // The same build, with a second policy in the page that forbids workers
     // (`worker-src 'none'`), so `new Worker` throws.
-    const { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { DIST } = await import('./harness.mjs');
     const dir = mkdtempSync(join(tmpdir(), 'byok-no-worker-'));
     cpSync(DIST, dir, { recursive: true });
     const index = readFileSync(join(dir, 'index.html'), 'utf8');
@@ -443,14 +428,14 @@ describe('provider calls where no worker can run', () => {
     const fresh = await startBrowser();
     try {
       const p = await fresh.newPage();
-      const { say, answer } = await directChat(p, strict.url, 'no-worker');
-      await longAnswerShown(say, answer);
-      await say('wait for it [[mock:stall]]');
-      await expect(answer().locator('.md')).toContainText(/\S/);
+      await directChat(p, strict.url, 'no-worker');
+      await longAnswerShown(p);
+      await sendMessage('wait for it [[mock:stall]]', p);
+      await expect(lastAnswer(p).locator('.md')).toContainText(/\S/);
       await p.getByRole('button', { name: 'Stop' }).click();
-      await expect(answer()).toContainText('Stopped.');
-      await say('this one breaks [[mock:cut]]');
-      await expect(answer()).toContainText('Cut off');
+      await expect(lastAnswer(p)).toContainText('Stopped.');
+      await sendMessage('this one breaks [[mock:cut]]', p);
+      await expect(lastAnswer(p)).toContainText('Cut off');
       assert.deepEqual(p.workers().map((w) => w.url()), [], 'no worker runs');
       // The refused worker, and the cut stream's broken body.
       const expected = [/worker-src/, /^console: Failed to load resource: net::ERR_INCOMPLETE_CHUNKED_ENCODING$/];
@@ -482,13 +467,7 @@ describe('provider calls where no worker can run', () => {
       await keyRow(p, 'Lost worker').getByRole('button', { name: 'Test' }).click();
       await expect(keyRow(p, 'Lost worker')).toContainText(/The key works: \d+ models? available/);
       await p.getByRole('link', { name: 'Chat' }).click();
-      const answer = () => p.getByRole('listitem', { name: 'Answer' }).last();
-      const say = async (text) => {
-        await expect(p.getByRole('button', { name: 'Send' })).toBeVisible();
-        await p.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
-        await p.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
-      };
-      await longAnswerShown(say, answer);
+      await longAnswerShown(p);
       const asked = mock.requests.filter((r) => r.headers['x-api-key'] === key('anthropic', 'worker-lost'));
       assert.deepEqual(asked.map((r) => r.path.split('?')[0]), ['/v1/models', '/v1/messages'], 'each call reached the provider once');
       const expected = [/^console: Failed to load resource: the server responded with a status of 404/];

@@ -724,8 +724,8 @@ mod tests {
         let a = Uuid::from_bytes([1; 16]);
         let b = Uuid::from_bytes([2; 16]);
         for (id, label, secret) in [
-            (a, "Work", "sk-proj-aaaa1111"),
-            (b, "Home", "sk-proj-bbbb2222"),
+            (a, "Work", "sk-proj-FAKE-work-TEST-1111"),
+            (b, "Home", "sk-proj-FAKE-home-TEST-2222"),
         ] {
             v.add(
                 crate::model::tests::new(Provider::Openai, label, secret),
