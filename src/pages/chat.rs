@@ -8,6 +8,8 @@ use byok_core::vault::VaultError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 
 use crate::components::chat::Chat;
 use crate::components::vault_gate::VaultGate;
@@ -48,7 +50,9 @@ fn Conversations() -> impl IntoView {
         moved: StoredValue::new(HashMap::new()),
         writing: StoredValue::new(HashMap::new()),
         gone: StoredValue::new(HashSet::new()),
+        others: StoredValue::new_local(None),
     };
+    saved.follow_other_tabs();
     let Saved {
         cache,
         summaries,
@@ -209,6 +213,7 @@ fn Conversations() -> impl IntoView {
                     });
                     // A chat moved off this conversation goes on saving to its copy.
                     moved.try_update_value(|m| m.retain(|_, to| *to != id));
+                    saved.tell_other_tabs(id);
                     deleting.try_set(None);
                     if current.try_get_untracked() == Some(Some(id)) {
                         open(None);
@@ -328,9 +333,103 @@ struct Saved {
     writing: StoredValue<HashMap<Uuid, Option<Conversation>>>,
     /// Deleted here: a save still on its way must not bring them back.
     gone: StoredValue<HashSet<Uuid>>,
+    /// The channel on which the tabs of this origin name each conversation they saved
+    /// or deleted, and its listener.
+    others: StoredValue<Option<Listening>, LocalStorage>,
 }
 
 impl Saved {
+    /// Keeps the list in step with the other tabs: each names on a channel the
+    /// conversations it saved or deleted (by id only: the channel reaches nothing but
+    /// this origin's pages, and the record stays encrypted in IndexedDB), and this tab
+    /// reads their entry afresh. Without it a conversation started in another tab only
+    /// appeared here after a reload, and one deleted there stayed listed.
+    fn follow_other_tabs(self) {
+        // No BroadcastChannel (very old browser): the list follows on reload, as before.
+        let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) else {
+            return;
+        };
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                if let Some(id) = e.data().as_string().and_then(|s| Uuid::parse_str(&s).ok()) {
+                    spawn_local(self.follow(id));
+                }
+            });
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        self.others.set_value(Some((channel, on_message)));
+        on_cleanup(move || {
+            self.others.try_update_value(|o| {
+                if let Some((channel, _)) = o.take() {
+                    channel.set_onmessage(None);
+                    channel.close();
+                }
+            });
+        });
+    }
+
+    fn tell_other_tabs(self, id: Uuid) {
+        self.others.try_with_value(|o| {
+            if let Some((channel, _)) = o {
+                // Best effort: the other tabs' lists then follow on their next reload.
+                let _ = channel.post_message(&id.to_string().into());
+            }
+        });
+    }
+
+    /// Another tab saved or deleted conversation `id`: its list entry as stored now.
+    async fn follow(self, id: Uuid) {
+        // This tab's own save or delete of it decides its entry when it lands.
+        let ours = move || {
+            self.gone.try_with_value(|g| g.contains(&id)) != Some(false)
+                || self.writing.try_with_value(|w| w.contains_key(&id)) != Some(false)
+        };
+        let entry = move || {
+            self.summaries
+                .try_with_value(|m| m.get(&id).map(|s| (s.title.clone(), s.updated_at)))
+        };
+        if ours() {
+            return;
+        }
+        let before = entry();
+        let read = async {
+            idb::open()
+                .await?
+                .get(idb::CONVERSATIONS, &id.to_string())
+                .await
+        }
+        .await;
+        let now = match read {
+            Ok(None) => None,
+            Ok(Some(text)) => {
+                match self
+                    .session
+                    .conversation_summaries(vec![(id.to_string(), text)])
+                    .await
+                    .map(|mut v| v.pop().flatten())
+                {
+                    Ok(Some(s)) => Some(s),
+                    // Damaged, or locked meanwhile: the entry stays as it was; opening
+                    // the conversation says what is wrong with it.
+                    Ok(None) | Err(_) => return,
+                }
+            }
+            Err(_) => return,
+        };
+        // Changed here meanwhile (or a later message already read it): that is newer.
+        if ours() || entry() != before {
+            return;
+        }
+        self.summaries.try_update_value(|m| match now {
+            Some(s) => {
+                m.insert(id, s);
+            }
+            None => {
+                m.remove(&id);
+            }
+        });
+        self.refresh_list();
+    }
+
     fn refresh_list(self) {
         let Some(mut v) = self
             .summaries
@@ -474,6 +573,7 @@ impl Saved {
                 chat_based,
                 revived,
             }) => {
+                self.tell_other_tabs(id);
                 if revived {
                     self.toasts.info(format!(
                         "\u{201c}{}\u{201d} was deleted in another tab while you went on here, so this tab saved it again with your messages. Delete it here too if you no longer need it.",
@@ -607,6 +707,15 @@ enum Saving {
     Diverged(Option<Conversation>),
     Failed(AppError),
 }
+
+/// The channel to the other tabs, and the listener it calls.
+type Listening = (
+    web_sys::BroadcastChannel,
+    Closure<dyn FnMut(web_sys::MessageEvent)>,
+);
+
+/// The BroadcastChannel on which tabs name the conversations they saved or deleted.
+const CHANNEL: &str = "byok-conversations";
 
 /// Tells one saved record from another: every save seals with a fresh IV, so two saves
 /// never give the same text. A hash instead of the text keeps memory to a number per

@@ -313,9 +313,14 @@ describe('conversations', () => {
     await send(b, 'And Sintra?');
     await expect(b.getByRole('status').filter({ hasText: 'was changed in another tab meanwhile' })).toBeVisible();
     await expect(item(b, 'Portugal trip (copy)')).toBeVisible();
+    // A's list follows B's saves without a reload.
+    await expect(item(page, 'Portugal trip (copy)')).toBeVisible();
     await send(b, 'And Cascais?');
-    // B renames A's conversation; A's next answers keep that title.
+    // B renames A's conversation: A's list shows it at once, and A's next answers keep
+    // that title.
     await rename(b, 'Portugal trip', 'Portugal, two tabs');
+    await expect(item(page, 'Portugal, two tabs')).toBeVisible();
+    await expect(item(page, 'Portugal trip')).toHaveCount(0);
     await send(page, 'And Lagos?');
     await send(page, 'And Albufeira?');
     await expect(item(page, 'Portugal, two tabs')).toBeVisible();
@@ -330,6 +335,9 @@ describe('conversations', () => {
     await item(b, 'Portugal, two tabs').getByRole('button', { name: 'Delete' }).click();
     await item(b, 'Portugal, two tabs').getByRole('button', { name: 'Yes, delete' }).click();
     await expect(item(b, 'Portugal, two tabs')).toHaveCount(0);
+    // Gone from A's list too, while A's chat still shows it.
+    await expect(item(page, 'Portugal, two tabs')).toHaveCount(0);
+    await expect(answers(page).last()).toContainText('And Albufeira?');
     await send(b, 'And Evora?');
 
     // Read afresh: B's copy whole, and nothing else of the trip.
@@ -346,6 +354,7 @@ describe('conversations', () => {
     // all of A's messages, and A is told.
     await send(page, 'And Tavira?');
     await expect(page.getByRole('status').filter({ hasText: 'was deleted in another tab while you went on here' })).toBeVisible();
+    await expect(item(page, 'Portugal, two tabs')).toBeVisible();
     const d = await openTab();
     await convs(d).getByRole('button', { name: 'Portugal, two tabs' }).click();
     await expect(answers(d).last()).toContainText('And Tavira?');
