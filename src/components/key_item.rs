@@ -1,6 +1,7 @@
 //! One key in the list: masked secret, badges, and every action on it.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::time::Duration;
 
 use byok_core::Secret;
@@ -48,6 +49,11 @@ enum Panel {
 /// change ([`KeyRows::refresh`]), so a change wakes only the rows whose key it touched.
 /// With a memo per row on the whole vault, every change re-ran a thousand memos and
 /// woke every row's views: one 55 ms task for a Deactivate with 1,000 rows built.
+///
+/// It also carries each row's actions: the row's buttons name theirs (`data-act`), and
+/// one click handler on the list ([`KeyRows::on_click`]) runs it. A listener per button
+/// was eight per row, and removing 8,000 of them was a large part of the one long task
+/// of leaving the page with a thousand rows built.
 #[derive(Clone, Copy)]
 pub struct KeyRows(StoredValue<HashMap<Uuid, Row>>);
 
@@ -55,6 +61,52 @@ pub struct KeyRows(StoredValue<HashMap<Uuid, Row>>);
 struct Row {
     entry: RwSignal<Option<KeyEntry>>,
     budget: RwSignal<Option<BudgetStatus>>,
+    act: StoredValue<Option<RowActions>, LocalStorage>,
+}
+
+type RowActions = Rc<dyn Fn(Action)>;
+
+/// What a row's button asks for, as its `data-act` names it.
+#[derive(Clone, Copy)]
+enum Action {
+    Test,
+    Reveal,
+    Copy,
+    Edit,
+    SetDefault,
+    SwitchActive,
+    Rotate,
+    Delete,
+}
+
+impl Action {
+    const ALL: [Action; 8] = [
+        Action::Test,
+        Action::Reveal,
+        Action::Copy,
+        Action::Edit,
+        Action::SetDefault,
+        Action::SwitchActive,
+        Action::Rotate,
+        Action::Delete,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Action::Test => "test",
+            Action::Reveal => "reveal",
+            Action::Copy => "copy",
+            Action::Edit => "edit",
+            Action::SetDefault => "default",
+            Action::SwitchActive => "active",
+            Action::Rotate => "rotate",
+            Action::Delete => "delete",
+        }
+    }
+
+    fn named(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
 }
 
 impl KeyRows {
@@ -70,11 +122,47 @@ impl KeyRows {
         let row = Row {
             entry: RwSignal::new(entry),
             budget: RwSignal::new(budget),
+            act: StoredValue::new_local(None),
         };
         self.0.update_value(|rows| {
             rows.insert(id, row);
         });
         row
+    }
+
+    /// The list's click handler: runs the action of the row button clicked, if any.
+    /// Disabled buttons get no click, as with a listener of their own.
+    pub fn on_click(self, ev: &web_sys::MouseEvent) {
+        use wasm_bindgen::JsCast;
+        let Some(button) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("button[data-act]").ok().flatten())
+        else {
+            return;
+        };
+        let action = button
+            .get_attribute("data-act")
+            .and_then(|a| Action::named(&a));
+        let id = button
+            .closest("li[data-key]")
+            .ok()
+            .flatten()
+            .and_then(|li| li.get_attribute("data-key"))
+            .and_then(|k| Uuid::parse_str(&k).ok());
+        let (Some(action), Some(id)) = (action, id) else {
+            return;
+        };
+        // Taken out of the register first: the action may change the vault, which
+        // updates the register.
+        let run = self
+            .0
+            .try_with_value(|rows| rows.get(&id).copied())
+            .flatten()
+            .and_then(|row| row.act.try_get_value().flatten());
+        if let Some(run) = run {
+            run(action);
+        }
     }
 
     /// Bring every built row up to date with the vault; rows whose key is gone, or
@@ -139,7 +227,7 @@ pub fn KeyItem(
 ) -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
-    let Row { entry, budget } = session
+    let Row { entry, budget, act } = session
         .vault
         .with_untracked(|v| rows.register(id, v.as_ref()));
     let (entry, budget) = (entry.read_only(), budget.read_only());
@@ -157,7 +245,7 @@ pub fn KeyItem(
 
     let label = move || entry.with(|e| e.as_ref().map(|e| e.label.clone()).unwrap_or_default());
 
-    let toggle_reveal = move |_| {
+    let toggle_reveal = move || {
         if revealed.with_untracked(Option::is_some) {
             revealed.set(None);
             return;
@@ -176,7 +264,7 @@ pub fn KeyItem(
         );
     };
 
-    let copy = move |_| {
+    let copy = move || {
         let Some(s) = entry.with_untracked(|e| e.as_ref().map(|e| e.secret.clone())) else {
             return;
         };
@@ -202,7 +290,7 @@ pub fn KeyItem(
         });
     };
 
-    let act = move |f: VaultChange, done: &'static str| match session.mutate(f) {
+    let act_on = move |f: VaultChange, done: &'static str| match session.mutate(f) {
         Ok(()) => {
             error.set(None);
             panel.set(Panel::None);
@@ -214,7 +302,7 @@ pub fn KeyItem(
     };
 
     let testing = RwSignal::new(false);
-    let run_test = move |_| {
+    let run_test = move || {
         let Some(k) = entry.get_untracked() else {
             return;
         };
@@ -236,9 +324,31 @@ pub fn KeyItem(
         });
     };
 
+    act.set_value(Some(Rc::new(move |a: Action| match a {
+        Action::Test => run_test(),
+        Action::Reveal => toggle_reveal(),
+        Action::Copy => copy(),
+        Action::Edit => panel.set(Panel::Edit),
+        Action::SetDefault => act_on(Box::new(move |v| v.set_default(id)), "Default changed."),
+        Action::SwitchActive => {
+            let active = entry.with_untracked(|e| e.as_ref().is_some_and(|e| e.is_active));
+            act_on(
+                Box::new(move |v| v.set_active(id, !active)),
+                if active {
+                    "Key switched off."
+                } else {
+                    "Key switched on."
+                },
+            )
+        }
+        Action::Rotate => panel.set(Panel::Rotate),
+        Action::Delete => panel.set(Panel::Delete),
+    })));
+    let key = id.to_string();
+
     view! {
         <Show when=move || entry.with(Option::is_some)>
-            <li class="key" class:filtered=move || filtered.get() aria-label=label>
+            <li class="key" class:filtered=move || filtered.get() aria-label=label data-key=key.clone()>
                 <div class="key-head">
                     <span class="key-label">{label}</span>
                     <KeyBadges entry=entry budget=budget/>
@@ -258,29 +368,20 @@ pub fn KeyItem(
                     }}
                 </p>
                 <div class="actions">
-                    <button type="button" class="secondary" on:click=run_test disabled=move || testing.get()>"Test"</button>
-                    <button type="button" class="secondary" on:click=toggle_reveal aria-pressed=move || revealed.with(Option::is_some).to_string()>
+                    <button type="button" class="secondary" data-act=Action::Test.name() disabled=move || testing.get()>"Test"</button>
+                    <button type="button" class="secondary" data-act=Action::Reveal.name() aria-pressed=move || revealed.with(Option::is_some).to_string()>
                         {move || if revealed.with(Option::is_some) { "Hide" } else { "Reveal" }}
                     </button>
-                    <button type="button" class="secondary" on:click=copy>"Copy"</button>
-                    <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Edit)>"Edit"</button>
+                    <button type="button" class="secondary" data-act=Action::Copy.name()>"Copy"</button>
+                    <button type="button" class="secondary" data-act=Action::Edit.name()>"Edit"</button>
                     <Show when=move || entry.with(|e| e.as_ref().is_some_and(|e| !e.is_default))>
-                        <button type="button" class="secondary" on:click=move |_| act(Box::new(move |v| v.set_default(id)), "Default changed.")>
-                            "Set as default"
-                        </button>
+                        <button type="button" class="secondary" data-act=Action::SetDefault.name()>"Set as default"</button>
                     </Show>
-                    <button
-                        type="button"
-                        class="secondary"
-                        on:click=move |_| {
-                            let active = entry.with_untracked(|e| e.as_ref().is_some_and(|e| e.is_active));
-                            act(Box::new(move |v| v.set_active(id, !active)), if active { "Key switched off." } else { "Key switched on." })
-                        }
-                    >
+                    <button type="button" class="secondary" data-act=Action::SwitchActive.name()>
                         {move || if entry.with(|e| e.as_ref().is_some_and(|e| e.is_active)) { "Deactivate" } else { "Activate" }}
                     </button>
-                    <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Rotate)>"Rotate"</button>
-                    <button type="button" class="danger" on:click=move |_| panel.set(Panel::Delete)>"Delete"</button>
+                    <button type="button" class="secondary" data-act=Action::Rotate.name()>"Rotate"</button>
+                    <button type="button" class="danger" data-act=Action::Delete.name()>"Delete"</button>
                 </div>
                 <Show when=move || error.get().is_some()>
                     <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>

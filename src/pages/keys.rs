@@ -267,7 +267,7 @@ fn KeyList() -> impl IntoView {
                     view! {
                         <section class="provider" class:filtered=empty aria-labelledby=labelled_by>
                             <h2 id=heading>{p.display_name()}</h2>
-                            <ul class="key-list">
+                            <ul class="key-list" on:click=move |ev| rows.on_click(&ev)>
                                 <For each=move || ids_of(p) key=|id| *id children=move |id| view! { <KeyItem id rows filtered=filtered(id)/> }/>
                             </ul>
                         </section>

@@ -79,6 +79,12 @@ describe('vault lifecycle and key management', () => {
     await expect(anth).toContainText(KEYS.anthropic);
     await anth.getByRole('button', { name: 'Hide' }).click();
     await expect(anth).not.toContainText(KEYS.anthropic);
+    // Copy puts the whole secret on the clipboard, without showing it.
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.url });
+    await anth.getByRole('button', { name: 'Copy' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Copied. The clipboard will be cleared in 30 seconds.' })).toBeVisible();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), KEYS.anthropic);
+    await expect(anth).not.toContainText(KEYS.anthropic);
 
     // The first OpenAI key became the default; make the second one the default.
     await expect(keyRow(page, LABELS[1])).toContainText('Default');
@@ -179,6 +185,9 @@ describe('vault lifecycle and key management', () => {
     await unlock(c, PASS2);
     await expect(keyRow(c, 'Renamed in A')).toBeVisible();
     await expect(keyRow(c, 'From tab B')).toContainText('Inactive');
+    await keyRow(c, 'From tab B').getByRole('button', { name: 'Activate' }).click();
+    await expect(keyRow(c, 'From tab B').getByText('Active', { exact: true })).toBeVisible();
+    await expect(keyRow(a, 'From tab B')).not.toContainText('Inactive');
     for (const p of [a, b, c]) await p.close();
     assert.deepEqual(browser.problems, []);
   });
