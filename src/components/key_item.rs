@@ -231,13 +231,15 @@ pub fn KeyItem(
         .vault
         .with_untracked(|v| rows.register(id, v.as_ref()));
     let (entry, budget) = (entry.read_only(), budget.read_only());
-    let revealed = RwSignal::new(None::<Secret>);
+    // Whether the secret shows: the row shows the key's current secret, so a rotation
+    // while it shows replaces it on screen too (a copy taken at Reveal used to stay).
+    let revealed = RwSignal::new(false);
     let panel = RwSignal::new(Panel::None);
     let error = RwSignal::new(None::<String>);
     // A row the search hides does not keep its key on show behind the scenes.
     Effect::new(move |_| {
-        if filtered.get() && revealed.with_untracked(Option::is_some) {
-            revealed.set(None);
+        if filtered.get() && revealed.get_untracked() {
+            revealed.set(false);
         }
     });
     // Each reveal gets a number so an older timer cannot hide a newer reveal early.
@@ -246,18 +248,17 @@ pub fn KeyItem(
     let label = move || entry.with(|e| e.as_ref().map(|e| e.label.clone()).unwrap_or_default());
 
     let toggle_reveal = move || {
-        if revealed.with_untracked(Option::is_some) {
-            revealed.set(None);
+        if revealed.get_untracked() {
+            revealed.set(false);
             return;
         }
-        let s = entry.with_untracked(|e| e.as_ref().map(|e| e.secret.clone()));
-        revealed.set(s);
+        revealed.set(true);
         let g = reveal_gen.get_value() + 1;
         reveal_gen.set_value(g);
         set_timeout(
             move || {
                 if reveal_gen.try_get_value() == Some(g) {
-                    revealed.try_set(None);
+                    revealed.try_set(false);
                 }
             },
             REVEAL_FOR,
@@ -354,10 +355,11 @@ pub fn KeyItem(
                     <KeyBadges entry=entry budget=budget/>
                 </div>
                 <code class="key-secret" aria-label="Secret">
-                    {move || match revealed.get() {
-                        Some(s) => s.expose().to_string(),
-                        None => entry.with(|e| e.as_ref().map(KeyEntry::masked).unwrap_or_default()),
-                    }}
+                    {move || entry.with(|e| match e {
+                        Some(e) if revealed.get() => e.secret.expose().to_string(),
+                        Some(e) => e.masked(),
+                        None => String::new(),
+                    })}
                 </code>
                 <KeyMeta entry=entry budget=budget/>
                 <p class="test-result" role="status" aria-live="polite">
@@ -369,8 +371,8 @@ pub fn KeyItem(
                 </p>
                 <div class="actions">
                     <button type="button" class="secondary" data-act=Action::Test.name() disabled=move || testing.get()>"Test"</button>
-                    <button type="button" class="secondary" data-act=Action::Reveal.name() aria-pressed=move || revealed.with(Option::is_some).to_string()>
-                        {move || if revealed.with(Option::is_some) { "Hide" } else { "Reveal" }}
+                    <button type="button" class="secondary" data-act=Action::Reveal.name() aria-pressed=move || revealed.get().to_string()>
+                        {move || if revealed.get() { "Hide" } else { "Reveal" }}
                     </button>
                     <button type="button" class="secondary" data-act=Action::Copy.name()>"Copy"</button>
                     <button type="button" class="secondary" data-act=Action::Edit.name()>"Edit"</button>

@@ -116,6 +116,12 @@ fn Conversations() -> impl IntoView {
         if gone.try_with_value(|g| g.contains(&c.id)) != Some(false) {
             return;
         }
+        // A chat started here saves for the first time: it is the conversation shown, so
+        // the list marks it and deleting it clears the chat. Only the mounted chat saves
+        // (an unmounted one has nothing left to save from).
+        if current.get_untracked().is_none() {
+            current.set(Some(c.id));
+        }
         // A rename made in the list wins over the title the chat remembers.
         if let Some(t) = cache.with_value(|m| m.get(&c.id).map(|x| x.title.clone())) {
             c.title = t;

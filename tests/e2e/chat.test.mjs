@@ -231,9 +231,13 @@ describe('conversations', () => {
     await sendMessage('Recipe for soup');
     await expect(lastAnswer()).toContainText('Mock anthropic reply to: Recipe for soup');
     await expect(convs.getByRole('listitem', { name: 'Recipe for soup' })).toBeVisible();
-    // Nothing readable in IndexedDB.
+    // Nothing readable in IndexedDB. Each probe has a space or a dash, which base64 never
+    // holds: a short word alone ("soup") turns up in random ciphertext about once in a
+    // thousand runs.
     const dump = JSON.stringify(await dumpStorage(page));
-    for (const s of ['Lisbon', 'soup', 'Mock openai', 'claude-']) assert.ok(!dump.includes(s), `${s} in storage`);
+    for (const s of ['a trip to Lisbon', 'Recipe for soup', 'Mock openai reply', 'Mock anthropic reply', 'claude-']) {
+      assert.ok(!dump.includes(s), `${s} in storage`);
+    }
     assert.ok(dump.includes('byok-conversation'), 'conversation records exist');
 
     await page.reload();
@@ -260,6 +264,18 @@ describe('conversations', () => {
     await soup.getByRole('button', { name: 'Delete' }).click();
     await soup.getByRole('button', { name: 'Yes, delete' }).click();
     await expect(soup).toHaveCount(0);
+    // Deleting the conversation shown, one started on this page, clears the chat:
+    // nothing more is said into a conversation that is no longer saved.
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await sendMessage('A question to forget');
+    await expect(lastAnswer()).toContainText('reply to: A question to forget');
+    const forget = convs.getByRole('listitem', { name: 'A question to forget' });
+    await eventually(async () => /\bcurrent\b/.test(await forget.getAttribute('class')), 'the new conversation marked as the one shown');
+    await forget.getByRole('button', { name: 'Delete' }).click();
+    await forget.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect(forget).toHaveCount(0);
+    await expect(page.getByRole('listitem', { name: 'Answer' })).toHaveCount(0);
+    await expect(page.getByText('A question to forget')).toHaveCount(0);
 
     // Locking hides them; unlocking brings back exactly what was saved.
     await page.getByRole('button', { name: 'Lock' }).click();

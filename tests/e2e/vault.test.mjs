@@ -92,10 +92,14 @@ describe('vault lifecycle and key management', () => {
     await expect(keyRow(page, LABELS[2])).toContainText('Default');
     await expect(keyRow(page, LABELS[1])).not.toContainText('Default');
 
-    // Rotate: new secret, same label and settings.
+    // Rotate: new secret, same label and settings. A secret on show is the new one.
+    await anth.getByRole('button', { name: 'Reveal' }).click();
     await anth.getByRole('button', { name: 'Rotate' }).click();
     await anth.getByLabel('New secret').fill(NEW_ANTHROPIC);
     await anth.getByRole('button', { name: 'Save new secret' }).click();
+    await expect(anth.getByLabel('Secret')).toContainText(NEW_ANTHROPIC);
+    await expect(anth).not.toContainText(KEYS.anthropic);
+    await anth.getByRole('button', { name: 'Hide' }).click();
     await expect(anth).toContainText('sk-ant-…Rt8Z');
     await expect(anth).toContainText('rotated');
     await expect(anth).toContainText('Default');
