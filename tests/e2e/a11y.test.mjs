@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 
 import { startMockProvider } from '../mock-provider/server.mjs';
-import { PASS, addKey, createVault, keyRow } from './app.mjs';
+import { PASS, addKey, createVault, keyRow, unlock } from './app.mjs';
 import { expect } from './expect.mjs';
 import { startBrowser, startHost } from './harness.mjs';
 
@@ -72,6 +72,36 @@ describe('accessibility', () => {
     await axe(page, 'direct session');
     await page.goto(host.url + '/no/such/page');
     await axe(page, 'not found');
+    await page.close();
+  });
+
+  test('at phone width no page scrolls sideways, and the whole header shows', async () => {
+    // The vault and key of the axe test.
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(host.url);
+    await unlock(page);
+    const fits = async (where) => {
+      const { scroll, view } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: document.documentElement.clientWidth }));
+      assert.ok(scroll <= view, `${where}: the page is ${scroll} px wide in a ${view} px screen`);
+      for (const name of ['Keys', 'Chat', 'Usage', 'Export & import', 'Settings']) {
+        await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true })).toBeInViewport();
+      }
+      await expect(page.getByRole('button', { name: 'Lock' })).toBeInViewport();
+    };
+    await expect(keyRow(page, 'Axe key')).toBeVisible();
+    await fits('keys');
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('code please [[mock:reply:markdown]]');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await expect(page.getByRole('listitem', { name: 'Answer' }).last().locator('pre')).toBeVisible();
+    await page.evaluate(() => scrollTo(0, 0));
+    await fits('chat with a code block');
+    for (const [link, ready] of [['Usage', page.getByRole('table', { name: 'Totals' })], ['Export & import', page.getByRole('heading', { name: 'Export and import', level: 1 })], ['Settings', page.getByRole('heading', { name: 'Settings', level: 1 })]]) {
+      await page.getByRole('link', { name: link, exact: true }).click();
+      await expect(ready).toBeVisible();
+      await fits(link);
+    }
     await page.close();
   });
 
