@@ -25,6 +25,7 @@ pub fn App() -> impl IntoView {
     provide_context(toasts);
     provide_context(PendingSave(RwSignal::new(None)));
     autolock::install(session);
+    crate::focus::install();
 
     // Another tab saved, created or forgot the vault: follow it.
     let _ = window_event_listener(ev::storage, move |e: web_sys::StorageEvent| {
@@ -51,7 +52,11 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
-            <a class="skip" href="#main">"Skip to content"</a>
+            <a class="skip" href="#main" on:click=|ev| {
+                // The router would only change the URL: move focus as the link promises.
+                ev.prevent_default();
+                crate::focus::focus_selector("main");
+            }>"Skip to content"</a>
             <Header/>
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound/> }>

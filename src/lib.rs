@@ -5,6 +5,7 @@ pub mod app;
 pub mod components;
 pub mod download;
 pub mod error;
+pub mod focus;
 pub mod idb;
 pub mod keytest;
 pub mod net;

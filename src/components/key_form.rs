@@ -124,7 +124,12 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
     };
 
     view! {
-        <form class="card stack add-key" novalidate on:submit=save aria-labelledby="add-title">
+        <form class="card stack add-key" novalidate on:submit=save aria-labelledby="add-title" on:keydown=move |ev| {
+            if ev.key() == "Escape" {
+                ev.prevent_default();
+                on_done.run(());
+            }
+        }>
             <h2 id="add-title">"Add a key"</h2>
             <label for="add-secret">"Secret"</label>
             <input

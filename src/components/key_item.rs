@@ -395,7 +395,7 @@ pub fn KeyItem(
                     Panel::Delete => {
                         let (name, masked) = entry.with_untracked(|e| e.as_ref().map(|e| (e.label.clone(), e.masked())).unwrap_or_default());
                         view! {
-                            <div class="confirm" role="alertdialog" aria-label="Confirm delete">
+                            <div class="confirm" role="alertdialog" aria-label="Confirm delete" on:keydown=move |ev| close_on_escape(&ev, id, panel)>
                                 <p>{format!("Delete the key \u{201c}{name}\u{201d} ({masked})? This cannot be undone unless you have an exported bundle.")}</p>
                                 <div class="row">
                                     <button type="button" class="danger" on:click=move |_| {
@@ -404,7 +404,7 @@ pub fn KeyItem(
                                             Err(e) => error.set(Some(e.message())),
                                         }
                                     }>"Yes, delete"</button>
-                                    <button type="button" class="secondary" autofocus on:click=move |_| panel.set(Panel::None)>"Cancel"</button>
+                                    <button type="button" class="secondary" node_ref=crate::focus::focus_on_show() on:click=move |_| close_panel(id, panel)>"Cancel"</button>
                                 </div>
                             </div>
                         }.into_any()
@@ -412,6 +412,29 @@ pub fn KeyItem(
                 }}
             </li>
         </Show>
+    }
+}
+
+/// Closes the row's open form and gives focus back to the button that opened it (first,
+/// so that the focused element is not removed under the person's feet).
+fn close_panel(id: Uuid, panel: RwSignal<Panel>) {
+    let opener = match panel.get_untracked() {
+        Panel::Edit => Action::Edit,
+        Panel::Rotate => Action::Rotate,
+        Panel::Delete => Action::Delete,
+        Panel::None => return,
+    };
+    crate::focus::focus_selector(&format!(
+        "li[data-key=\"{id}\"] button[data-act=\"{}\"]",
+        opener.name()
+    ));
+    panel.set(Panel::None);
+}
+
+fn close_on_escape(ev: &leptos::ev::KeyboardEvent, id: Uuid, panel: RwSignal<Panel>) {
+    if ev.key() == "Escape" {
+        ev.prevent_default();
+        close_panel(id, panel);
     }
 }
 
@@ -550,16 +573,16 @@ fn EditPanel(
         match session.mutate(|v| v.edit(id, edit)) {
             Ok(()) => {
                 error.set(None);
-                panel.set(Panel::None);
+                close_panel(id, panel);
                 toasts.info("Changes saved.");
             }
             Err(e) => error.set(Some(e.message())),
         }
     };
     view! {
-        <form class="panel stack" novalidate on:submit=save aria-label="Edit key">
+        <form class="panel stack" novalidate on:submit=save aria-label="Edit key" on:keydown=move |ev| close_on_escape(&ev, id, panel)>
             <label for=format!("l-{pid}")>"Label"</label>
-            <input id=format!("l-{pid}") type="text" maxlength="80" autofocus prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/>
+            <input id=format!("l-{pid}") type="text" maxlength="80" node_ref=crate::focus::focus_on_show() prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/>
             <label for=format!("u-{pid}")>"Base URL"</label>
             <input id=format!("u-{pid}") type="url" prop:value=move || base_url.get() on:input=move |ev| base_url.set(event_target_value(&ev))/>
             <label for=format!("x-{pid}")>"Expires on (optional)"</label>
@@ -568,7 +591,7 @@ fn EditPanel(
             <textarea id=format!("n-{pid}") rows="2" prop:value=move || notes.get() on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
             <div class="row">
                 <button type="submit">"Save"</button>
-                <button type="button" class="secondary" on:click=move |_| panel.set(Panel::None)>"Cancel"</button>
+                <button type="button" class="secondary" on:click=move |_| close_panel(id, panel)>"Cancel"</button>
             </div>
         </form>
     }
@@ -587,20 +610,20 @@ fn RotatePanel(id: Uuid, panel: RwSignal<Panel>, error: RwSignal<Option<String>>
             Ok(()) => {
                 secret.set(String::new());
                 error.set(None);
-                panel.set(Panel::None);
+                close_panel(id, panel);
                 toasts.info("Key rotated: the new secret replaces the old one.");
             }
             Err(e) => error.set(Some(e.message())),
         }
     };
     view! {
-        <form class="panel stack" on:submit=save aria-label="Rotate key">
+        <form class="panel stack" on:submit=save aria-label="Rotate key" on:keydown=move |ev| close_on_escape(&ev, id, panel)>
             <p>"Paste the new secret from your provider. The label and settings stay; the old secret is discarded."</p>
             <label for=format!("r-{pid}")>"New secret"</label>
-            <input id=format!("r-{pid}") type="password" autocomplete="off" autofocus prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/>
+            <input id=format!("r-{pid}") type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/>
             <div class="row">
                 <button type="submit">"Save new secret"</button>
-                <button type="button" class="secondary" on:click=move |_| panel.set(Panel::None)>"Cancel"</button>
+                <button type="button" class="secondary" on:click=move |_| close_panel(id, panel)>"Cancel"</button>
             </div>
         </form>
     }

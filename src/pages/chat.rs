@@ -265,9 +265,9 @@ fn Conversations() -> impl IntoView {
                                         let title = title2.clone();
                                         move || view! { <button type="button" class="link" on:click=move |_| open(Some(id))>{title.clone()}</button> }
                                     }>
-                                        <form on:submit=move |ev| { ev.prevent_default(); rename(id); } aria-label="Rename conversation">
+                                        <form on:submit=move |ev| { ev.prevent_default(); rename(id); } aria-label="Rename conversation" on:keydown=move |ev| if ev.key() == "Escape" { ev.prevent_default(); renaming.set(None); }>
                                             <label class="sr-only" for=format!("rn-{id}")>"New title"</label>
-                                            <input id=format!("rn-{id}") autofocus prop:value=move || rename_text.get() on:input=move |ev| rename_text.set(event_target_value(&ev))/>
+                                            <input id=format!("rn-{id}") node_ref=crate::focus::focus_on_show() prop:value=move || rename_text.get() on:input=move |ev| rename_text.set(event_target_value(&ev))/>
                                             <button type="submit" class="secondary">"Save title"</button>
                                         </form>
                                     </Show>

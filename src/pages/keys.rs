@@ -238,14 +238,18 @@ fn KeyList() -> impl IntoView {
                     prop:value=move || query.get()
                     on:input=move |ev| query.set(event_target_value(&ev))
                 />
-                <button type="button" on:click=move |_| adding.set(true) disabled=move || adding.get()>
+                <button type="button" id="open-add-key" on:click=move |_| adding.set(true) disabled=move || adding.get()>
                     "Add key"
                 </button>
             </div>
             <PendingSaveNotice/>
             <Reminders/>
             <Show when=move || adding.get()>
-                <AddKeyForm on_done=Callback::new(move |_| adding.set(false))/>
+                <AddKeyForm on_done=Callback::new(move |_| {
+                    adding.set(false);
+                    // Back to the button that opened the form, once it is enabled again.
+                    set_timeout(|| crate::focus::focus_selector("#open-add-key"), std::time::Duration::ZERO);
+                })/>
             </Show>
             <Show when=move || total.get() == 0 && !adding.get()>
                 <div class="empty card">

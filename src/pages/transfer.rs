@@ -416,7 +416,7 @@ fn ImportPanel() -> impl IntoView {
                     <form class="panel stack" on:submit=open aria-label="Open bundle">
                         <p role="status">{summary}</p>
                         <label for="import-pass">"Passphrase for this bundle"</label>
-                        <input id="import-pass" type="password" autocomplete="off" autofocus prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/>
+                        <input id="import-pass" type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/>
                         <div class="row">
                             <button type="submit" disabled=move || busy.get()>{move || if busy.get() { "Opening…" } else { "Open bundle" }}</button>
                             <button type="button" class="secondary" on:click=move |_| reset()>"Cancel"</button>

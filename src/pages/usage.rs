@@ -590,7 +590,7 @@ fn ClearUsage() -> impl IntoView {
                     <p id="clear-usage-q">"Clear the recorded usage of every key? Keys, budgets and prices stay; this cannot be undone."</p>
                     <div class="row">
                         <button type="button" class="danger" on:click=clear>"Yes, clear usage"</button>
-                        <button type="button" class="secondary" autofocus on:click=move |_| asking.set(false)>"Cancel"</button>
+                        <button type="button" class="secondary" node_ref=crate::focus::focus_on_show() on:click=move |_| asking.set(false)>"Cancel"</button>
                     </div>
                 </div>
             </Show>

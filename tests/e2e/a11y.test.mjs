@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { startMockProvider } from '../mock-provider/server.mjs';
 import { PASS, addKey, createVault, keyRow, unlock } from './app.mjs';
-import { expect } from './expect.mjs';
+import { eventually, expect } from './expect.mjs';
 import { startBrowser, startHost } from './harness.mjs';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -48,6 +48,8 @@ describe('accessibility', () => {
     await addKey(page, { secret: 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKE-a11y-ok-mock', label: 'Axe key', baseUrl: mock.url, expires: '2030-01-01' });
     await keyRow(page, 'Axe key').getByRole('button', { name: 'Test' }).click();
     await expect(keyRow(page, 'Axe key')).toContainText('Test passed');
+    // Disabled while the test ran, the button gets the focus back afterwards.
+    await expect(keyRow(page, 'Axe key').getByRole('button', { name: 'Test' })).toBeFocused();
     await axe(page, 'keys');
     await keyRow(page, 'Axe key').getByRole('button', { name: 'Edit' }).click();
     await axe(page, 'edit key');
@@ -105,8 +107,10 @@ describe('accessibility', () => {
     await page.close();
   });
 
-  test('the main flow with the keyboard alone', async () => {
+  test('the main flow with the keyboard alone', async (t) => {
     const fresh = await startBrowser();
+    // Closed even when the test fails: an open browser would keep the run from ending.
+    t.after(() => fresh.close());
     const page = await fresh.newPage();
     await page.goto(host.url);
     const kb = page.keyboard;
@@ -126,8 +130,15 @@ describe('accessibility', () => {
     await kb.type(PASS);
     await kb.press('Enter');
     await expect(page.getByRole('heading', { name: 'Keys' })).toBeVisible();
-    // Add a key: the form opens focused on the secret.
+    // Focus stays in the page when the form it was in goes away.
+    await eventually(() => page.evaluate(() => document.activeElement !== document.body), 'focus kept after creating the vault');
+    // Add a key: the form opens focused on the secret; Escape closes it, back on its button.
     await tabTo(page.getByRole('button', { name: 'Add key' }));
+    await kb.press('Enter');
+    await expect(page.getByLabel('Secret')).toBeFocused();
+    await kb.press('Escape');
+    await expect(page.getByLabel('Secret')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Add key' })).toBeFocused();
     await kb.press('Enter');
     await expect(page.getByLabel('Secret')).toBeFocused();
     await kb.type('sk-proj-FAKEFAKEFAKEFAKEFAKEFAKE-keyboard-ok-mock');
@@ -135,10 +146,38 @@ describe('accessibility', () => {
     await kb.type('Keyboard key');
     await kb.press('Enter');
     await expect(keyRow(page, 'Keyboard key')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Add key' })).toBeFocused();
+    // A row's forms open focused on their first field; Escape or Cancel closes them and
+    // focus goes back to the button that opened them.
+    const row = keyRow(page, 'Keyboard key');
+    await tabTo(row.getByRole('button', { name: 'Edit' }));
+    await kb.press('Enter');
+    await expect(row.getByLabel('Label')).toBeFocused();
+    await kb.press('Escape');
+    await expect(row.getByLabel('Label')).toHaveCount(0);
+    await expect(row.getByRole('button', { name: 'Edit' })).toBeFocused();
+    await tabTo(row.getByRole('button', { name: 'Rotate' }));
+    await kb.press('Enter');
+    await expect(row.getByLabel('New secret')).toBeFocused();
+    await kb.press('Escape');
+    await expect(row.getByRole('button', { name: 'Rotate' })).toBeFocused();
+    await tabTo(row.getByRole('button', { name: 'Delete' }));
+    await kb.press('Enter');
+    await expect(row.getByRole('button', { name: 'Cancel' })).toBeFocused();
+    await kb.press('Enter');
+    await expect(row.getByRole('alertdialog')).toHaveCount(0);
+    await expect(row.getByRole('button', { name: 'Delete' })).toBeFocused();
     // Reveal by keyboard, then lock and unlock.
     await tabTo(keyRow(page, 'Keyboard key').getByRole('button', { name: 'Reveal' }));
     await kb.press('Enter');
     await expect(keyRow(page, 'Keyboard key')).toContainText('keyboard-ok-mock');
+    // "Skip to content" moves focus to the main region.
+    // From the top of the page, as after loading it.
+    await page.evaluate(() => { const b = document.body; b.tabIndex = -1; b.focus(); b.removeAttribute('tabindex'); });
+    await kb.press('Tab');
+    await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+    await kb.press('Enter');
+    await expect(page.getByRole('main')).toBeFocused();
     await tabTo(page.getByRole('button', { name: 'Lock' }), 60);
     await kb.press('Enter');
     await expect(page.getByLabel('Passphrase', { exact: true })).toBeFocused();
@@ -146,6 +185,5 @@ describe('accessibility', () => {
     await kb.press('Enter');
     await expect(keyRow(page, 'Keyboard key')).toBeVisible();
     assert.deepEqual(fresh.problems, []);
-    await fresh.close();
   });
 });

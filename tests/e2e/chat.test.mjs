@@ -381,8 +381,10 @@ describe('conversations', () => {
 });
 
 describe('anonymous direct-key session', () => {
-  test('nothing is stored anywhere, and the key is in no URL', async () => {
+  test('nothing is stored anywhere, and the key is in no URL', async (t) => {
     const fresh = await startBrowser();
+    // Closed even when the test fails: an open browser would keep the run from ending.
+    t.after(() => fresh.close());
     const p = await fresh.newPage();
     const urls = [];
     p.on('request', (r) => urls.push(r.url()));
@@ -418,7 +420,6 @@ describe('anonymous direct-key session', () => {
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('From bundle');
     assert.deepEqual(await dumpStorage(p), beforeBundle);
     assert.deepEqual(fresh.problems, []);
-    await fresh.close();
     rmSync(d, { recursive: true, force: true });
   });
 });
