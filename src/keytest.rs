@@ -6,7 +6,35 @@ use byok_core::provider::{classify, models_from_response, models_request};
 
 use crate::net::{self, NetError};
 
+/// A provider that answers a model list slower than this is taken as not answering: the
+/// person would otherwise watch "Testing the key…" with no end.
+const TEST_TIMEOUT_MS: u32 = 30_000;
+
 pub async fn test_key(key: &KeyEntry) -> TestResult {
+    use futures::future::{Either, select};
+    let stop = web_sys::AbortController::new().ok();
+    let test = std::pin::pin!(run_test(key, stop.as_ref().map(|c| c.signal())));
+    let timeout = gloo_timers::future::TimeoutFuture::new(TEST_TIMEOUT_MS);
+    match select(test, timeout).await {
+        Either::Left((result, _)) => result,
+        Either::Right(_) => {
+            // The call ends too, at whatever stage it is.
+            if let Some(c) = stop {
+                c.abort();
+            }
+            TestResult {
+                outcome: TestOutcome::Network,
+                message: format!(
+                    "The provider did not answer within {} seconds. Check the base URL, or try again later.",
+                    TEST_TIMEOUT_MS / 1000
+                ),
+                models: Vec::new(),
+            }
+        }
+    }
+}
+
+async fn run_test(key: &KeyEntry, signal: Option<web_sys::AbortSignal>) -> TestResult {
     let Some(base) = key.effective_base_url() else {
         return TestResult {
             outcome: TestOutcome::Other,
@@ -20,7 +48,7 @@ pub async fn test_key(key: &KeyEntry) -> TestResult {
         message,
         models: Vec::new(),
     };
-    match net::send(&req, None).await {
+    match net::send(&req, signal.as_ref()).await {
         Ok(f) if (200..300).contains(&f.status) => match f.text().await {
             Ok(body) => match models_from_response(key.provider, &body) {
                 Ok(models) => TestResult {

@@ -89,6 +89,18 @@ describe('providers', () => {
     await addKey(page, { secret: key('openai', 'blocked'), label: 'OpenAI elsewhere', provider: 'OpenAI', baseUrl: 'http://127.0.0.1:9' });
     await keyRow(page, 'OpenAI elsewhere').getByRole('button', { name: 'Test' }).click();
     await expect(keyRow(page, 'OpenAI elsewhere')).toContainText('connect policy does not allow http://127.0.0.1:9');
+    // A provider that sends its headers and then nothing: the test gives up after 30 s,
+    // says so, ends the call, and the button works again.
+    await addKey(page, { secret: key('openai', 'fail-stall'), label: 'OpenAI silent', provider: 'OpenAI', baseUrl: base('openai') });
+    const silent = keyRow(page, 'OpenAI silent');
+    await silent.getByRole('button', { name: 'Test' }).click();
+    await expect(silent).toContainText('Testing the key');
+    await expect(silent).toContainText('The provider did not answer within 30 seconds', { timeout: 45_000 });
+    await expect(silent).toContainText('Test failed');
+    await eventually(() => mock.requests.find((r) => r.headers.authorization?.includes('fail-stall'))?.closedEarly, 'the silent call was closed');
+    assert.equal(await silent.getByRole('button', { name: 'Test' }).isEnabled(), true);
+    await silent.getByRole('button', { name: 'Delete' }).click();
+    await silent.getByRole('button', { name: 'Yes, delete' }).click();
     // Browser calls carry Anthropic's direct-access header; keys never ride in URLs.
     const ant = mock.requests.find((r) => r.path.startsWith('/v1/models') && r.headers['x-api-key']);
     assert.equal(ant.headers['anthropic-dangerous-direct-browser-access'], 'true');
