@@ -72,6 +72,8 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
         }
         follow_guess(base_url, auto_base_url, g.suggested_base_url);
         secret.set(v);
+        // An error about the secret as it was ("empty") no longer holds.
+        error.set(None);
     };
 
     let save = move |ev: leptos::ev::SubmitEvent| {

@@ -391,7 +391,7 @@ pub fn KeyItem(
                 {move || match panel.get() {
                     Panel::None => ().into_any(),
                     Panel::Edit => view! { <EditPanel id entry panel error/> }.into_any(),
-                    Panel::Rotate => view! { <RotatePanel id panel error/> }.into_any(),
+                    Panel::Rotate => view! { <RotatePanel id entry panel error/> }.into_any(),
                     Panel::Delete => {
                         let (name, masked) = entry.with_untracked(|e| e.as_ref().map(|e| (e.label.clone(), e.masked())).unwrap_or_default());
                         view! {
@@ -598,11 +598,30 @@ fn EditPanel(
 }
 
 #[component]
-fn RotatePanel(id: Uuid, panel: RwSignal<Panel>, error: RwSignal<Option<String>>) -> impl IntoView {
+fn RotatePanel(
+    id: Uuid,
+    entry: ReadSignal<Option<KeyEntry>>,
+    panel: RwSignal<Panel>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
     let secret = RwSignal::new(String::new());
     let pid = id.simple().to_string();
+    // As in the Add form: a key for another provider, quotes, a cut-off paste.
+    let provider = entry.with_untracked(|e| e.as_ref().map(|e| e.provider));
+    let warnings = Memo::new(move |_| {
+        secret.with(|s| {
+            if s.is_empty() {
+                Vec::new()
+            } else {
+                byok_core::keyfmt::check(s, provider)
+                    .iter()
+                    .map(|w| w.message())
+                    .collect::<Vec<_>>()
+            }
+        })
+    });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let s = Secret::new(secret.get_untracked());
@@ -620,7 +639,10 @@ fn RotatePanel(id: Uuid, panel: RwSignal<Panel>, error: RwSignal<Option<String>>
         <form class="panel stack" on:submit=save aria-label="Rotate key" on:keydown=move |ev| close_on_escape(&ev, id, panel)>
             <p>"Paste the new secret from your provider. The label and settings stay; the old secret is discarded."</p>
             <label for=format!("r-{pid}")>"New secret"</label>
-            <input id=format!("r-{pid}") type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/>
+            <input id=format!("r-{pid}") type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() aria-describedby=format!("r-{pid}-hints") prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/>
+            <ul class="warnings" id=format!("r-{pid}-hints") role="status">
+                {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+            </ul>
             <div class="row">
                 <button type="submit">"Save new secret"</button>
                 <button type="button" class="secondary" on:click=move |_| close_panel(id, panel)>"Cancel"</button>

@@ -54,6 +54,13 @@ describe('vault lifecycle and key management', () => {
     await form.getByLabel('Label').fill('Copy');
     await form.getByRole('button', { name: 'Save' }).click();
     await expect(form.getByRole('alert')).toContainText(`already saved as "${LABELS[1]}"`);
+    // An error about the secret goes once the secret changes; one with spaces inside is
+    // refused, never saved.
+    await form.getByLabel('Secret').fill('hello world');
+    await expect(form.getByRole('alert')).toHaveCount(0);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form.getByRole('alert')).toContainText('spaces or line breaks inside it');
+    await expect(keyRow(page, 'Copy')).toHaveCount(0);
     await form.getByRole('button', { name: 'Cancel' }).click();
 
     // Reload: locked. A wrong passphrase says so, keeps focus, changes nothing.
@@ -95,7 +102,11 @@ describe('vault lifecycle and key management', () => {
     // Rotate: new secret, same label and settings. A secret on show is the new one.
     await anth.getByRole('button', { name: 'Reveal' }).click();
     await anth.getByRole('button', { name: 'Rotate' }).click();
+    // A key of another provider is pointed out before it replaces this one.
+    await anth.getByLabel('New secret').fill(KEYS.gemini);
+    await expect(anth).toContainText('This key looks like a Gemini key');
     await anth.getByLabel('New secret').fill(NEW_ANTHROPIC);
+    await expect(anth).not.toContainText('This key looks like');
     await anth.getByRole('button', { name: 'Save new secret' }).click();
     await expect(anth.getByLabel('Secret')).toContainText(NEW_ANTHROPIC);
     await expect(anth).not.toContainText(KEYS.anthropic);

@@ -130,7 +130,8 @@ pub fn guess(secret: &str) -> KeyGuess {
 }
 
 /// Everything that looks wrong with `secret` for `chosen` (the provider the user picked,
-/// if any). Never an error: the user may know better.
+/// if any). Advice: the user may know better. Only whitespace inside a key can never
+/// work, and the vault refuses that itself (`Vault::add`, `Vault::rotate`).
 pub fn check(secret: &str, chosen: Option<Provider>) -> Vec<KeyWarning> {
     let mut out = Vec::new();
     if secret.trim().is_empty() {

@@ -225,6 +225,8 @@ pub enum ModelError {
     EmptyLabel,
     #[error("The secret is empty: paste the API key.")]
     EmptySecret,
+    #[error("The secret has spaces or line breaks inside it; API keys never do. Check the paste.")]
+    SecretHasSpaces,
     #[error("This key is already saved as \"{label}\".")]
     DuplicateSecret { label: String },
     #[error("An OpenAI-compatible key needs a base URL, for example https://openrouter.ai/api/v1.")]
@@ -342,6 +344,20 @@ impl Default for Vault {
     }
 }
 
+/// The secret as stored: without the spaces a paste adds at its ends. One with
+/// whitespace inside is refused: no provider issues such keys, a header cannot carry a
+/// line break, and it is almost always two pastes or a copied sentence.
+fn clean_secret(s: &str) -> Result<&str, ModelError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(ModelError::EmptySecret);
+    }
+    if s.chars().any(char::is_whitespace) {
+        return Err(ModelError::SecretHasSpaces);
+    }
+    Ok(s)
+}
+
 fn clean_label(label: &str) -> Result<String, ModelError> {
     let l = label.trim();
     if l.is_empty() {
@@ -388,10 +404,7 @@ impl Vault {
     /// caller's random source so this stays deterministic under test.
     pub fn add(&mut self, new: NewKey, id: Uuid, now: OffsetDateTime) -> Result<Uuid, ModelError> {
         let label = clean_label(&new.label)?;
-        let secret = new.secret.expose().trim();
-        if secret.is_empty() {
-            return Err(ModelError::EmptySecret);
-        }
+        let secret = clean_secret(new.secret.expose())?;
         if let Some(existing) = self.find_by_secret(secret) {
             return Err(ModelError::DuplicateSecret {
                 label: existing.label.clone(),
@@ -461,10 +474,7 @@ impl Vault {
         secret: Secret,
         now: OffsetDateTime,
     ) -> Result<(), ModelError> {
-        let s = secret.expose().trim();
-        if s.is_empty() {
-            return Err(ModelError::EmptySecret);
-        }
+        let s = clean_secret(secret.expose())?;
         if let Some(other) = self.find_by_secret(s).filter(|k| k.id != id) {
             return Err(ModelError::DuplicateSecret {
                 label: other.label.clone(),
@@ -691,6 +701,25 @@ pub(crate) mod tests {
         );
         assert_eq!(err.to_string(), "This key is already saved as \"Work\".");
         assert_eq!(v.keys.len(), 1);
+    }
+
+    #[test]
+    fn a_secret_with_whitespace_inside_is_refused_and_nothing_changes() {
+        let mut v = Vault::default();
+        for bad in ["hello world", "sk-a\nsk-b", "sk-proj-FAKE\tTEST"] {
+            assert_eq!(
+                v.add(new(Provider::Openai, "A", bad), id(1), NOW),
+                Err(ModelError::SecretHasSpaces)
+            );
+        }
+        assert!(v.keys.is_empty());
+        v.add(new(Provider::Openai, "A", "  sk-a\n"), id(1), NOW)
+            .expect("ends trimmed");
+        assert_eq!(
+            v.rotate(id(1), Secret::new("sk-new sk-new"), NOW),
+            Err(ModelError::SecretHasSpaces)
+        );
+        assert_eq!(v.get(id(1)).expect("k").secret.expose(), "sk-a");
     }
 
     #[test]
