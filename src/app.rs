@@ -69,6 +69,32 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
             <ToastRegion/>
+            <PageTitle/>
         </Router>
     }
 }
+
+/// The tab's title names the page, so a screen reader announces where a link led and
+/// tabs and history entries tell pages apart.
+#[component]
+fn PageTitle() -> impl IntoView {
+    let session = crate::state::session::use_session();
+    let path = leptos_router::hooks::use_location().pathname;
+    Effect::new(move |_| {
+        let unlocked = session.is_unlocked();
+        let page = match path.get().as_str() {
+            "/direct" => "Chat without saving a key",
+            p if !unlocked && GATED.contains(&p) => "Vault",
+            "/" => "Keys",
+            "/chat" => "Chat",
+            "/usage" => "Usage",
+            "/transfer" => "Export and import",
+            "/settings" => "Settings",
+            _ => "Page not found",
+        };
+        document().set_title(&format!("{page} \u{b7} byok"));
+    });
+}
+
+/// The pages behind the vault gate (as in the first-screen script in `index.html`).
+const GATED: [&str; 5] = ["/", "/chat", "/usage", "/transfer", "/settings"];

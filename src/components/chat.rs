@@ -700,7 +700,7 @@ pub fn Chat(
                                         if let Err(e) = session.save_settings(s) { toasts.error(e.message()); }
                                     }
                                 />
-                                {move || format!("When a {} key is rate-limited, resend with the next key automatically", provider.get().display_name())}
+                                {move || format!("When {} key is rate-limited, resend with the next key automatically", provider.get().with_article())}
                             </label>
                         })}
                         <label for="chat-max-tokens">"Max tokens"</label>

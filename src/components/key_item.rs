@@ -330,7 +330,18 @@ pub fn KeyItem(
         Action::Reveal => toggle_reveal(),
         Action::Copy => copy(),
         Action::Edit => panel.set(Panel::Edit),
-        Action::SetDefault => act_on(Box::new(move |v| v.set_default(id)), "Default changed."),
+        Action::SetDefault => {
+            // A default is the key used, so the vault switches it on: say so.
+            let was_off = entry.with_untracked(|e| e.as_ref().is_some_and(|e| !e.is_active));
+            act_on(
+                Box::new(move |v| v.set_default(id)),
+                if was_off {
+                    "Default changed. The key was switched off, so it is switched on again."
+                } else {
+                    "Default changed."
+                },
+            )
+        }
         Action::SwitchActive => {
             let active = entry.with_untracked(|e| e.as_ref().is_some_and(|e| e.is_active));
             act_on(

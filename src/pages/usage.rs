@@ -339,7 +339,9 @@ fn table(v: &Vault, r: &Report, g: Group) -> impl IntoView + use<> {
     };
     let total = row("Total".into(), r.total);
     view! {
-        <div class="table-wrap">
+        // Wide tables scroll sideways on a phone: the box takes focus so that the arrow
+        // keys can scroll it too.
+        <div class="table-wrap" tabindex="0" role="region" aria-labelledby="table-title">
             <table class="usage-table" aria-labelledby="table-title">
                 <thead>
                     <tr>
@@ -504,7 +506,7 @@ fn PriceList() -> impl IntoView {
             <p class="hint">"US dollars per million tokens. Your prices win over the built-in list; a name ending in * covers every model starting with it. Models with no price show their tokens and \u{201c}price unknown\u{201d}."</p>
             <h3>"Your prices"</h3>
             <Show when=move || custom.with(|c| !c.is_empty()) fallback=|| view! { <p class="hint">"None yet."</p> }>
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Your prices">
                     <table aria-label="Your prices">
                         <thead><tr><th scope="col">"Provider"</th><th scope="col">"Model"</th><th scope="col">"Input"</th><th scope="col">"Output"</th><th scope="col">"Cached"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
                         <tbody>
@@ -552,7 +554,7 @@ fn PriceList() -> impl IntoView {
             </form>
             <details>
                 <summary>"Built-in prices"</summary>
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Built-in prices">
                     <table aria-label="Built-in prices">
                         <thead><tr><th scope="col">"Provider"</th><th scope="col">"Model"</th><th scope="col">"Input"</th><th scope="col">"Output"</th><th scope="col">"Cached"</th><th scope="col">"Checked"</th></tr></thead>
                         <tbody>{shipped}</tbody>

@@ -82,7 +82,11 @@ describe('accessibility', () => {
     const page = await browser.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(host.url);
+    // The tab's title names the page (a screen reader announces it after each link).
+    const titled = (name) => eventually(async () => (await page.title()) === `${name} \u00b7 byok`, `title "${name} · byok"`);
+    await titled('Vault');
     await unlock(page);
+    await titled('Keys');
     const fits = async (where) => {
       const { scroll, view } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: document.documentElement.clientWidth }));
       assert.ok(scroll <= view, `${where}: the page is ${scroll} px wide in a ${view} px screen`);
@@ -94,14 +98,16 @@ describe('accessibility', () => {
     await expect(keyRow(page, 'Axe key')).toBeVisible();
     await fits('keys');
     await page.getByRole('link', { name: 'Chat' }).click();
+    await titled('Chat');
     await page.getByRole('textbox', { name: 'Message', exact: true }).fill('code please [[mock:reply:markdown]]');
     await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
     await expect(page.getByRole('listitem', { name: 'Answer' }).last().locator('pre')).toBeVisible();
     await page.evaluate(() => scrollTo(0, 0));
     await fits('chat with a code block');
-    for (const [link, ready] of [['Usage', page.getByRole('table', { name: 'Totals' })], ['Export & import', page.getByRole('heading', { name: 'Export and import', level: 1 })], ['Settings', page.getByRole('heading', { name: 'Settings', level: 1 })]]) {
+    for (const [link, ready, title] of [['Usage', page.getByRole('table', { name: 'Totals' }), 'Usage'], ['Export & import', page.getByRole('heading', { name: 'Export and import', level: 1 }), 'Export and import'], ['Settings', page.getByRole('heading', { name: 'Settings', level: 1 }), 'Settings']]) {
       await page.getByRole('link', { name: link, exact: true }).click();
       await expect(ready).toBeVisible();
+      await titled(title);
       await fits(link);
     }
     await page.close();

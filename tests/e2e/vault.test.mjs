@@ -95,8 +95,13 @@ describe('vault lifecycle and key management', () => {
 
     // The first OpenAI key became the default; make the second one the default.
     await expect(keyRow(page, LABELS[1])).toContainText('Default');
+    // It is switched off first: becoming the default switches it on, and the person is told.
+    await keyRow(page, LABELS[2]).getByRole('button', { name: 'Deactivate' }).click();
+    await expect(keyRow(page, LABELS[2])).toContainText('Inactive');
     await keyRow(page, LABELS[2]).getByRole('button', { name: 'Set as default' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'The key was switched off, so it is switched on again.' })).toBeVisible();
     await expect(keyRow(page, LABELS[2])).toContainText('Default');
+    await expect(keyRow(page, LABELS[2])).not.toContainText('Inactive');
     await expect(keyRow(page, LABELS[1])).not.toContainText('Default');
 
     // Rotate: new secret, same label and settings. A secret on show is the new one.

@@ -94,8 +94,8 @@ impl KeyWarning {
                     .into()
             }
             KeyWarning::ProviderMismatch { guessed } => format!(
-                "This key looks like a {} key, not one for the provider you chose.",
-                guessed.display_name()
+                "This key looks like {} key, not one for the provider you chose.",
+                guessed.with_article()
             ),
             KeyWarning::OddCharacters => {
                 "The key contains characters that API keys never use; check the paste.".into()

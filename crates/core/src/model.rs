@@ -49,6 +49,16 @@ impl Provider {
         }
     }
 
+    /// The name after its article, for sentences: "an OpenAI key", "a Gemini key".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Provider::Anthropic => "an Anthropic",
+            Provider::Openai => "an OpenAI",
+            Provider::Gemini => "a Gemini",
+            Provider::OpenaiCompatible => "an OpenAI-compatible",
+        }
+    }
+
     /// The provider's own API origin; `None` for OpenAI-compatible, whose base URL is
     /// always given by the user.
     pub fn default_base_url(self) -> Option<&'static str> {
@@ -253,7 +263,7 @@ pub enum ResolveError {
         "You have {count} active {provider} keys and none is the default: choose one, or set a default under Keys."
     )]
     Ambiguous { provider: Provider, count: usize },
-    #[error("The chosen key is not a {provider} key.")]
+    #[error("The chosen key is not {} key.", provider.with_article())]
     WrongProvider { provider: Provider },
     #[error(
         "The chosen key \"{label}\" is switched off: activate it under Keys, or choose another."
