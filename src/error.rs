@@ -23,7 +23,7 @@ pub enum AppError {
     Usage(#[from] UsageError),
     #[error("The browser's cryptography failed ({0}). Reload the page and try again.")]
     Crypto(String),
-    #[error("{}", .0.user_message())]
+    #[error("{}", bundle_sentence(.0))]
     Bundle(#[from] BundleError),
     #[error("The vault is locked. Unlock it first.")]
     Locked,
@@ -33,6 +33,26 @@ pub enum AppError {
     ReplacedElsewhere,
     #[error("{0}")]
     Invalid(String),
+}
+
+/// The core's bundle messages are written to follow `byok: FILE: ` in a terminal; on a
+/// page each is a sentence of its own, and the passphrase one says what to try.
+fn bundle_sentence(e: &BundleError) -> String {
+    let text = e.user_message();
+    let mut chars = text.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    if !out.ends_with(['.', '?', '!']) {
+        out.push('.');
+    }
+    if matches!(e, BundleError::WrongPassphraseOrTampered) {
+        out.push_str(
+            " Check that this is the passphrase the bundle was exported with, and try again.",
+        );
+    }
+    out
 }
 
 impl AppError {

@@ -222,6 +222,11 @@ fn ImportPanel() -> impl IntoView {
     let pass = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    // A failure to open the bundle, shown by the passphrase field it is about.
+    let open_error = RwSignal::new(None::<String>);
+    // The file the bundle came from, named in the summary (the file input is cleared so
+    // that the same file can be chosen again after a fix).
+    let source = RwSignal::new(None::<String>);
     let dragging = RwSignal::new(false);
 
     // try_: also called when a save finishes, by which time the panel may be gone.
@@ -232,24 +237,30 @@ fn ImportPanel() -> impl IntoView {
         replace.try_set(HashSet::new());
         take_default.try_set(HashSet::new());
         pass.try_set(String::new());
+        open_error.try_set(None);
         stage.try_set(Stage::Pick);
     };
 
-    let take_text = move |text: String| {
+    let take_text = move |text: String, name: Option<String>| {
         reset();
+        source.set(name);
         match bundle::parse(text.as_bytes()) {
             Ok(p) => {
                 let h = &p.header;
+                let what = match source.get_untracked() {
+                    Some(n) => format!("\u{201c}{n}\u{201d} is a byok bundle"),
+                    None => "This is a byok bundle".into(),
+                };
                 let summary = format!(
-                    "A byok bundle, version 1: PBKDF2-SHA256 with {} iterations, AES-256-GCM, {} bytes of encrypted keys.",
-                    h.iterations,
-                    p.ciphertext_len()
+                    "{what} holding {} of encrypted keys. Type the passphrase it was exported with to see what it contains. (Protected with AES-256-GCM under a key derived by PBKDF2-SHA256, {} rounds.)",
+                    byte_size(p.ciphertext_len()),
+                    byok_core::usage::group_thousands(&h.iterations.to_string())
                 );
                 parsed.set_value(Some(Arc::new(p)));
                 error.set(None);
                 stage.set(Stage::Parsed(summary));
             }
-            Err(e) => error.set(Some(e.user_message())),
+            Err(e) => error.set(Some(AppError::from(e).message())),
         }
     };
 
@@ -266,11 +277,12 @@ fn ImportPanel() -> impl IntoView {
             return;
         }
         busy.set(true);
+        let name = file.name();
         spawn_local(async move {
             let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
             busy.set(false);
             match text.ok().and_then(|t| t.as_string()) {
-                Some(t) => take_text(t),
+                Some(t) => take_text(t, Some(name)),
                 None => error.set(Some(
                     "The file could not be read as text. Is it a byok bundle?".into(),
                 )),
@@ -317,10 +329,10 @@ fn ImportPanel() -> impl IntoView {
         };
         let p = pass.get_untracked();
         if p.is_empty() {
-            return error.set(Some("Type the bundle's passphrase.".into()));
+            return open_error.set(Some("Type the bundle's passphrase.".into()));
         }
         busy.set(true);
-        error.set(None);
+        open_error.set(None);
         spawn_local(async move {
             let result: Result<(), AppError> = async {
                 let payload = crate::webcrypto::open_bundle(&bundle, &p).await?;
@@ -339,7 +351,7 @@ fn ImportPanel() -> impl IntoView {
                     pass.set(String::new());
                     stage.set(Stage::Preview);
                 }
-                Err(e) => error.set(Some(e.message())),
+                Err(e) => open_error.set(Some(e.message())),
             }
         });
     };
@@ -388,6 +400,18 @@ fn ImportPanel() -> impl IntoView {
         });
     };
 
+    // Whether pressing Import would change anything.
+    let importable = move || {
+        plan_version.track();
+        plan.with_value(|p| {
+            p.as_ref().is_some_and(|p| {
+                p.items
+                    .iter()
+                    .any(|i| matches!(i.status, ItemStatus::New | ItemStatus::LabelClash { .. }))
+            })
+        })
+    };
+
     view! {
         <section
             class="card stack dropzone"
@@ -405,7 +429,7 @@ fn ImportPanel() -> impl IntoView {
             <label for="import-paste">"Or paste the bundle text"</label>
             <textarea id="import-paste" rows="3" spellcheck="false" prop:value=move || pasted.get() on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
             <div class="row">
-                <button type="button" class="secondary" on:click=move |_| take_text(pasted.get_untracked())>"Read pasted text"</button>
+                <button type="button" class="secondary" on:click=move |_| take_text(pasted.get_untracked(), None)>"Read pasted text"</button>
             </div>
             <Show when=move || error.get().is_some()>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
@@ -417,6 +441,9 @@ fn ImportPanel() -> impl IntoView {
                         <p role="status">{summary}</p>
                         <label for="import-pass">"Passphrase for this bundle"</label>
                         <input id="import-pass" type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/>
+                        <Show when=move || open_error.get().is_some()>
+                            <p class="error" role="alert">{move || open_error.get().unwrap_or_default()}</p>
+                        </Show>
                         <div class="row">
                             <button type="submit" disabled=move || busy.get()>{move || if busy.get() { "Opening…" } else { "Open bundle" }}</button>
                             <button type="button" class="secondary" on:click=move |_| reset()>"Cancel"</button>
@@ -427,8 +454,11 @@ fn ImportPanel() -> impl IntoView {
                     </form>
                 }.into_any(),
                 Stage::Preview => view! { <ImportPreview plan plan_version replace take_default/>
+                    <Show when=move || !importable()>
+                        <p class="hint" role="status">"Nothing to import: every key in this bundle is already here or cannot be imported."</p>
+                    </Show>
                     <div class="row">
-                        <button type="button" on:click=confirm disabled=move || busy.get()>{move || if busy.get() { "Importing…" } else { "Import" }}</button>
+                        <button type="button" on:click=confirm disabled=move || busy.get() || !importable()>{move || if busy.get() { "Importing…" } else { "Import" }}</button>
                         <button type="button" class="secondary" on:click=move |_| reset()>"Cancel"</button>
                     </div>
                 }.into_any(),
@@ -511,5 +541,16 @@ fn ImportPreview(
                 </div>
             })
         })
+    }
+}
+
+/// "1.9 kB", "640 bytes": the size of the encrypted part, as people read sizes.
+fn byte_size(n: usize) -> String {
+    if n < 1000 {
+        format!("{n} bytes")
+    } else if n < 1_000_000 {
+        format!("{:.1} kB", n as f64 / 1000.0)
+    } else {
+        format!("{:.1} MB", n as f64 / 1_000_000.0)
     }
 }

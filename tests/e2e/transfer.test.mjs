@@ -97,6 +97,9 @@ describe('export and import', () => {
     await page.getByRole('link', { name: 'Export & import' }).click();
     await importFile(page, path);
     await expect(page.getByRole('status').filter({ hasText: '0 new, 3 already here' })).toBeVisible();
+    // Nothing to import: said so, and the button cannot be pressed for nothing.
+    await expect(page.getByRole('status').filter({ hasText: 'Nothing to import' })).toBeVisible();
+    assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), true);
     await page.getByRole('button', { name: 'Cancel' }).click();
     assert.deepEqual(browser.problems, []);
     await page.close();
@@ -175,12 +178,15 @@ describe('export and import', () => {
     await expect(page.getByRole('alert')).toContainText('never larger than 16 MB');
     // Wrong passphrase: the one message for wrong passphrase and tampering alike.
     await importFile(page, join(dir, good), 'not the right passphrase');
-    await expect(page.getByRole('alert')).toContainText('wrong passphrase, or the file was changed');
+    // The summary names the file; the answer stands by the passphrase field.
+    const openForm = page.getByRole('form', { name: 'Open bundle' });
+    await expect(openForm).toContainText(`\u201c${good}\u201d is a byok bundle`);
+    await expect(openForm.getByRole('alert')).toContainText('Wrong passphrase, or the file was changed. Check that this is the passphrase');
     const tampered = JSON.parse(goodText);
     tampered.ciphertext = (tampered.ciphertext[0] === 'A' ? 'B' : 'A') + tampered.ciphertext.slice(1);
     writeFileSync(join(dir, 'tampered.byok.json'), JSON.stringify(tampered));
     await importFile(page, join(dir, 'tampered.byok.json'));
-    await expect(page.getByRole('alert')).toContainText('wrong passphrase, or the file was changed');
+    await expect(page.getByRole('alert')).toContainText('Wrong passphrase, or the file was changed');
     // Every refusal rule of the spec, through the same file picker.
     for (const f of readdirSync(NEGATIVE)) {
       const [head, ...rest] = readFileSync(join(NEGATIVE, f), 'utf8').split('\n');
@@ -200,7 +206,7 @@ describe('export and import', () => {
       await expect(alert).toBeVisible();
       const tagRule = head.includes('WrongPassphraseOrTampered');
       const said = await alert.innerText();
-      assert.equal(said.includes('wrong passphrase, or the file was changed'), tagRule, `${f}: ${said}`);
+      assert.equal(said.includes('Wrong passphrase, or the file was changed'), tagRule, `${f}: ${said}`);
       assert.ok(!(await page.getByRole('button', { name: 'Import', exact: true }).isVisible()), `${f} reached the preview`);
     }
     const afterAll = await dumpStorage(page);
@@ -217,7 +223,7 @@ describe('export and import', () => {
     const text = await webcryptoBundle([entry('Pasted key', 'openai', 'sk-proj-FAKEFAKEFAKEFAKEFAKE-pasted-Ps44')], BUNDLE_PASS);
     await page.getByLabel('Or paste the bundle text').fill(text);
     await page.getByRole('button', { name: 'Read pasted text' }).click();
-    await expect(page.getByText('600000 iterations')).toBeVisible();
+    await expect(page.getByText('600,000 rounds')).toBeVisible();
     await page.getByRole('button', { name: 'Cancel' }).click();
     const dropped = await webcryptoBundle([entry('Dropped key', 'openai', 'sk-proj-FAKEFAKEFAKEFAKEFAKE-dropped-Dr55')], BUNDLE_PASS);
     const dt = await page.evaluateHandle((t) => {
