@@ -212,6 +212,13 @@ fn UnlockForm() -> impl IntoView {
                     </button>
                 </Show>
             </form>
+            // The way out for a forgotten passphrase: otherwise only in Settings, which
+            // needs the passphrase.
+            <details class="forgot">
+                <summary>"Forgot your passphrase?"</summary>
+                <p>"Nobody can recover it: your keys are encrypted with it, and byok keeps no copy. If you exported a bundle, you can start again: forget this browser's vault, create a new one with a new passphrase, and import the bundle under Export & import (you need the bundle's own passphrase)."</p>
+                <crate::pages::settings::ForgetVault/>
+            </details>
         </section>
     }
 }

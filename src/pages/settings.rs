@@ -197,8 +197,10 @@ fn ChangePassphrase() -> impl IntoView {
     }
 }
 
+/// Wipes the vault after a typed confirmation. Also offered on the unlock screen, for a
+/// forgotten passphrase.
 #[component]
-fn ForgetVault() -> impl IntoView {
+pub fn ForgetVault() -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
     let typed = RwSignal::new(String::new());

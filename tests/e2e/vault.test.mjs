@@ -276,6 +276,12 @@ describe('vault lifecycle and key management', () => {
     await page.goto(host.url + '/settings');
     await unlock(page, PASS2);
     await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
+    await expect(page.getByRole('button', { name: "Forget this browser's vault" })).toBeVisible();
+    // A forgotten passphrase: the same way out from the unlock screen, which says that
+    // nobody can recover it and what to do instead.
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByText('Forgot your passphrase?').click();
+    await expect(page.getByText('Nobody can recover it')).toBeVisible();
     await page.getByLabel('Type FORGET to confirm').fill('forget');
     await page.getByRole('button', { name: "Forget this browser's vault" }).click();
     await expect(page.getByRole('alert')).toContainText('Type FORGET');
