@@ -470,7 +470,11 @@ fn KeyBadges(
             } else {
                 ("badge inactive", "Inactive".into())
             });
-            for r in reminders(e, now, rotation) {
+            // A failed test has its own badge below, on or off.
+            for r in reminders(e, now, rotation)
+                .into_iter()
+                .filter(|r| !matches!(r, Reminder::TestFailed { .. }))
+            {
                 let class = match r {
                     Reminder::Expired { .. } => "badge expired",
                     Reminder::NeverTested => "badge muted",

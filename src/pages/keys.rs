@@ -51,9 +51,11 @@ fn KeyList() -> impl IntoView {
             Provider::ALL
                 .into_iter()
                 .filter_map(|p| {
+                    // "anthropic" finds every Anthropic key, whatever its label.
+                    let whole_group = p.display_name().to_lowercase().contains(&q);
                     let ids: Vec<Uuid> = v
                         .keys_for(p)
-                        .filter(|k| q.is_empty() || k.label.to_lowercase().contains(&q))
+                        .filter(|k| whole_group || k.label.to_lowercase().contains(&q))
                         .map(|k| k.id)
                         .collect();
                     (!ids.is_empty()).then_some((p, ids))
@@ -228,13 +230,13 @@ fn KeyList() -> impl IntoView {
             <div class="toolbar">
                 <h1 id="keys-title">"Keys"</h1>
                 <Show when=move || total.get() != 0>
-                    <span class="key-count">{count}</span>
+                    <span class="key-count" role="status">{count}</span>
                 </Show>
                 <input
                     type="search"
                     class="search"
-                    aria-label="Search keys by label"
-                    placeholder="Search by label"
+                    aria-label="Search keys by label or provider"
+                    placeholder="Search by label or provider"
                     prop:value=move || query.get()
                     on:input=move |ev| query.set(event_target_value(&ev))
                 />
@@ -357,9 +359,10 @@ fn Reminders() -> impl IntoView {
                     reminders(k, now, rotation).into_iter().map(move |r| {
                         let rank = match r {
                             Reminder::Expired { .. } => 0,
-                            Reminder::ExpiresSoon { .. } => 1,
-                            Reminder::RotationDue { .. } => 2,
-                            Reminder::NeverTested => 3,
+                            Reminder::TestFailed { .. } => 1,
+                            Reminder::ExpiresSoon { .. } => 2,
+                            Reminder::RotationDue { .. } => 3,
+                            Reminder::NeverTested => 4,
                         };
                         (
                             rank,

@@ -80,9 +80,13 @@ describe('providers', () => {
         await row.getByRole('button', { name: 'Test' }).click();
         await expect(row).toContainText('Test failed');
         await expect(row).toContainText(want);
+        // While it is on, a key whose test failed is listed under "Needs attention".
+        const attention = page.getByRole('region', { name: 'Needs attention' });
+        await expect(attention).toContainText(`${NAMES[p]} \u201c${label}\u201d: Its last test failed`);
         // The failing keys stay, switched off, so the good key keeps answering.
         await row.getByRole('button', { name: 'Deactivate' }).click();
         await expect(row).toContainText('Inactive');
+        await expect(attention).not.toContainText(label);
       }
     }
     // A base URL the page's connect policy does not allow: named, with the fix.

@@ -82,7 +82,7 @@ test('300 keys: first screen at once, the rest built on scrolling, End reaches t
   // them again: nothing is torn down, so an edit in progress in a hidden row is kept,
   // and a key on show in a row the search hides is masked again.
   const shown = page.locator('li.key:visible');
-  const search = page.getByRole('searchbox', { name: 'Search keys by label' });
+  const search = page.getByRole('searchbox', { name: 'Search keys by label or provider' });
   const first = keyRow(page, 'Team Claude 001');
   await first.getByRole('button', { name: 'Edit' }).click();
   await first.getByLabel('Label').fill('Half-typed new label');
@@ -116,11 +116,11 @@ test('300 keys: first screen at once, the rest built on scrolling, End reaches t
   await unlock(page);
   assert.ok((await rows.count()) < ALL);
   assert.equal(await keyRow(page, 'Added just now').count(), 0, 'a key added earlier is built at once after a reload');
-  await page.getByRole('searchbox', { name: 'Search keys by label' }).fill('OpenAI 199');
+  await page.getByRole('searchbox', { name: 'Search keys by label or provider' }).fill('OpenAI 199');
   await expect(shown).toHaveCount(1);
   await expect(keyRow(page, 'Team OpenAI 199')).toBeVisible();
   await expect(page.getByText(`1 of ${ALL + 1} keys match`)).toBeVisible();
-  await page.getByRole('searchbox', { name: 'Search keys by label' }).fill('');
+  await page.getByRole('searchbox', { name: 'Search keys by label or provider' }).fill('');
   await expect(page.getByText(`${ALL + 1} keys`, { exact: true })).toBeVisible();
 
   // Tabbing through the rows walks down the list and keeps building ahead of the focus.

@@ -128,11 +128,15 @@ describe('vault lifecycle and key management', () => {
     await expect(gem).toHaveCount(0);
     await assertNotInStorage(page, secretsAndLabels(), assert);
 
-    // Search by label.
-    await page.getByLabel('Search keys by label').fill('openai');
+    // Search by label, or by provider name.
+    await page.getByLabel('Search keys by label or provider').fill(LABELS[1].slice(0, 8));
     await expect(keyRow(page, LABELS[0])).toHaveCount(0);
     await expect(keyRow(page, LABELS[1])).toBeVisible();
-    await page.getByLabel('Search keys by label').fill('');
+    await page.getByLabel('Search keys by label or provider').fill('anthropic');
+    await expect(keyRow(page, LABELS[0])).toBeVisible();
+    await expect(keyRow(page, LABELS[1])).toHaveCount(0);
+    await expect(page.getByRole('status').filter({ hasText: /^1 of \d+ keys? match$/ })).toBeVisible();
+    await page.getByLabel('Search keys by label or provider').fill('');
 
     // Everything survives a reload.
     await page.reload();

@@ -621,10 +621,22 @@ impl Vault {
 /// Why a key needs care, most urgent first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reminder {
-    Expired { on: Date },
-    ExpiresSoon { on: Date, days: i64 },
-    RotationDue { age_days: i64, period_days: u32 },
+    Expired {
+        on: Date,
+    },
+    ExpiresSoon {
+        on: Date,
+        days: i64,
+    },
+    RotationDue {
+        age_days: i64,
+        period_days: u32,
+    },
     NeverTested,
+    /// Still switched on although its last test failed: it may fail the next request.
+    TestFailed {
+        why: String,
+    },
 }
 
 impl Reminder {
@@ -648,6 +660,10 @@ impl Reminder {
             Reminder::NeverTested => {
                 "Never tested: use Test to check the provider accepts it.".into()
             }
+            Reminder::TestFailed { why } => format!(
+                "Its last test failed ({}). Fix it and test again, or switch it off.",
+                why.trim_end_matches('.')
+            ),
         }
     }
 
@@ -658,6 +674,7 @@ impl Reminder {
             Reminder::ExpiresSoon { .. } => "Expires soon",
             Reminder::RotationDue { .. } => "Rotation due",
             Reminder::NeverTested => "Never tested",
+            Reminder::TestFailed { .. } => "Test failed",
         }
     }
 }
@@ -693,8 +710,16 @@ pub fn reminders(k: &KeyEntry, now: OffsetDateTime, rotation_days: u32) -> Vec<R
             period_days: rotation_days,
         });
     }
-    if k.is_active && k.last_test.is_none() && !k.is_expired(now) {
-        out.push(Reminder::NeverTested);
+    if k.is_active && !k.is_expired(now) {
+        match &k.last_test {
+            None => out.push(Reminder::NeverTested),
+            Some(t) if t.outcome != crate::model::TestOutcome::Ok => {
+                out.push(Reminder::TestFailed {
+                    why: t.message.clone(),
+                })
+            }
+            Some(_) => {}
+        }
     }
     out
 }
@@ -1146,6 +1171,21 @@ mod tests {
         assert_eq!(age_days(&k(&v), NOW), 6);
         // Rotation drops the old test result: the new secret is untested.
         assert_eq!(reminders(&k(&v), NOW, 90), vec![Reminder::NeverTested]);
+        // A failed test is a reminder while the key is on, with what the test said.
+        let failed = TestResult {
+            outcome: TestOutcome::InvalidKey,
+            message: "The provider refused the key.".into(),
+            models: vec![],
+        };
+        v.record_test(a, failed, NOW).expect("ok");
+        let r = reminders(&k(&v), NOW, 90);
+        assert_eq!(
+            r[0].message(),
+            "Its last test failed (The provider refused the key). Fix it and test again, or switch it off."
+        );
+        v.set_active(a, false).expect("ok");
+        assert!(reminders(&k(&v), NOW, 90).is_empty());
+        v.set_active(a, true).expect("ok");
         v.record_test(a, passed(), NOW).expect("ok");
         assert!(reminders(&k(&v), NOW, 90).is_empty());
         let mut e = k(&v);
