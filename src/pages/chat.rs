@@ -274,9 +274,9 @@ fn Conversations() -> impl IntoView {
                                     <div class="row small">
                                         <button type="button" class="secondary" on:click={
                                             let t = title.clone();
-                                            move |_| { rename_text.set(t.clone()); renaming.set(Some(id)); }
+                                            move |_| { rename_text.set(t.clone()); deleting.set(None); renaming.set(Some(id)); }
                                         }>"Rename"</button>
-                                        <button type="button" class="danger" on:click=move |_| deleting.set(Some(id))>"Delete"</button>
+                                        <button type="button" class="danger" on:click=move |_| { renaming.set(None); deleting.set(Some(id)); }>"Delete"</button>
                                     </div>
                                     <Show when=move || deleting.get() == Some(id)>
                                         <div class="confirm" role="alertdialog" aria-label="Confirm delete">

@@ -277,6 +277,15 @@ describe('conversations', () => {
     const portugal = convs.getByRole('listitem', { name: 'Portugal trip' });
     await expect(portugal).toBeVisible();
     const soup = convs.getByRole('listitem', { name: 'Recipe for soup' });
+    // One form at a time: Rename closes the delete question, and opens focused on the
+    // title; Escape leaves it unchanged.
+    await soup.getByRole('button', { name: 'Delete' }).click();
+    await expect(soup.getByRole('alertdialog')).toBeVisible();
+    await soup.getByRole('button', { name: 'Rename' }).click();
+    await expect(soup.getByRole('alertdialog')).toHaveCount(0);
+    await expect(soup.getByLabel('New title')).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(soup.getByLabel('New title')).toHaveCount(0);
     await soup.getByRole('button', { name: 'Delete' }).click();
     await soup.getByRole('button', { name: 'Yes, delete' }).click();
     await expect(soup).toHaveCount(0);
