@@ -59,7 +59,8 @@ pub fn install() {
     // once it is removed, its own parents may be gone too.
     let chain: Rc<RefCell<Vec<Element>>> = Rc::default();
     let recorded = chain.clone();
-    let on_in = window_event_listener(leptos::ev::focusin, move |ev| {
+    // For the life of the page: the handles are not kept, so the listeners stay.
+    let _ = window_event_listener(leptos::ev::focusin, move |ev| {
         let mut v = Vec::new();
         let mut at = ev.target().and_then(|t| t.dyn_into::<Element>().ok());
         while let Some(el) = at {
@@ -68,16 +69,15 @@ pub fn install() {
         }
         *recorded.borrow_mut() = v;
     });
-    let on_out = window_event_listener(leptos::ev::focusout, move |ev| {
-        // Focus going to another element, or the window losing focus, is not a loss.
+    let _ = window_event_listener(leptos::ev::focusout, move |ev| {
+        // Focus going to another element is not a loss. The window losing focus has no
+        // related target either, but its element stays the active one (`settle` checks).
         if ev.related_target().is_some() {
             return;
         }
         let lost = chain.borrow().clone();
         set_timeout(move || settle(lost, Duration::ZERO), Duration::ZERO);
     });
-    // The app lives as long as the page.
-    std::mem::forget((on_in, on_out));
 }
 
 fn focus_is_lost() -> bool {
