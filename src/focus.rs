@@ -76,7 +76,13 @@ pub fn install() {
             return;
         }
         let lost = chain.borrow().clone();
-        set_timeout(move || settle(lost, Duration::ZERO), Duration::ZERO);
+        // Read now: a quick job (a key test answered in 30 ms) may enable it again
+        // before the check below runs.
+        let disabled = lost.first().is_some_and(|e| e.has_attribute("disabled"));
+        set_timeout(
+            move || settle(lost, disabled, Duration::ZERO),
+            Duration::ZERO,
+        );
     });
 }
 
@@ -90,20 +96,23 @@ fn focus_is_lost() -> bool {
     }
 }
 
-/// `chain[0]` lost focus: put it somewhere sensible if nothing else took it.
-fn settle(chain: Vec<Element>, waited: Duration) {
+/// `chain[0]` lost focus (`disabled`: by being disabled): put it somewhere sensible if
+/// nothing else took it.
+fn settle(chain: Vec<Element>, disabled: bool, waited: Duration) {
     let Some(lost) = chain.first() else { return };
     if !focus_is_lost() {
         return;
     }
     if lost.is_connected() {
-        // Disabled while its work runs: it gets focus back when the work is done. Still
-        // usable, it was left by the person themselves (a click on the page).
-        let disabled = lost.has_attribute("disabled");
-        if disabled && waited < WAIT_ENABLED {
-            set_timeout(move || settle(chain, waited + WAIT_STEP), WAIT_STEP);
-        } else if !disabled && waited > Duration::ZERO {
+        // Disabled while its work runs: it gets focus back when the work is done. Left
+        // while usable, it was left by the person themselves (a click on the page).
+        if !disabled {
+            return;
+        }
+        if !lost.has_attribute("disabled") {
             put_focus(lost);
+        } else if waited < WAIT_ENABLED {
+            set_timeout(move || settle(chain, true, waited + WAIT_STEP), WAIT_STEP);
         }
         return;
     }

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::components::markdown;
 use crate::net::{self, NetError};
-use crate::state::session::use_session;
+use crate::state::session::{Phase, use_session};
 
 #[derive(Clone, PartialEq)]
 enum Status {
@@ -63,16 +63,19 @@ struct AnswerMeta {
     usage: Option<MessageUsage>,
 }
 
+/// The message as saved. `try_`: it is also read while the chat is being taken down
+/// (an answer cut short by leaving), when some of its signals may be gone already.
 fn to_stored(m: &Msg) -> StoredMessage {
-    let (status, error) = match m.status.get_untracked() {
-        Status::Done | Status::Streaming => (MessageStatus::Done, None),
-        Status::Stopped => (MessageStatus::Stopped, None),
+    let (status, error) = match m.status.try_get_untracked().unwrap_or(Status::Stopped) {
+        Status::Done => (MessageStatus::Done, None),
+        // Still arriving when saved: only the chat going away saves then.
+        Status::Stopped | Status::Streaming => (MessageStatus::Stopped, None),
         Status::Failed { message, .. } => (MessageStatus::Failed, Some(message)),
     };
-    let meta = m.meta.get_untracked();
+    let meta = m.meta.try_get_untracked().flatten();
     StoredMessage {
         role: m.role,
-        content: m.text.get_untracked(),
+        content: m.text.try_get_untracked().unwrap_or_default(),
         status,
         error,
         key_id: meta.as_ref().map(|x| x.key_id),
@@ -341,8 +344,17 @@ pub fn Chat(
         });
     };
     // Leaving the chat (another conversation, another page, lock) ends its request:
-    // nothing keeps streaming with the key in flight.
-    on_cleanup(stop);
+    // nothing keeps streaming with the key in flight. An answer cut short that way is
+    // saved with its question, as Stop would, instead of lost with the chat.
+    on_cleanup(move || {
+        let was_answering = busy.try_get_untracked() == Some(true);
+        stop();
+        // Not on lock: the keys that would seal it are gone, and a locked vault saves
+        // nothing.
+        if was_answering && session.phase.get_untracked() == Phase::Unlocked {
+            persist();
+        }
+    });
 
     // Stream one answer into `reply` with key `key_id`.
     let run = move |reply: Msg, key_id: Uuid| {
@@ -610,6 +622,11 @@ pub fn Chat(
     };
 
     let retry = move |reply: Msg, key: Option<Uuid>| {
+        // The Retry button goes away with the answer it retries: the message box is
+        // where the person goes on.
+        if let Some(c) = composer.get_untracked() {
+            let _ = c.focus();
+        }
         reply.tried.set(Vec::new());
         let key_id = match key.map(Ok).unwrap_or_else(|| resolved.get_untracked()) {
             Ok(id) => id,

@@ -72,8 +72,6 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
         }
         follow_guess(base_url, auto_base_url, g.suggested_base_url);
         secret.set(v);
-        // An error about the secret as it was ("empty") no longer holds.
-        error.set(None);
     };
 
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -127,11 +125,17 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
 
     view! {
         <form class="card stack add-key" novalidate on:submit=save aria-labelledby="add-title" on:keydown=move |ev| {
-            if ev.key() == "Escape" {
+            // Escape closes an empty form only: typed work is never thrown away by one key.
+            let untouched = secret.with_untracked(String::is_empty)
+                && label.with_untracked(String::is_empty)
+                && notes.with_untracked(String::is_empty);
+            if ev.key() == "Escape" && untouched {
                 ev.prevent_default();
                 on_done.run(());
             }
-        }>
+        }
+        // An error is about what was there at Save: any change may have mended it.
+        on:input=move |_| error.set(None)>
             <h2 id="add-title">"Add a key"</h2>
             <label for="add-secret">"Secret"</label>
             <input

@@ -654,7 +654,7 @@ fn RotatePanel(
         <form class="panel stack" on:submit=save aria-label="Rotate key" on:keydown=move |ev| close_on_escape(&ev, id, panel)>
             <p>"Paste the new secret from your provider. The label and settings stay; the old secret is discarded."</p>
             <label for=format!("r-{pid}")>"New secret"</label>
-            <input id=format!("r-{pid}") type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() aria-describedby=format!("r-{pid}-hints") prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/>
+            <input id=format!("r-{pid}") type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() aria-describedby=format!("r-{pid}-hints") prop:value=move || secret.get() on:input=move |ev| { secret.set(event_target_value(&ev)); error.set(None); }/>
             <ul class="warnings" id=format!("r-{pid}-hints") role="status">
                 {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
             </ul>

@@ -206,7 +206,19 @@ fn append_rendered(into: &Element, text: &str) {
                     Tag::Emphasis => el(&doc, "em"),
                     Tag::Strong => el(&doc, "strong"),
                     Tag::Strikethrough => el(&doc, "del"),
-                    Tag::Table(_) => el(&doc, "table"),
+                    Tag::Table(_) => {
+                        // In a box of its own that scrolls sideways: a wide table stays
+                        // whole on a narrow screen instead of breaking its words.
+                        let wrap = el(&doc, "div");
+                        let table = el(&doc, "table");
+                        if let (Some(w), Some(t)) = (wrap, table) {
+                            w.set_class_name("table-scroll");
+                            let _ = w.append_child(&t);
+                            append(&mut stack, &w);
+                            stack.push(t.into());
+                        }
+                        continue;
+                    }
                     Tag::TableHead => el(&doc, "thead"),
                     Tag::TableRow => el(&doc, "tr"),
                     Tag::TableCell => el(&doc, "td"),

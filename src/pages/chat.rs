@@ -238,6 +238,13 @@ fn Conversations() -> impl IntoView {
         });
     };
 
+    // Back to the Delete button that asked, first, so that focus is not removed with the
+    // question.
+    let close_delete = move |id: Uuid| {
+        crate::focus::focus_selector(&format!("#del-{id}"));
+        deleting.set(None);
+    };
+
     let shown = Memo::new(move |_| {
         let q = query.get().trim().to_lowercase();
         list.get()
@@ -249,7 +256,11 @@ fn Conversations() -> impl IntoView {
     view! {
         <div class="chat-layout">
             <aside class="conversations card" aria-label="Conversations">
-                <button type="button" on:click=move |_| open(None)>"New conversation"</button>
+                <button type="button" on:click=move |_| {
+                    open(None);
+                    // Once the fresh chat is drawn: its message box is where one starts.
+                    set_timeout(|| crate::focus::focus_selector("#chat-input"), std::time::Duration::ZERO);
+                }>"New conversation"</button>
                 <input type="search" aria-label="Search conversations" placeholder="Search by title" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
                 <Show when=move || loaded.get() fallback=|| view! { <p class="hint" role="status">"Opening conversations…"</p> }>
                     <ul class="conv-list">
@@ -265,24 +276,24 @@ fn Conversations() -> impl IntoView {
                                         let title = title2.clone();
                                         move || view! { <button type="button" class="link" on:click=move |_| open(Some(id))>{title.clone()}</button> }
                                     }>
-                                        <form on:submit=move |ev| { ev.prevent_default(); rename(id); } aria-label="Rename conversation" on:keydown=move |ev| if ev.key() == "Escape" { ev.prevent_default(); renaming.set(None); }>
+                                        <form on:submit=move |ev| { ev.prevent_default(); rename(id); } aria-label="Rename conversation" on:keydown=move |ev| if ev.key() == "Escape" { ev.prevent_default(); crate::focus::focus_selector(&format!("#ren-{id}")); renaming.set(None); }>
                                             <label class="sr-only" for=format!("rn-{id}")>"New title"</label>
                                             <input id=format!("rn-{id}") node_ref=crate::focus::focus_on_show() prop:value=move || rename_text.get() on:input=move |ev| rename_text.set(event_target_value(&ev))/>
                                             <button type="submit" class="secondary">"Save title"</button>
                                         </form>
                                     </Show>
                                     <div class="row small">
-                                        <button type="button" class="secondary" on:click={
+                                        <button type="button" class="secondary" id=format!("ren-{id}") on:click={
                                             let t = title.clone();
                                             move |_| { rename_text.set(t.clone()); deleting.set(None); renaming.set(Some(id)); }
                                         }>"Rename"</button>
-                                        <button type="button" class="danger" on:click=move |_| { renaming.set(None); deleting.set(Some(id)); }>"Delete"</button>
+                                        <button type="button" class="danger" id=format!("del-{id}") on:click=move |_| { renaming.set(None); deleting.set(Some(id)); }>"Delete"</button>
                                     </div>
                                     <Show when=move || deleting.get() == Some(id)>
-                                        <div class="confirm" role="alertdialog" aria-label="Confirm delete">
+                                        <div class="confirm" role="alertdialog" aria-label="Confirm delete" on:keydown=move |ev| if ev.key() == "Escape" { ev.prevent_default(); close_delete(id); }>
                                             <p>{format!("Delete \u{201c}{title3}\u{201d}?")}</p>
                                             <button type="button" class="danger" on:click=move |_| delete(id)>"Yes, delete"</button>
-                                            <button type="button" class="secondary" on:click=move |_| deleting.set(None)>"Cancel"</button>
+                                            <button type="button" class="secondary" node_ref=crate::focus::focus_on_show() on:click=move |_| close_delete(id)>"Cancel"</button>
                                         </div>
                                     </Show>
                                 </li>

@@ -51,6 +51,11 @@ pub fn DirectPage() -> impl IntoView {
                 keys.set(v.keys);
                 secret.set(String::new());
                 error.set(None);
+                // The form gives way to the chat: start in its message box.
+                set_timeout(
+                    || crate::focus::focus_selector("#chat-input"),
+                    std::time::Duration::ZERO,
+                );
             }
             Err(e) => error.set(Some(e.to_string())),
         }

@@ -236,7 +236,7 @@ fn KeyList() -> impl IntoView {
                     type="search"
                     class="search"
                     aria-label="Search keys by label or provider"
-                    placeholder="Search by label or provider"
+                    placeholder="Label or provider"
                     prop:value=move || query.get()
                     on:input=move |ev| query.set(event_target_value(&ev))
                 />

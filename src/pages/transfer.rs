@@ -440,7 +440,7 @@ fn ImportPanel() -> impl IntoView {
                     <form class="panel stack" on:submit=open aria-label="Open bundle">
                         <p role="status">{summary}</p>
                         <label for="import-pass">"Passphrase for this bundle"</label>
-                        <input id="import-pass" type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/>
+                        <input id="import-pass" type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() prop:value=move || pass.get() on:input=move |ev| { pass.set(event_target_value(&ev)); open_error.set(None); }/>
                         <Show when=move || open_error.get().is_some()>
                             <p class="error" role="alert">{move || open_error.get().unwrap_or_default()}</p>
                         </Show>

@@ -104,6 +104,18 @@ describe('accessibility', () => {
     await expect(page.getByRole('listitem', { name: 'Answer' }).last().locator('pre')).toBeVisible();
     await page.evaluate(() => scrollTo(0, 0));
     await fits('chat with a code block');
+    // A table too wide for the screen scrolls in its box: no word in it is broken.
+    const broken = await page.getByRole('listitem', { name: 'Answer' }).last().locator('td').evaluateAll((cells) => cells
+      .filter((c) => /^[A-Za-z]+$/.test(c.textContent.trim()))
+      .filter((c) => {
+        // One rectangle per line the word's text takes.
+        const text = document.createTreeWalker(c, NodeFilter.SHOW_TEXT).nextNode();
+        const r = document.createRange();
+        r.selectNodeContents(text);
+        return r.getClientRects().length > 1;
+      })
+      .map((c) => c.textContent));
+    assert.deepEqual(broken, [], 'words broken across lines in a table cell');
     for (const [link, ready, title] of [['Usage', page.getByRole('table', { name: 'Totals' }), 'Usage'], ['Export & import', page.getByRole('heading', { name: 'Export and import', level: 1 }), 'Export and import'], ['Settings', page.getByRole('heading', { name: 'Settings', level: 1 }), 'Settings']]) {
       await page.getByRole('link', { name: link, exact: true }).click();
       await expect(ready).toBeVisible();
@@ -148,6 +160,9 @@ describe('accessibility', () => {
     await kb.press('Enter');
     await expect(page.getByLabel('Secret')).toBeFocused();
     await kb.type('sk-proj-FAKEFAKEFAKEFAKEFAKEFAKE-keyboard-ok-mock');
+    // Once something is typed, Escape does not throw it away.
+    await kb.press('Escape');
+    await expect(page.getByLabel('Secret')).toBeFocused();
     await tabTo(page.getByRole('textbox', { name: 'Label', exact: true }));
     await kb.type('Keyboard key');
     await kb.press('Enter');

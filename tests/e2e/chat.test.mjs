@@ -281,17 +281,25 @@ describe('conversations', () => {
     // title; Escape leaves it unchanged.
     await soup.getByRole('button', { name: 'Delete' }).click();
     await expect(soup.getByRole('alertdialog')).toBeVisible();
+    // The question takes focus on its safe answer; Escape closes it, back on Delete.
+    await expect(soup.getByRole('button', { name: 'Cancel' })).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(soup.getByRole('alertdialog')).toHaveCount(0);
+    await expect(soup.getByRole('button', { name: 'Delete' })).toBeFocused();
+    await soup.getByRole('button', { name: 'Delete' }).click();
     await soup.getByRole('button', { name: 'Rename' }).click();
     await expect(soup.getByRole('alertdialog')).toHaveCount(0);
     await expect(soup.getByLabel('New title')).toBeFocused();
     await page.keyboard.press('Escape');
     await expect(soup.getByLabel('New title')).toHaveCount(0);
+    await expect(soup.getByRole('button', { name: 'Rename' })).toBeFocused();
     await soup.getByRole('button', { name: 'Delete' }).click();
     await soup.getByRole('button', { name: 'Yes, delete' }).click();
     await expect(soup).toHaveCount(0);
     // Deleting the conversation shown, one started on this page, clears the chat:
     // nothing more is said into a conversation that is no longer saved.
     await page.getByRole('button', { name: 'New conversation' }).click();
+    await expect(page.getByRole('textbox', { name: 'Message', exact: true })).toBeFocused();
     await sendMessage('A question to forget');
     await expect(lastAnswer()).toContainText('reply to: A question to forget');
     const forget = convs.getByRole('listitem', { name: 'A question to forget' });
@@ -301,6 +309,20 @@ describe('conversations', () => {
     await expect(forget).toHaveCount(0);
     await expect(page.getByRole('listitem', { name: 'Answer' })).toHaveCount(0);
     await expect(page.getByText('A question to forget')).toHaveCount(0);
+    // Leaving a conversation while its answer arrives keeps the question and what had
+    // come of the answer, marked Stopped, as the Stop button would.
+    await sendMessage('Leaving mid-reply [[mock:stall]]');
+    await expect(lastAnswer().locator('.md')).toContainText(/\S/);
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await expect(page.getByRole('listitem', { name: 'Answer' })).toHaveCount(0);
+    const left = convs.getByRole('listitem', { name: /^Leaving mid-reply/ });
+    await expect(left).toBeVisible();
+    await left.getByRole('button', { name: /^Leaving mid-reply/ }).click();
+    await expect(page.getByText('Leaving mid-reply').last()).toBeVisible();
+    await expect(lastAnswer()).toContainText('Stopped.');
+    await left.getByRole('button', { name: 'Delete' }).click();
+    await left.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect(left).toHaveCount(0);
 
     // Locking hides them; unlocking brings back exactly what was saved.
     await page.getByRole('button', { name: 'Lock' }).click();
