@@ -389,7 +389,9 @@ fn Budgets() -> impl IntoView {
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
             <ul class="budgets">
-                <For each=move || keys.get() key=|k| k.clone() children=move |(id, name, current)| {
+                // Keyed without the budget: saving one must not rebuild its row, which
+                // would drop the focus from the field just used.
+                <For each=move || keys.get() key=|(id, name, _)| (*id, name.clone()) children=move |(id, name, current)| {
                     let value = RwSignal::new(current.unwrap_or_default());
                     let input_id = format!("budget-{}", id.simple());
                     let for_id = input_id.clone();

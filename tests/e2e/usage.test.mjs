@@ -174,6 +174,9 @@ describe('usage', () => {
     // $0.292 of $0.35 is 83%.
     await budget.fill('0.35');
     await budget.press('Enter');
+    // Saved where it was typed: the field keeps the focus and the value.
+    await expect(page.getByRole('status').filter({ hasText: 'Budget set to $0.35 a month.' })).toBeVisible();
+    await expect(budget).toBeFocused();
     await expect(page.getByRole('alert')).toHaveCount(0);
 
     await nav('Keys');
