@@ -27,6 +27,21 @@ pub fn follow_guess(
     }
 }
 
+/// Saving a key under another provider than its prefix says would send it to that other
+/// company: asked once, in words, before it is saved (`None` when the key fits).
+pub fn mismatch_question(secret: &str, provider: Provider) -> Option<String> {
+    keyfmt::check(secret, Some(provider))
+        .into_iter()
+        .find_map(|w| match w {
+            keyfmt::KeyWarning::ProviderMismatch { guessed } => Some(format!(
+                "This key looks like {} key, but it is saved as {} key: chats would send it there. Choose the right provider, or press Save again to keep it as it is.",
+                guessed.with_article(),
+                provider.with_article()
+            )),
+            _ => None,
+        })
+}
+
 #[component]
 pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
     let session = use_session();
@@ -42,6 +57,8 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
     let notes = RwSignal::new(String::new());
     let make_default = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    // The mismatch question was asked for the form as it is now.
+    let mismatch_asked = RwSignal::new(false);
     let secret_input = NodeRef::<html::Input>::new();
 
     Effect::new(move |_| {
@@ -76,6 +93,13 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
 
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if !mismatch_asked.get_untracked()
+            && let Some(q) =
+                secret.with_untracked(|s| mismatch_question(s, provider.get_untracked()))
+        {
+            mismatch_asked.set(true);
+            return error.set(Some(q));
+        }
         let expires_at = match expires.with_untracked(|e| parse_date(e)) {
             Ok(d) => d,
             Err(msg) => {
@@ -135,7 +159,10 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
             }
         }
         // An error is about what was there at Save: any change may have mended it.
-        on:input=move |_| error.set(None)>
+        on:input=move |_| {
+            error.set(None);
+            mismatch_asked.set(false);
+        }>
             <h2 id="add-title">"Add a key"</h2>
             <label for="add-secret">"Secret"</label>
             <input

@@ -637,8 +637,17 @@ fn RotatePanel(
             }
         })
     });
+    let mismatch_asked = RwSignal::new(false);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if !mismatch_asked.get_untracked()
+            && let Some(q) = provider.and_then(|p| {
+                secret.with_untracked(|s| crate::components::key_form::mismatch_question(s, p))
+            })
+        {
+            mismatch_asked.set(true);
+            return error.set(Some(q));
+        }
         let s = Secret::new(secret.get_untracked());
         match session.mutate(|v| v.rotate(id, s, crate::now())) {
             Ok(()) => {
@@ -654,7 +663,7 @@ fn RotatePanel(
         <form class="panel stack" on:submit=save aria-label="Rotate key" on:keydown=move |ev| close_on_escape(&ev, id, panel)>
             <p>"Paste the new secret from your provider. The label and settings stay; the old secret is discarded."</p>
             <label for=format!("r-{pid}")>"New secret"</label>
-            <input id=format!("r-{pid}") type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() aria-describedby=format!("r-{pid}-hints") prop:value=move || secret.get() on:input=move |ev| { secret.set(event_target_value(&ev)); error.set(None); }/>
+            <input id=format!("r-{pid}") type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() aria-describedby=format!("r-{pid}-hints") prop:value=move || secret.get() on:input=move |ev| { secret.set(event_target_value(&ev)); error.set(None); mismatch_asked.set(false); }/>
             <ul class="warnings" id=format!("r-{pid}-hints") role="status">
                 {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
             </ul>

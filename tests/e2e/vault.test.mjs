@@ -61,6 +61,12 @@ describe('vault lifecycle and key management', () => {
     await form.getByRole('button', { name: 'Save' }).click();
     await expect(form.getByRole('alert')).toContainText('spaces or line breaks inside it');
     await expect(keyRow(page, 'Copy')).toHaveCount(0);
+    // A key filed under another provider than its prefix says is asked about first.
+    await form.getByLabel('Secret').fill('sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-mismatch-TEST');
+    await form.getByLabel('Provider').selectOption({ label: 'OpenAI' });
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form.getByRole('alert')).toContainText('looks like an Anthropic key, but it is saved as an OpenAI key');
+    await expect(keyRow(page, 'Copy')).toHaveCount(0);
     await form.getByRole('button', { name: 'Cancel' }).click();
 
     // Reload: locked. A wrong passphrase says so, keeps focus, changes nothing.
@@ -110,6 +116,10 @@ describe('vault lifecycle and key management', () => {
     // A key of another provider is pointed out before it replaces this one.
     await anth.getByLabel('New secret').fill(KEYS.gemini);
     await expect(anth).toContainText('This key looks like a Gemini key');
+    // Saving it would send a Gemini key to Anthropic: asked first, nothing changed.
+    await anth.getByRole('button', { name: 'Save new secret' }).click();
+    await expect(anth.getByRole('alert')).toContainText('saved as an Anthropic key: chats would send it there');
+    await expect(anth.getByLabel('Secret')).toContainText(KEYS.anthropic);
     await anth.getByLabel('New secret').fill(NEW_ANTHROPIC);
     await expect(anth).not.toContainText('This key looks like');
     await anth.getByRole('button', { name: 'Save new secret' }).click();
