@@ -42,6 +42,26 @@ pub fn mismatch_question(secret: &str, provider: Provider) -> Option<String> {
         })
 }
 
+/// What looks wrong with the secret being typed, as the person types it.
+pub fn live_warnings(
+    secret: RwSignal<String>,
+    provider: impl Fn() -> Option<Provider> + Send + Sync + 'static,
+) -> Memo<Vec<String>> {
+    Memo::new(move |_| {
+        let provider = provider();
+        secret.with(|s| {
+            if s.is_empty() {
+                Vec::new()
+            } else {
+                keyfmt::check(s, provider)
+                    .iter()
+                    .map(|w| w.message())
+                    .collect::<Vec<_>>()
+            }
+        })
+    })
+}
+
 #[component]
 pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
     let session = use_session();
@@ -67,18 +87,7 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
         }
     });
 
-    let warnings = Memo::new(move |_| {
-        secret.with(|s| {
-            if s.is_empty() {
-                Vec::new()
-            } else {
-                keyfmt::check(s, Some(provider.get()))
-                    .iter()
-                    .map(|w| w.message())
-                    .collect::<Vec<_>>()
-            }
-        })
-    });
+    let warnings = live_warnings(secret, move || Some(provider.get()));
     let guess_kind = Memo::new(move |_| secret.with(|s| keyfmt::guess(s).kind));
 
     let on_secret = move |ev| {

@@ -625,18 +625,7 @@ fn RotatePanel(
     let pid = id.simple().to_string();
     // As in the Add form: a key for another provider, quotes, a cut-off paste.
     let provider = entry.with_untracked(|e| e.as_ref().map(|e| e.provider));
-    let warnings = Memo::new(move |_| {
-        secret.with(|s| {
-            if s.is_empty() {
-                Vec::new()
-            } else {
-                byok_core::keyfmt::check(s, provider)
-                    .iter()
-                    .map(|w| w.message())
-                    .collect::<Vec<_>>()
-            }
-        })
-    });
+    let warnings = crate::components::key_form::live_warnings(secret, move || provider);
     let mismatch_asked = RwSignal::new(false);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

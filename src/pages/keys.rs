@@ -330,7 +330,7 @@ fn PendingSaveNotice() -> impl IntoView {
             <form class="card stack" on:submit=save aria-label="Save the key from the direct session">
                 <p>{move || format!("Save the key you used without a vault ({})?", pending.0.with(|k| k.as_ref().map(|k| k.masked()).unwrap_or_default()))}</p>
                 <label for="pending-label">"Label"</label>
-                <input id="pending-label" type="text" prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/>
+                <input id="pending-label" type="text" node_ref=crate::focus::focus_on_show() prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/>
                 <div class="row">
                     <button type="submit">"Save"</button>
                     <button type="button" class="secondary" on:click=move |_| pending.0.set(None)>"Don't save"</button>

@@ -380,21 +380,21 @@ fn Budgets() -> impl IntoView {
             })
         })
     });
-    let error = RwSignal::new(None::<String>);
     view! {
         <details class="card" open=move || session.vault.with(|v| v.as_ref().is_some_and(|v| !v.budgets.is_empty()))>
             <summary><h2>"Monthly budgets"</h2></summary>
             <p class="hint">"Set a monthly budget in US dollars for a key: the key and the chat warn you when this month's estimate passes 80% and 100% of it. Leave empty for no budget."</p>
-            <Show when=move || error.get().is_some()>
-                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
-            </Show>
             <ul class="budgets">
                 // Keyed without the budget: saving one must not rebuild its row, which
                 // would drop the focus from the field just used.
                 <For each=move || keys.get() key=|(id, name, _)| (*id, name.clone()) children=move |(id, name, current)| {
                     let value = RwSignal::new(current.unwrap_or_default());
+                    // Shown under the field it is about.
+                    let error = RwSignal::new(None::<String>);
                     let input_id = format!("budget-{}", id.simple());
                     let for_id = input_id.clone();
+                    let error_id = format!("{input_id}-error");
+                    let described = error_id.clone();
                     let save = move |ev: leptos::ev::SubmitEvent| {
                         ev.prevent_default();
                         let text = value.get_untracked();
@@ -420,9 +420,12 @@ fn Budgets() -> impl IntoView {
                         <li>
                             <form class="row" on:submit=save>
                                 <label for=for_id>{name}</label>
-                                <input id=input_id type="text" inputmode="decimal" placeholder="No budget" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                                <input id=input_id type="text" inputmode="decimal" placeholder="No budget" aria-describedby=described aria-invalid=move || error.with(Option::is_some).to_string() prop:value=move || value.get() on:input=move |ev| { value.set(event_target_value(&ev)); error.set(None); }/>
                                 <button type="submit" class="secondary">"Save budget"</button>
                             </form>
+                            <Show when=move || error.with(Option::is_some)>
+                                <p class="error" id=error_id.clone() role="alert">{move || error.get().unwrap_or_default()}</p>
+                            </Show>
                         </li>
                     }
                 }/>

@@ -469,6 +469,31 @@ describe('anonymous direct-key session', () => {
     assert.deepEqual(fresh.problems, []);
     rmSync(d, { recursive: true, force: true });
   });
+
+  test('a key used without a vault can be saved into a new one, encrypted', async (t) => {
+    const fresh = await startBrowser();
+    t.after(() => fresh.close());
+    const p = await fresh.newPage();
+    await directChat(p, host.url, 'keepme');
+    await sendMessage('hello from a direct session', p);
+    await expect(lastAnswer(p)).toContainText('Mock anthropic reply to: hello from a direct session');
+    await p.getByRole('button', { name: 'Save this key in a vault' }).click();
+    // No vault yet: one is made, and the offer waits on the Keys page, its label field
+    // ready for typing.
+    await createVault(p);
+    const offer = p.getByRole('form', { name: 'Save the key from the direct session' });
+    await expect(offer).toBeVisible();
+    await expect(offer.getByLabel('Label')).toBeFocused();
+    await offer.getByLabel('Label').fill('Kept from direct');
+    await offer.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(p.getByRole('status').filter({ hasText: 'The key is saved in your vault, encrypted.' })).toBeVisible();
+    await expect(keyRow(p, 'Kept from direct')).toContainText('sk-ant-');
+    await expect(offer).toHaveCount(0);
+    const stored = JSON.stringify(await dumpStorage(p));
+    assert.ok(!stored.includes(key('anthropic', 'keepme')), 'the key is stored in plaintext');
+    assert.ok(!stored.includes('Kept from direct'), 'the label is stored in plaintext');
+    assert.deepEqual(fresh.problems, []);
+  });
 });
 
 /** A direct-key session in page `p` of `url`, with an Anthropic key tagged `tag`. */

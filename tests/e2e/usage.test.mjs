@@ -170,7 +170,10 @@ describe('usage', () => {
     const budget = page.getByLabel('Work (OpenAI)');
     await budget.fill('abc');
     await budget.press('Enter');
-    await expect(page.getByRole('alert')).toContainText('A budget is a number of dollars');
+    // Said under the field it is about, and gone once the field changes.
+    const budgetRow = page.getByRole('listitem').filter({ has: budget });
+    await expect(budgetRow.getByRole('alert')).toContainText('A budget is a number of dollars');
+    assert.equal(await budget.getAttribute('aria-invalid'), 'true');
     // $0.292 of $0.35 is 83%.
     await budget.fill('0.35');
     await budget.press('Enter');
