@@ -387,18 +387,17 @@ pub fn KeyItem(
                     </button>
                     <button type="button" class="secondary" data-act=Action::Copy.name()>"Copy"</button>
                     <button type="button" class="secondary" data-act=Action::Edit.name()>"Edit"</button>
-                    <Show when=move || entry.with(|e| e.as_ref().is_some_and(|e| !e.is_default))>
-                        <button type="button" class="secondary" data-act=Action::SetDefault.name()>"Set as default"</button>
-                    </Show>
+                    // Hidden rather than in a Show: a Show per row is an owner, a memo and an
+                    // effect more to build and drop for each of a thousand rows.
+                    <button type="button" class="secondary" data-act=Action::SetDefault.name() hidden=move || entry.with(|e| e.as_ref().is_none_or(|e| e.is_default))>"Set as default"</button>
                     <button type="button" class="secondary" data-act=Action::SwitchActive.name()>
                         {move || if entry.with(|e| e.as_ref().is_some_and(|e| e.is_active)) { "Deactivate" } else { "Activate" }}
                     </button>
                     <button type="button" class="secondary" data-act=Action::Rotate.name()>"Rotate"</button>
                     <button type="button" class="danger" data-act=Action::Delete.name()>"Delete"</button>
                 </div>
-                <Show when=move || error.get().is_some()>
-                    <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
-                </Show>
+                // Empty, it takes no room (`.error:empty`).
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
                 {move || match panel.get() {
                     Panel::None => ().into_any(),
                     Panel::Edit => view! { <EditPanel id entry panel error/> }.into_any(),
