@@ -259,7 +259,7 @@ fn Conversations() -> impl IntoView {
                 <button type="button" on:click=move |_| {
                     open(None);
                     // Once the fresh chat is drawn: its message box is where one starts.
-                    set_timeout(|| crate::focus::focus_selector("#chat-input"), std::time::Duration::ZERO);
+                    crate::focus::focus_when_drawn("#chat-input");
                 }>"New conversation"</button>
                 <input type="search" aria-label="Search conversations" placeholder="Search by title" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
                 <Show when=move || loaded.get() fallback=|| view! { <p class="hint" role="status">"Opening conversations…"</p> }>
@@ -408,14 +408,7 @@ impl Saved {
             return;
         }
         let before = entry();
-        let read = async {
-            idb::open()
-                .await?
-                .get(idb::CONVERSATIONS, &id.to_string())
-                .await
-        }
-        .await;
-        let now = match read {
+        let now = match stored(id).await {
             Ok(None) => None,
             Ok(Some(text)) => {
                 match self
@@ -465,13 +458,9 @@ impl Saved {
             gloo_timers::future::TimeoutFuture::new(20).await;
         }
         let read = async {
-            let text = idb::open()
-                .await?
-                .get(idb::CONVERSATIONS, &id.to_string())
-                .await?
-                .ok_or_else(|| {
-                    crate::error::AppError::Invalid("It is no longer saved in this browser.".into())
-                })?;
+            let text = stored(id).await?.ok_or_else(|| {
+                crate::error::AppError::Invalid("It is no longer saved in this browser.".into())
+            })?;
             let c = self.session.open_conversation(&text, id)?;
             Ok::<_, AppError>((text, c))
         };
@@ -730,6 +719,14 @@ type Listening = (
     web_sys::BroadcastChannel,
     Closure<dyn FnMut(web_sys::MessageEvent)>,
 );
+
+/// Conversation `id`'s record as stored now, if it is.
+async fn stored(id: Uuid) -> Result<Option<String>, crate::storage::StorageError> {
+    idb::open()
+        .await?
+        .get(idb::CONVERSATIONS, &id.to_string())
+        .await
+}
 
 /// The BroadcastChannel on which tabs name the conversations they saved or deleted.
 const CHANNEL: &str = "byok-conversations";

@@ -52,10 +52,7 @@ pub fn DirectPage() -> impl IntoView {
                 secret.set(String::new());
                 error.set(None);
                 // The form gives way to the chat: start in its message box.
-                set_timeout(
-                    || crate::focus::focus_selector("#chat-input"),
-                    std::time::Duration::ZERO,
-                );
+                crate::focus::focus_when_drawn("#chat-input");
             }
             Err(e) => error.set(Some(e.to_string())),
         }

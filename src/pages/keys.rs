@@ -250,7 +250,7 @@ fn KeyList() -> impl IntoView {
                 <AddKeyForm on_done=Callback::new(move |_| {
                     adding.set(false);
                     // Back to the button that opened the form, once it is enabled again.
-                    set_timeout(|| crate::focus::focus_selector("#open-add-key"), std::time::Duration::ZERO);
+                    crate::focus::focus_when_drawn("#open-add-key");
                 })/>
             </Show>
             <Show when=move || total.get() == 0 && !adding.get()>

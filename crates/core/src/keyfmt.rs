@@ -258,7 +258,7 @@ mod tests {
     fn warns_on_paste_accidents() {
         assert!(check(&format!(" {ANT}\n"), None).contains(&KeyWarning::Whitespace));
         assert!(check(&format!("\"{ANT}\""), None).contains(&KeyWarning::Quotes));
-        assert!(check("sk-ant-api03-abc", None).contains(&KeyWarning::LooksTruncated));
+        assert!(check("sk-ant-api03-FAKE", None).contains(&KeyWarning::LooksTruncated));
         assert!(check("", None).contains(&KeyWarning::Empty));
         assert!(
             check("sk-ant-admin01-FAKEnotArealKEYforTESTSabc0123456789", None)
@@ -292,7 +292,7 @@ mod tests {
         assert_eq!(mask("AIzaSyA-FAKEnotArealKEYforTESTSabc0123"), "AIza…0123");
         assert_eq!(mask("custom-token-0123456789"), "…6789");
         assert_eq!(mask("short"), "…");
-        assert_eq!(mask("sk-ant-12345678"), "…5678");
+        assert_eq!(mask("sk-ant-FAKE5678"), "…5678");
     }
 
     #[test]
