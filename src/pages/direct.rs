@@ -110,6 +110,14 @@ pub fn DirectPage() -> impl IntoView {
         });
     };
 
+    let base_url_field = move || {
+        view! {
+            <label for="direct-base">"Base URL"</label>
+            <input id="direct-base" type="url" placeholder="https://api.example.com/v1"
+                prop:value=move || base_url.get() on:input=move |ev| base_url.set(event_target_value(&ev))/>
+        }
+    };
+
     view! {
         <h1>"Chat without saving a key"</h1>
         <p class="banner" role="note">
@@ -132,8 +140,18 @@ pub fn DirectPage() -> impl IntoView {
                 <select id="direct-provider" on:change=move |ev| if let Some(p) = Provider::from_id(&event_target_value(&ev)) { provider.set(p) }>
                     {Provider::ALL.into_iter().map(|p| view! { <option value=p.id() selected=move || provider.get() == p>{p.display_name()}</option> }).collect_view()}
                 </select>
-                <label for="direct-base">"Base URL (required for OpenAI-compatible)"</label>
-                <input id="direct-base" type="url" prop:value=move || base_url.get() on:input=move |ev| base_url.set(event_target_value(&ev))/>
+                // As in the Add form: an OpenAI-compatible key needs its address (filled in
+                // for the prefixes byok knows, such as OpenRouter's); the others have one.
+                <Show when=move || provider.get() == Provider::OpenaiCompatible>{base_url_field}</Show>
+                <Show when=move || provider.get() != Provider::OpenaiCompatible>
+                    <details>
+                        <summary>"Advanced"</summary>
+                        <div class="stack">
+                            {base_url_field}
+                            <p class="hint">"Leave empty to use the provider's own API."</p>
+                        </div>
+                    </details>
+                </Show>
                 <button type="submit">"Start chatting"</button>
             </form>
             <form class="card stack" on:submit=open_bundle aria-label="Use the keys of a bundle">

@@ -204,12 +204,13 @@ enum Stage {
     /// The file passed every check that needs no passphrase; its header, for people.
     Parsed(String),
     Preview,
+    /// Keys were imported: what happened, with the way to them.
+    Done(String),
 }
 
 #[component]
 fn ImportPanel() -> impl IntoView {
     let session = use_session();
-    let toasts = use_toasts();
     let stage = RwSignal::new(Stage::Pick);
     // Shared, not copied, with the task that opens it: the ciphertext can be megabytes.
     let parsed = StoredValue::new(None::<Arc<ParsedBundle>>);
@@ -377,7 +378,7 @@ fn ImportPanel() -> impl IntoView {
             match result {
                 Ok(s) => {
                     reset();
-                    toasts.info(format!(
+                    stage.try_set(Stage::Done(format!(
                         "Imported {} new key{}{}{}.",
                         s.added,
                         if s.added == 1 { "" } else { "s" },
@@ -391,7 +392,9 @@ fn ImportPanel() -> impl IntoView {
                         } else {
                             String::new()
                         },
-                    ));
+                    )));
+                    // The Import button is gone: the result, then the way on, are next.
+                    crate::focus::focus_when_drawn("#import-done");
                 }
                 Err(e) => {
                     error.try_set(Some(e.message()));
@@ -460,6 +463,12 @@ fn ImportPanel() -> impl IntoView {
                     <div class="row">
                         <button type="button" on:click=confirm disabled=move || busy.get() || !importable()>{move || if busy.get() { "Importing…" } else { "Import" }}</button>
                         <button type="button" class="secondary" on:click=move |_| reset()>"Cancel"</button>
+                    </div>
+                }.into_any(),
+                Stage::Done(what) => view! {
+                    <div id="import-done" class="done stack" tabindex="-1">
+                        <p role="status">{what}</p>
+                        <p><a href="/">"Open the key list"</a></p>
                     </div>
                 }.into_any(),
             }}

@@ -439,8 +439,15 @@ describe('anonymous direct-key session', () => {
     await p.getByRole('link', { name: 'Chat without saving a key' }).click();
     const before = await dumpStorage(p);
     const secret = key('openai', 'direct-session');
+    // An OpenAI-compatible key's address is asked for outright, and filled in for a
+    // prefix byok knows; any other provider's can be changed under Advanced.
+    await p.getByLabel('API key').fill('sk-or-v1-FAKEFAKEFAKE-direct-TEST');
+    await expect(p.getByLabel('Base URL')).toBeVisible();
+    assert.equal(await p.getByLabel('Base URL').inputValue(), 'https://openrouter.ai/api/v1');
     await p.getByLabel('API key').fill(secret);
-    await p.getByLabel('Base URL (required for OpenAI-compatible)').fill(mock.url);
+    await expect(p.getByLabel('Base URL')).not.toBeVisible();
+    await p.getByText('Advanced').click();
+    await p.getByLabel('Base URL').fill(mock.url);
     await p.getByRole('button', { name: 'Start chatting' }).click();
     await expect(p.getByText('Nothing is saved.')).toBeVisible();
     await sendMessage('anonymous hello', p);
@@ -502,7 +509,8 @@ async function directChat(p, url, tag) {
   await p.getByRole('link', { name: 'Chat without saving a key' }).click();
   await p.getByLabel('Provider').selectOption({ label: 'Anthropic' });
   await p.getByLabel('API key').fill(key('anthropic', tag));
-  await p.getByLabel('Base URL (required for OpenAI-compatible)').fill(mock.url);
+  await p.getByText('Advanced').click();
+  await p.getByLabel('Base URL').fill(mock.url);
   await p.getByRole('button', { name: 'Start chatting' }).click();
 }
 

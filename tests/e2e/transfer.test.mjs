@@ -87,7 +87,11 @@ describe('export and import', () => {
     assert.equal((await page.evaluate(() => localStorage.getItem('byok.vault.prev'))), null);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Imported 3 new keys' })).toBeVisible();
-    await page.getByRole('link', { name: 'Keys' }).click();
+    // The Import button is gone: focus is on the result, the way to the keys next.
+    await expect(page.locator('#import-done')).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('link', { name: 'Open the key list' })).toBeFocused();
+    await page.keyboard.press('Enter');
     await expect(keyRow(page, 'Claude main')).toContainText('Default');
     await expect(keyRow(page, 'OpenAI spare')).toContainText('Default');
     await expect(keyRow(page, 'OpenAI work')).not.toContainText('Default');
