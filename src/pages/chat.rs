@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use byok_core::conversation::{Conversation, Summary, reconcile};
 use byok_core::vault::VaultError;
+use futures::channel::oneshot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
@@ -49,6 +50,7 @@ fn Conversations() -> impl IntoView {
         seen: StoredValue::new(HashMap::new()),
         moved: StoredValue::new(HashMap::new()),
         writing: StoredValue::new(HashMap::new()),
+        landed: StoredValue::new(HashMap::new()),
         gone: StoredValue::new(HashSet::new()),
         others: StoredValue::new_local(None),
     };
@@ -195,9 +197,7 @@ fn Conversations() -> impl IntoView {
                     *next = None;
                 }
             });
-            while writing.try_with_value(|w| w.contains_key(&id)) == Some(true) {
-                gloo_timers::future::TimeoutFuture::new(20).await;
-            }
+            saved.saves_landed(id).await;
             let r = async {
                 idb::open()
                     .await?
@@ -348,6 +348,9 @@ struct Saved {
     /// Conversations being saved, each with the newest version waiting its turn: one
     /// conversation's saves go one at a time, each checked against the record before it.
     writing: StoredValue<HashMap<Uuid, Option<Conversation>>>,
+    /// Tasks waiting for a conversation's saves here to land, woken when its queue in
+    /// `writing` empties.
+    landed: StoredValue<HashMap<Uuid, Vec<oneshot::Sender<()>>>>,
     /// Deleted here: a save still on its way must not bring them back.
     gone: StoredValue<HashSet<Uuid>>,
     /// The channel on which the tabs of this origin name each conversation they saved
@@ -454,9 +457,7 @@ impl Saved {
     /// The whole conversation as saved now (another tab may have added to it), once
     /// this tab's saves of it have landed.
     async fn whole(self, id: Uuid) -> Option<Conversation> {
-        while self.writing.try_with_value(|w| w.contains_key(&id)) == Some(true) {
-            gloo_timers::future::TimeoutFuture::new(20).await;
-        }
+        self.saves_landed(id).await;
         let read = async {
             let text = stored(id).await?.ok_or_else(|| {
                 crate::error::AppError::Invalid("It is no longer saved in this browser.".into())
@@ -656,6 +657,18 @@ impl Saved {
         Ok::<(), AppError>(())
     }
 
+    /// Once this tab's saves of `id` have landed: at once when none is on its way.
+    async fn saves_landed(self, id: Uuid) {
+        if self.writing.try_with_value(|w| w.contains_key(&id)) != Some(true) {
+            return;
+        }
+        let (tx, rx) = oneshot::channel();
+        self.landed
+            .try_update_value(|m| m.entry(id).or_default().push(tx));
+        // Cancelled when the page is taken down, with the queue: nothing to wait for then.
+        let _ = rx.await;
+    }
+
     fn save_record(self, c: Conversation) {
         let id = c.id;
         if self.gone.try_with_value(|g| g.contains(&id)) != Some(false) {
@@ -693,6 +706,14 @@ impl Saved {
                         n
                     })
                     .flatten();
+            }
+            for tx in self
+                .landed
+                .try_update_value(|m| m.remove(&id))
+                .flatten()
+                .unwrap_or_default()
+            {
+                let _ = tx.send(());
             }
         });
     }
