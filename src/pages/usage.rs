@@ -177,7 +177,7 @@ fn Summary(report: Memo<Option<Report>>) -> impl IntoView {
 
 fn metric_value(l: &Line, m: Metric) -> f64 {
     match m {
-        Metric::Tokens => (l.totals.input_tokens + l.totals.output_tokens) as f64,
+        Metric::Tokens => l.totals.input_tokens.saturating_add(l.totals.output_tokens) as f64,
         Metric::Cost => l.cost.usd,
     }
 }

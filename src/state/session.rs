@@ -316,14 +316,19 @@ impl Session {
         let new_kek = webcrypto::derive_key(new, &salt, DEFAULT_ITERATIONS).await?;
         // Another tab may have saved while the keys derived: start from what is stored.
         self.sync_from_storage()?;
-        let (rewrapped, old_text) = self
+        let damaged = storage::get(storage::DAMAGED_KEY)?;
+        let (rewrapped, damaged_rewrapped) = self
             .open
             .with_value(|o| {
                 o.as_ref().map(|o| {
+                    let again = |r: &VaultRecord| {
+                        r.rewrap(&o.data_key, &new_kek, &salt, DEFAULT_ITERATIONS)
+                    };
                     (
-                        o.record
-                            .rewrap(&o.data_key, &new_kek, &salt, DEFAULT_ITERATIONS),
-                        o.record_text.clone(),
+                        again(&o.record),
+                        damaged
+                            .as_deref()
+                            .map(|d| vault::parse(d).ok().and_then(|r| again(&r).ok())),
                     )
                 })
             })
@@ -333,7 +338,13 @@ impl Session {
         // The previous copy would still open with the old passphrase, and with the same
         // data key it would unlock every later save: it becomes the new record too.
         storage::write_vault(&text, Some(&text))?;
-        let _ = old_text;
+        // So would a record once set aside as damaged (its contents failed, most likely
+        // not its wrap): it is kept, wrapped anew, or removed when it cannot be.
+        match damaged_rewrapped {
+            Some(Some(r)) => storage::set(storage::DAMAGED_KEY, &r.to_json())?,
+            Some(None) => storage::remove(storage::DAMAGED_KEY)?,
+            None => {}
+        }
         self.open.update_value(|o| {
             if let Some(o) = o {
                 o.record = rewrapped;

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
 import { KEYS, PASS, PASS2, addKey, createVault, keyRow, lockedForm, unlock } from './app.mjs';
-import { expect } from './expect.mjs';
+import { eventually, expect } from './expect.mjs';
 import { assertNotInStorage, dumpStorage, startBrowser, startHost } from './harness.mjs';
 
 const LABELS = ['Personal Claude', 'Work OpenAI', 'Side OpenAI', 'Gemini hobby'];
@@ -254,6 +254,27 @@ describe('vault lifecycle and key management', () => {
     // The previous copy is from before the last change.
     await expect(keyRow(page, 'Last change')).toHaveCount(0);
     assert.equal(await page.evaluate(() => localStorage.getItem('byok.vault.damaged')), damaged);
+
+    // The record set aside still wraps the same data key: after a change of passphrase
+    // the old one must not open it (nor, with its key, the vault); it is wrapped anew.
+    const change = async (from, to) => {
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByLabel('Current passphrase').fill(from);
+      await page.getByLabel('New passphrase', { exact: true }).fill(to);
+      await page.getByLabel('Repeat new passphrase').fill(to);
+      const salt = () => page.evaluate(() => JSON.parse(localStorage.getItem('byok.vault')).kdf.salt);
+      const before = await salt();
+      await page.getByRole('button', { name: 'Change passphrase' }).click();
+      await eventually(async () => (await salt()) !== before || 'not changed yet', 'the passphrase changed');
+    };
+    await change(PASS2, PASS);
+    const [now, aside] = await page.evaluate(() => ['byok.vault', 'byok.vault.damaged'].map((k) => JSON.parse(localStorage.getItem(k))));
+    const was = JSON.parse(damaged);
+    assert.deepEqual(aside.data, was.data, 'its contents are kept as they were');
+    assert.deepEqual(aside.kdf, now.kdf, 'wrapped under the new passphrase');
+    assert.notDeepEqual(aside.kdf, was.kdf);
+    assert.notDeepEqual(aside.wrapped_key, was.wrapped_key);
+    await change(PASS, PASS2);
     await page.close();
   });
 

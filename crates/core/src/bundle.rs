@@ -29,7 +29,7 @@ use crate::crypto::{
     self, AeadKey, CryptoError, IV_LEN, MAX_ITERATIONS, MIN_ITERATIONS, SALT_LEN, TAG_LEN,
 };
 use crate::encoding::{JsonError, KeySeed, NoDup, b64_decode, b64_encode, check_no_duplicate_keys};
-use crate::model::{KeyEntry, Provider, TestResult};
+use crate::model::{KeyEntry, Provider, TestResult, UsageTotals};
 use crate::secret::Secret;
 
 pub const FORMAT: &str = "byok-bundle";
@@ -95,12 +95,16 @@ const KEY_FIELDS: [&str; 9] = [
 
 /// [`KeyEntry`] fields a bundle has no column for; an export carries them in `extra`
 /// so that export + import keeps them.
-const ENTRY_ONLY_FIELDS: [&str; 5] = [
+/// Any other [`KeyEntry`] field must be listed here too: one left in `extra` by an
+/// import would be written twice in the vault, which then no longer opens (a test
+/// checks the list against what a `KeyEntry` writes).
+const ENTRY_ONLY_FIELDS: [&str; 6] = [
     "notes",
     "rotated_at",
     "last_used_at",
     "last_test_at",
     "last_test",
+    "usage",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -1118,6 +1122,15 @@ impl BundleKey {
             Some(Value::String(s)) => s,
             _ => String::new(),
         };
+        // byok does not export usage; a bundle from elsewhere may carry it.
+        let usage = extra
+            .remove("usage")
+            .and_then(|v| serde_json::from_value::<UsageTotals>(v).ok())
+            .unwrap_or_default();
+        // Whatever else names a typed field (a value of another shape, say) goes.
+        extra.retain(|name, _| {
+            !KEY_FIELDS.contains(&name.as_str()) && !ENTRY_ONLY_FIELDS.contains(&name.as_str())
+        });
         KeyEntry {
             id,
             provider: self.provider,
@@ -1133,7 +1146,7 @@ impl BundleKey {
             last_test,
             expires_at: self.expires_at,
             notes,
-            usage: Default::default(),
+            usage,
             extra,
         }
     }

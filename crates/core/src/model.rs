@@ -194,10 +194,12 @@ pub struct UsageTotals {
 
 impl UsageTotals {
     pub fn add(&mut self, o: &UsageTotals) {
-        self.requests += o.requests;
-        self.input_tokens += o.input_tokens;
-        self.output_tokens += o.output_tokens;
-        self.cached_tokens += o.cached_tokens;
+        // Saturating: the counts come from providers, and one that reports nonsense
+        // must not wrap the totals (and with them the budget checks) to near zero.
+        self.requests = self.requests.saturating_add(o.requests);
+        self.input_tokens = self.input_tokens.saturating_add(o.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(o.output_tokens);
+        self.cached_tokens = self.cached_tokens.saturating_add(o.cached_tokens);
     }
 
     /// Fields at their defaults are left out of the vault JSON: localStorage is small

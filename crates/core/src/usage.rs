@@ -198,7 +198,7 @@ pub struct Cost {
 impl Cost {
     fn add(&mut self, o: Cost) {
         self.usd += o.usd;
-        self.unpriced_requests += o.unpriced_requests;
+        self.unpriced_requests = self.unpriced_requests.saturating_add(o.unpriced_requests);
     }
 
     /// What the table shows: "$1.23", "price unknown", or "$1.23 + price unknown".
@@ -256,8 +256,11 @@ impl Line {
     }
 
     pub fn cost_text(&self) -> String {
-        self.cost
-            .display(self.totals.requests - self.cost.unpriced_requests)
+        self.cost.display(
+            self.totals
+                .requests
+                .saturating_sub(self.cost.unpriced_requests),
+        )
     }
 }
 
@@ -530,10 +533,11 @@ impl Vault {
             .find(|r| r.day == day && r.key == id && r.model == model);
         match found {
             Some(r) => {
-                r.requests += 1;
-                r.input_tokens += input_tokens;
-                r.output_tokens += output_tokens;
-                r.cached_tokens += cached_tokens;
+                // Saturating, as in `UsageTotals::add`: the counts are the provider's.
+                r.requests = r.requests.saturating_add(1);
+                r.input_tokens = r.input_tokens.saturating_add(input_tokens);
+                r.output_tokens = r.output_tokens.saturating_add(output_tokens);
+                r.cached_tokens = r.cached_tokens.saturating_add(cached_tokens);
             }
             None => self.usage.push(DayUsage {
                 day,

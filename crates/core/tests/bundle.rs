@@ -13,7 +13,7 @@ use byok_core::bundle::{
 };
 use byok_core::crypto::{AeadKey, MAX_ITERATIONS, MIN_ITERATIONS};
 use byok_core::encoding::{b64_decode, b64_encode};
-use byok_core::model::{KeyEntry, Provider, TestOutcome, TestResult};
+use byok_core::model::{KeyEntry, Provider, TestOutcome, TestResult, UsageTotals, Vault};
 use byok_core::secret::Secret;
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -466,5 +466,103 @@ fn a_key_of_other_bytes_never_opens() {
             .open_with_key(&AeadKey::from_bytes(k))
             .expect_err("wrong key"),
         BundleError::WrongPassphraseOrTampered
+    );
+}
+
+#[test]
+fn no_field_of_a_bundle_key_can_break_the_vault_it_is_imported_into() {
+    // Every name a vault key writes, carried by a bundle key as an extra field (from a
+    // newer byok, another tool or a hostile file) in any shape, must come back as its
+    // typed field or not at all: left in `extra`, it was written twice, or in a shape the
+    // vault's reader refuses, and the vault no longer opened.
+    let full = KeyEntry {
+        id: Uuid::from_u128(1),
+        provider: Provider::Anthropic,
+        label: "Full".into(),
+        secret: Secret::new("sk-ant-api03-FAKE-full-TEST"),
+        base_url: Some("https://example.com/v1".into()),
+        is_default: true,
+        is_active: true,
+        created_at: datetime!(2026-01-01 0:00 UTC),
+        rotated_at: Some(datetime!(2026-02-01 0:00 UTC)),
+        last_used_at: Some(datetime!(2026-03-01 0:00 UTC)),
+        last_test_at: Some(datetime!(2026-03-02 0:00 UTC)),
+        last_test: Some(TestResult {
+            outcome: TestOutcome::Ok,
+            message: "fine".into(),
+            models: vec!["m".into()],
+        }),
+        expires_at: Some(datetime!(2027-01-01 0:00 UTC)),
+        notes: "n".into(),
+        usage: UsageTotals {
+            requests: 1,
+            input_tokens: 2,
+            output_tokens: 3,
+            cached_tokens: 0,
+        },
+        extra: Default::default(),
+    };
+    let written = serde_json::to_value(&full).expect("serialises");
+    let names: Vec<String> = written
+        .as_object()
+        .expect("an object")
+        .keys()
+        .cloned()
+        .collect();
+    assert!(
+        names.contains(&"usage".to_owned()) && names.len() >= 15,
+        "{names:?}"
+    );
+    let shapes = [
+        json!(null),
+        json!("text"),
+        json!(5),
+        json!({"requests": 4, "input_tokens": 1, "output_tokens": 2, "cached_tokens": 0}),
+    ];
+    for name in &names {
+        for shape in &shapes {
+            let mut bk = BundleKey::from_key_entry(&full);
+            bk.extra.insert(name.clone(), shape.clone());
+            let mut e = bk.to_key_entry(Uuid::from_u128(9));
+            // Used once after the import, so its own usage is written too.
+            e.usage.add(&UsageTotals {
+                requests: 1,
+                ..Default::default()
+            });
+            let vault = Vault {
+                keys: vec![e],
+                ..Default::default()
+            };
+            let pt = serde_json::to_vec(&vault).expect("serialises");
+            assert!(
+                byok_core::vault::contents_from_plaintext(&pt).is_ok(),
+                "{name} = {shape} in a bundle key breaks the vault"
+            );
+        }
+    }
+    // A well-formed usage from elsewhere is kept.
+    let mut bk = BundleKey::from_key_entry(&full);
+    bk.extra.insert("usage".into(), shapes[3].clone());
+    assert_eq!(bk.to_key_entry(Uuid::from_u128(9)).usage.requests, 4);
+}
+
+#[test]
+fn usage_totals_saturate_instead_of_wrapping() {
+    // A provider reporting absurd counts must not wrap a key's totals to near zero.
+    let mut t = UsageTotals {
+        requests: 1,
+        input_tokens: u64::MAX - 1,
+        output_tokens: 0,
+        cached_tokens: 0,
+    };
+    t.add(&UsageTotals {
+        requests: 1,
+        input_tokens: u64::MAX,
+        output_tokens: 7,
+        cached_tokens: 0,
+    });
+    assert_eq!(
+        (t.requests, t.input_tokens, t.output_tokens),
+        (2, u64::MAX, 7)
     );
 }
