@@ -2,7 +2,7 @@
 //! by what the person can do about it.
 
 use byok_core::model::{KeyEntry, TestOutcome, TestResult};
-use byok_core::provider::{classify, models_from_response, models_request};
+use byok_core::provider::{classify, hide_secret, models_from_response, models_request};
 
 use crate::net::{self, NetError};
 
@@ -66,6 +66,8 @@ async fn run_test(key: &KeyEntry, signal: Option<web_sys::AbortSignal>) -> TestR
         },
         Ok(f) => {
             let body = f.text().await.unwrap_or_default();
+            // A server may echo the key; the masking in `classify` goes by its looks only.
+            let body = hide_secret(&body, key.secret.expose());
             let e = classify(key.provider, f.status, &body, f.retry_after.as_deref());
             fail(e.class, e.message)
         }

@@ -58,8 +58,8 @@ function join(parts, size) {
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 // One request, start to end, told to `sink` as head(status, retryAfter), chunk(bytes)...,
-// then end() or fail(kind), kind being 'abort', 'cut', 'blocked', 'offline' or
-// 'unreachable' (and, from the page's side, 'lost': the worker died mid-call).
+// then end() or fail(kind), kind being 'abort', 'cut', 'blocked', 'offline',
+// 'redirected' or 'unreachable' (and, from the page's side, 'lost': the worker died mid-call).
 async function run(req, signal, sink) {
   let res;
   try {
@@ -72,6 +72,9 @@ async function run(req, signal, sink) {
       credentials: 'omit',
       referrerPolicy: 'no-referrer',
       cache: 'no-store',
+      // Followed, a redirect would carry the key's header (x-api-key, x-goog-api-key) to
+      // wherever it points; provider APIs do not redirect.
+      redirect: 'manual',
     });
   } catch (e) {
     if (signal.aborted) return sink.fail('abort');
@@ -83,6 +86,7 @@ async function run(req, signal, sink) {
     if (refused.some((r) => r.origin === origin && now - r.at < 10_000)) return sink.fail('blocked');
     return sink.fail(navigator.onLine === false ? 'offline' : 'unreachable');
   }
+  if (res.type === 'opaqueredirect') return sink.fail('redirected');
   return readBody(res, signal, sink, req.wait);
 }
 

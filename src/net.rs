@@ -76,6 +76,12 @@ fn failure(kind: &JsValue, url: &str) -> NetError {
                 "This page's connect policy does not allow {origin}. Whoever hosts byok can allow it (byok-host --connect-src {origin})."
             ),
         ),
+        Some("redirected") => (
+            TestOutcome::Blocked,
+            format!(
+                "{origin} answered with a redirect to another address. byok does not follow it, since the key would go along; check the base URL."
+            ),
+        ),
         Some("lost") => (
             TestOutcome::Network,
             "The request was interrupted before the provider answered. Try again.".to_string(),

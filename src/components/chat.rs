@@ -10,7 +10,7 @@ use byok_core::conversation::{
 use byok_core::model::{KeyEntry, Provider, TestOutcome};
 use byok_core::provider::{
     ChatMessage, ChatParams, Role, StreamEvent, StreamParser, chat_request, classify,
-    fallback_models,
+    fallback_models, hide_secret,
 };
 use leptos::ev::KeyboardEvent;
 use leptos::html;
@@ -424,6 +424,8 @@ pub fn Chat(
         let label = key.label.clone();
         let model_name = params.model.clone();
         let provider = key.provider;
+        // To mask it in what the provider says back (a server may echo the key).
+        let secret = key.secret.clone();
         spawn_local(async move {
             let mut usage = None;
             let mut final_status = Status::Done;
@@ -444,6 +446,7 @@ pub fn Chat(
                                     } => usage = Some((input_tokens, output_tokens, cached_tokens)),
                                     StreamEvent::Done { .. } => *ended = true,
                                     StreamEvent::Error(e) => {
+                                        let e = e.hiding(secret.expose());
                                         *ended = true;
                                         *status = Status::Failed {
                                             failover: matches!(
@@ -492,6 +495,7 @@ pub fn Chat(
                 }
                 Ok(f) => {
                     let body = f.text().await.unwrap_or_default();
+                    let body = hide_secret(&body, secret.expose());
                     let e = classify(provider, f.status, &body, f.retry_after.as_deref());
                     final_status = Status::Failed {
                         failover: matches!(

@@ -66,22 +66,42 @@ pub fn DirectPage() -> impl IntoView {
         let pass = bundle_pass.get_untracked();
         busy.set(true);
         spawn_local(async move {
-            let r: Result<Vec<KeyEntry>, AppError> = async {
+            let r: Result<(Vec<KeyEntry>, usize), AppError> = async {
                 let parsed = bundle::parse(text.as_bytes())?;
                 let payload = crate::webcrypto::open_bundle(&parsed, &pass).await?;
                 let mut out = Vec::new();
+                let mut refused = 0;
                 for k in &payload.keys {
+                    // The checks of an import: a key must not go to an address that a
+                    // saved key could not have (credentials in it, a query, no https).
+                    let Ok(base_url) = byok_core::transfer::check_entry(k) else {
+                        refused += 1;
+                        continue;
+                    };
                     let id = k.uuid().map(Ok).unwrap_or_else(new_id)?;
-                    out.push(k.to_key_entry(id));
+                    let mut e = k.to_key_entry(id);
+                    e.base_url = base_url;
+                    out.push(e);
                 }
-                Ok(out)
+                Ok((out, refused))
             }
             .await;
             busy.try_set(false);
             match r {
-                Ok(ks) => {
+                Ok((ks, refused)) if ks.is_empty() && refused > 0 => {
+                    error.try_set(Some(
+                        "No key in this bundle can be used: each has an empty label or secret, or a base URL byok does not accept. Import it on the Export & import page to see why."
+                            .into(),
+                    ));
+                }
+                Ok((ks, refused)) => {
                     bundle_pass.try_set(String::new());
-                    error.try_set(None);
+                    error.try_set((refused > 0).then(|| {
+                        let (n, was) = if refused == 1 { ("key", "was") } else { ("keys", "were") };
+                        format!(
+                            "{refused} {n} of this bundle {was} left out: an empty label or secret, or a base URL byok does not accept."
+                        )
+                    }));
                     keys.try_set(ks);
                 }
                 Err(e) => {

@@ -462,13 +462,18 @@ describe('anonymous direct-key session', () => {
     const d = mkdtempSync(join(tmpdir(), 'byok-direct-'));
     writeFileSync(join(d, 'plain.json'), JSON.stringify({ schema: 1, exported_at: '2026-11-26T00:00:00Z', keys: [{
       id: '5b0c0f5e-1c2d-4e3f-8a9b-0c1d2e3f4a5b', provider: 'anthropic', label: 'From bundle', secret: key('anthropic', 'bundle-direct'),
-      base_url: mock.url, is_default: true, is_active: true, created_at: '2026-11-20T10:00:00Z', expires_at: null }] }));
+      base_url: mock.url, is_default: true, is_active: true, created_at: '2026-11-20T10:00:00Z', expires_at: null },
+    // An address a saved key could not have (credentials in it): left out, as an import would.
+    { id: '6b0c0f5e-1c2d-4e3f-8a9b-0c1d2e3f4a5c', provider: 'openai', label: 'Bad address', secret: key('openai', 'bundle-bad-url'),
+      base_url: 'https://user:pw@evil.example/v1', is_default: true, is_active: true, created_at: '2026-11-20T10:00:00Z', expires_at: null }] }));
     execFileSync(process.env.BYOK_BIN || join(ROOT, 'target', 'release', 'byok'), ['bundle', 'encrypt', join(d, 'plain.json'), '-o', join(d, 'k.byok.json')],
       { env: { ...process.env, BYOK_PASSPHRASE: 'ferry lantern meadow 2026' } });
     const beforeBundle = await dumpStorage(p);
     await p.getByLabel('Bundle file').setInputFiles(join(d, 'k.byok.json'));
     await p.getByLabel('Passphrase for this bundle').fill('ferry lantern meadow 2026');
     await p.getByRole('button', { name: 'Open bundle' }).click();
+    await expect(p.getByRole('alert')).toContainText('1 key of this bundle was left out');
+    await expect(p.locator('option', { hasText: 'Bad address' })).toHaveCount(0);
     await sendMessage('bundle hello', p);
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock anthropic reply to: bundle hello');
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('From bundle');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { startMockProvider } from '../mock-provider/server.mjs';
-import { addKey, createVault, keyRow } from './app.mjs';
+import { addKey, createVault, keyRow, unlock } from './app.mjs';
 import { expect } from './expect.mjs';
 import { dumpStorage, startBrowser, startHost } from './harness.mjs';
 
@@ -126,6 +126,36 @@ describe('secrets never leak', () => {
       for (const snap of snapshots) assert.ok(!snap.storage.includes(`${k.name} leak test`), `label in storage after "${snap.step}"`);
     }
     assert.ok(!exported.includes('leak test'), 'labels in the exported file in clear');
+    assert.deepEqual(browser.problems, []);
+  });
+
+  test('a provider address that redirects does not take the key along', async () => {
+    // Browsers keep custom headers (Anthropic's x-api-key, Gemini's x-goog-api-key) on a
+    // redirect; the mock's `redirect` mode answers 307 to another path of its origin.
+    await unlock(page, PASS);
+    await page.getByRole('link', { name: 'Keys' }).click();
+    for (const kind of ['anthropic', 'gemini']) {
+      const k = KINDS[kind];
+      const label = `${k.name} redirect`;
+      await addKey(page, { secret: k.secret.replace('-ok-mock', '-fail-redirect-mock'), label, provider: k.name, baseUrl: mocks[kind].url });
+      await keyRow(page, label).getByRole('button', { name: 'Test' }).click();
+      await expect(keyRow(page, label)).toContainText('answered with a redirect to another address');
+      const followed = mocks[kind].requests.filter((r) => r.path.startsWith('/redirected'));
+      assert.deepEqual(followed, [], `${kind}: the redirect was followed`);
+      assert.ok(mocks[kind].requests.some((r) => r.headers['x-mock-fail'] === undefined && r.path !== '/' && r.method !== 'OPTIONS'), `${kind}: the first request was made`);
+    }
+    assert.deepEqual(browser.problems, []);
+  });
+
+  test('a key a server quotes back is masked, however it looks', async () => {
+    // No known prefix and no long random run: masking by looks alone would miss it.
+    const secret = 'local-TEST-fail-echo-key';
+    const label = 'Echoing proxy';
+    await addKey(page, { secret, label, provider: 'OpenAI-compatible', baseUrl: `${mocks['openai-compatible'].url}/compat/v1` });
+    await keyRow(page, label).getByRole('button', { name: 'Test' }).click();
+    await expect(keyRow(page, label)).toContainText('for this server');
+    assert.ok(JSON.stringify(mocks['openai-compatible'].requests.at(-1)).includes(secret), 'the server had the key to quote');
+    assert.ok(!(await page.content()).includes(secret), 'the key shows in the page');
     assert.deepEqual(browser.problems, []);
   });
 });

@@ -12,10 +12,10 @@ const REPLIES = new URL('./replies/', import.meta.url);
 /** Every mode a key (`-fail-<mode>-`), `x-mock-fail` or `[[mock:<mode>]]` can ask for. */
 export const FAIL_MODES = [
   '401', '403', 'cors-org', '404', '429', 'quota', '500', '529',
-  'nocors', 'cut', 'stall', 'malformed', 'slow', 'stream-error',
+  'nocors', 'cut', 'stall', 'malformed', 'slow', 'stream-error', 'redirect', 'echo',
 ];
 // When several status modes are asked for at once, the first one here wins.
-const STATUS_MODES = ['cors-org', '403', 'quota', '429', '500', '529', '404'];
+const STATUS_MODES = ['cors-org', '403', 'quota', '429', '500', '529', '404', 'echo'];
 
 const DEFAULT_DELTA_SIZE = 5;
 const SLOW_MS = 100;
@@ -222,6 +222,8 @@ function failure(provider, mode, ctx) {
       case 'quota': return [429, openaiError('You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.', 'insufficient_quota', 'insufficient_quota')];
       case '500': return [500, openaiError('The server had an error while processing your request. Sorry about that!', 'server_error')];
       case '529': return [503, openaiError('The engine is currently overloaded, please try again later.', 'server_error')];
+      // A careless proxy quoting the whole key back (the real APIs mask it).
+      case 'echo': return [400, openaiError(`Invalid key ${ctx.key} for this server.`, 'invalid_request_error')];
     }
   }
   throw new Error(`no failure body for ${provider} ${mode}`);
@@ -440,6 +442,13 @@ export async function startMockProvider({ port = 0 } = {}) {
     const headerModes = (req.headers['x-mock-fail'] ?? '').split(',').map((s) => s.trim()).filter((m) => FAIL_MODES.includes(m));
     ctx.modes = new Set([...keyModes(ctx.key), ...headerModes, ...mark.modes]);
     ctx.cors = !ctx.modes.has('nocors');
+    if (ctx.modes.has('redirect')) {
+      // Same origin, another path: a client that follows it sends the key there, and
+      // the request shows up in `requests` under /redirected.
+      res.writeHead(307, { location: `/redirected${url.pathname}${url.search}`, ...corsHeaders(ctx) });
+      res.end();
+      return;
+    }
     ctx.model = kind === 'chat' ? (provider === 'gemini' ? geminiModel : body?.model ?? null) : null;
     ctx.method = geminiMethod === 'streamGenerateContent' ? 'StreamGenerateContent'
       : geminiMethod === 'generateContent' ? 'GenerateContent' : 'ListModels';

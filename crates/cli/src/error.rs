@@ -19,6 +19,9 @@ pub enum CliError {
     Usage(String),
     /// Reading or writing a file or a stream failed.
     Io(String),
+    /// The chosen key breaks a rule the web app's import applies (a base URL that is not
+    /// http(s) or carries a password, ...): the same class of refusal as a bad key list.
+    BadKey(String),
     /// A bundle or key-list file was refused; `path` is what the user typed.
     Bundle { path: String, err: BundleError },
     /// `byok run` could not start the command.
@@ -30,6 +33,7 @@ impl CliError {
         match self {
             CliError::Usage(_) => EXIT_USAGE,
             CliError::Io(_) => EXIT_IO,
+            CliError::BadKey(_) => EXIT_FORMAT,
             CliError::Bundle { err, .. } => match err.exit_code() {
                 1 => EXIT_TAMPERED,
                 4 => EXIT_IO,
@@ -50,7 +54,10 @@ impl CliError {
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CliError::Usage(m) | CliError::Io(m) | CliError::Exec { msg: m, .. } => f.write_str(m),
+            CliError::Usage(m)
+            | CliError::Io(m)
+            | CliError::BadKey(m)
+            | CliError::Exec { msg: m, .. } => f.write_str(m),
             CliError::Bundle { path, err } => write!(f, "{path}: {}", err.user_message()),
         }
     }

@@ -63,8 +63,12 @@ pub enum Ask {
 }
 
 /// The passphrase, from `BYOK_PASSPHRASE`, else the first line of `--passphrase-file`,
-/// else a no-echo prompt on the terminal.
-pub fn passphrase(file: Option<&Path>, ask: Ask) -> Result<Zeroizing<String>, CliError> {
+/// else a no-echo prompt on the terminal naming `subject` (the bundle it opens or makes).
+pub fn passphrase(
+    file: Option<&Path>,
+    ask: Ask,
+    subject: &str,
+) -> Result<Zeroizing<String>, CliError> {
     if let Some(v) = std::env::var_os(PASSPHRASE_ENV) {
         return v
             .into_string()
@@ -79,7 +83,7 @@ pub fn passphrase(file: Option<&Path>, ask: Ask) -> Result<Zeroizing<String>, Cl
     if !io::stdin().is_terminal() && !io::stderr().is_terminal() {
         return Err(no_passphrase("there is no terminal to ask on"));
     }
-    let first = prompt("Passphrase: ")?;
+    let first = prompt(&prompt_text(subject))?;
     if let Ask::Twice = ask {
         let again = prompt("Same passphrase again: ")?;
         if *first != *again {
@@ -89,6 +93,10 @@ pub fn passphrase(file: Option<&Path>, ask: Ask) -> Result<Zeroizing<String>, Cl
         }
     }
     Ok(first)
+}
+
+fn prompt_text(subject: &str) -> String {
+    format!("Passphrase for {subject}: ")
 }
 
 fn no_passphrase(why: &str) -> CliError {

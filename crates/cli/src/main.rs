@@ -64,7 +64,10 @@ For Anthropic, OpenAI and Gemini the key used is the provider's active default, 
 only active key (the web app's rule): ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY. \
 A provider without a key is left out; one whose key cannot be chosen (several active, \
 none default; expired) is left out with a note on stderr. --name picks one key by its \
-label instead; an OpenAI-compatible key sets OPENAI_API_KEY and OPENAI_BASE_URL.",
+label instead; an OpenAI-compatible key sets OPENAI_API_KEY and OPENAI_BASE_URL. A key \
+without a base URL gets `unset OPENAI_BASE_URL` (or ANTHROPIC_BASE_URL), so one left \
+from another key does not send it elsewhere; .env and JSON output cannot unset, and a \
+note says so when such a variable is set.",
         after_help = concat!("Examples:
   eval \"$(byok env keys.byok.json)\"
   byok env keys.byok.json --format dotenv > .env
@@ -82,7 +85,8 @@ label instead; an OpenAI-compatible key sets OPENAI_API_KEY and OPENAI_BASE_URL.
     /// Run a command with the resolved keys in its environment
     #[command(
         long_about = "Run a command with the resolved keys in its environment (the same \
-variables as `byok env`). Nothing is printed; byok replaces itself with the command, so \
+variables as `byok env`; a base-URL variable the chosen key does not use is removed). \
+Nothing is printed; byok replaces itself with the command, so \
 its exit status, signals and terminal are the command's own.",
         after_help = concat!("Examples:
   byok run keys.byok.json -- python agent.py --verbose
@@ -262,10 +266,33 @@ fn run(cli: Cli) -> Result<(), CliError> {
             pass,
         }) => encrypt(&file, output.as_deref(), iterations, &pass),
         Command::Env { select, format } => {
-            let vars = resolve(&select)?;
-            write_stdout(envvars::render(&vars, format).as_bytes())
+            let resolved = resolve(&select)?;
+            // Rendered before any note: a refused output is one line of error, alone.
+            let text = envvars::render(&resolved, format)?;
+            print_notes(&resolved);
+            if format != Format::Shell {
+                for c in &resolved.cleared {
+                    if std::env::var_os(c.name).is_some() {
+                        eprintln!(
+                            "byok: note: {name} is set here and {format} output cannot unset it; {key} has no base URL, so unset {name} wherever these variables are used, or the key may be sent to that other host",
+                            name = c.name,
+                            key = c.key,
+                            format = if format == Format::Json {
+                                "JSON"
+                            } else {
+                                ".env"
+                            },
+                        );
+                    }
+                }
+            }
+            write_stdout(text.as_bytes())
         }
-        Command::Run { select, command } => exec(&command, &resolve(&select)?),
+        Command::Run { select, command } => {
+            let resolved = resolve(&select)?;
+            print_notes(&resolved);
+            exec(&command, &resolved)
+        }
     }
 }
 
@@ -278,14 +305,26 @@ fn parse_file(path: &Path) -> Result<ParsedBundle, CliError> {
     bundle::parse(&bytes).map_err(|e| CliError::bundle(&shown(path), e))
 }
 
-fn passphrase(pass: &PassArgs, ask: Ask) -> Result<Zeroizing<String>, CliError> {
-    input::passphrase(pass.passphrase_file.as_deref(), ask)
+fn passphrase(pass: &PassArgs, ask: Ask, subject: &str) -> Result<Zeroizing<String>, CliError> {
+    input::passphrase(pass.passphrase_file.as_deref(), ask, subject)
+}
+
+/// What a prompt names, so that someone asked for a passphrase knows which file it
+/// opens: the file name (the full path adds nothing one just typed), or stdin.
+fn bundle_subject(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        return "the bundle on standard input".into();
+    }
+    match path.file_name() {
+        Some(name) => name.to_string_lossy().into_owned(),
+        None => shown(path),
+    }
 }
 
 fn open(path: &Path, pass: &PassArgs) -> Result<BundlePayload, CliError> {
     // Parse first: a file refused by a format rule never costs a prompt or a derivation.
     let parsed = parse_file(path)?;
-    let passphrase = passphrase(pass, Ask::Once)?;
+    let passphrase = passphrase(pass, Ask::Once, &bundle_subject(path))?;
     parsed
         .open(&passphrase)
         .map_err(|e| CliError::bundle(&shown(path), e))
@@ -336,7 +375,11 @@ fn encrypt(
     let payload =
         BundlePayload::from_json(&bytes).map_err(|e| CliError::bundle(&shown(path), e))?;
     drop(bytes);
-    let passphrase = passphrase(pass, Ask::Twice)?;
+    let subject = match output {
+        Some(out) => bundle_subject(out),
+        None => "the new bundle".into(),
+    };
+    let passphrase = passphrase(pass, Ask::Twice, &subject)?;
     if passphrase.is_empty() {
         return Err(CliError::Usage("the passphrase is empty".into()));
     }
@@ -378,9 +421,14 @@ fn write_atomically(out: &Path, data: &[u8]) -> Result<(), CliError> {
             .collect::<String>()
     ));
     let tmp = dir.join(tmp_name);
-    let result = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    // The rename gives the bundle the temporary file's mode: created at the default
+    // (0666 less umask, usually world-readable) it would replace a 0600 bundle with one
+    // every local user can copy and attack offline.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let result = options
         .open(&tmp)
         .and_then(|mut f| {
             f.write_all(data)?;
@@ -394,17 +442,24 @@ fn write_atomically(out: &Path, data: &[u8]) -> Result<(), CliError> {
     Ok(())
 }
 
-fn resolve(select: &Select) -> Result<Vec<envvars::EnvVar>, CliError> {
+fn resolve(select: &Select) -> Result<envvars::Resolved, CliError> {
     let payload = open(&select.file, &select.pass)?;
     let resolved = envvars::resolve(
         &payload,
         select.name.as_deref(),
         time::OffsetDateTime::now_utc(),
-    )?;
+    )
+    .map_err(|e| match e {
+        CliError::BadKey(m) => CliError::BadKey(format!("{}: {m}", shown(&select.file))),
+        e => e,
+    })?;
+    Ok(resolved)
+}
+
+fn print_notes(resolved: &envvars::Resolved) {
     for note in &resolved.notes {
         eprintln!("byok: note: {note}");
     }
-    Ok(resolved.vars)
 }
 
 fn write_stdout(data: &[u8]) -> Result<(), CliError> {
@@ -418,17 +473,17 @@ fn write_stdout(data: &[u8]) -> Result<(), CliError> {
 /// directly, not a parent that would die first) and terminal are then its own, and no
 /// byok process lingers holding the decrypted bundle.
 #[cfg(unix)]
-fn exec(command: &[OsString], vars: &[envvars::EnvVar]) -> Result<(), CliError> {
+fn exec(command: &[OsString], resolved: &envvars::Resolved) -> Result<(), CliError> {
     use std::os::unix::process::CommandExt;
-    let mut cmd = child(command, vars)?;
+    let mut cmd = child(command, resolved)?;
     let e = cmd.exec();
     Err(exec_error(command, &e))
 }
 
 /// Without `exec`, wait and pass the status on.
 #[cfg(not(unix))]
-fn exec(command: &[OsString], vars: &[envvars::EnvVar]) -> Result<(), CliError> {
-    let status = child(command, vars)?
+fn exec(command: &[OsString], resolved: &envvars::Resolved) -> Result<(), CliError> {
+    let status = child(command, resolved)?
         .status()
         .map_err(|e| exec_error(command, &e))?;
     std::process::exit(status.code().unwrap_or(1));
@@ -436,7 +491,7 @@ fn exec(command: &[OsString], vars: &[envvars::EnvVar]) -> Result<(), CliError> 
 
 fn child(
     command: &[OsString],
-    vars: &[envvars::EnvVar],
+    resolved: &envvars::Resolved,
 ) -> Result<std::process::Command, CliError> {
     let (program, args) = command
         .split_first()
@@ -445,8 +500,11 @@ fn child(
     cmd.args(args);
     // The child has no use for the passphrase, and it would leak to its children.
     cmd.env_remove(PASSPHRASE_ENV);
-    for v in vars {
+    for v in &resolved.vars {
         cmd.env(v.name, v.value.as_str());
+    }
+    for c in &resolved.cleared {
+        cmd.env_remove(c.name);
     }
     Ok(cmd)
 }

@@ -64,8 +64,19 @@ fn byok(args: &[&str], pass: Option<&str>) -> Run {
 }
 
 fn byok_in(args: &[&str], pass: Option<&str>, stdin: Option<&[u8]>) -> Run {
+    byok_with(args, pass, stdin, &[])
+}
+
+/// The base-URL variables byok sets, which a developer's own shell may hold too.
+const BASE_URL_VARS: [&str; 2] = ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"];
+
+fn byok_with(args: &[&str], pass: Option<&str>, stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(BYOK);
     cmd.args(args).env_remove("BYOK_PASSPHRASE");
+    for name in BASE_URL_VARS {
+        cmd.env_remove(name);
+    }
+    cmd.envs(env.iter().copied());
     if let Some(p) = pass {
         cmd.env("BYOK_PASSPHRASE", p);
     }
@@ -314,19 +325,29 @@ fn env_shell_output_evaluates_to_the_exact_values() {
     );
     assert!(!err.contains(MARK));
     // OpenAI-compatible keys are never exported unless chosen.
-    assert!(!r.stdout().contains("OPENAI_BASE_URL"));
+    assert!(!r.stdout().contains("sk-or-v1") && !r.stdout().contains("export OPENAI_BASE_URL"));
 }
 
 #[test]
 fn env_dotenv_and_json() {
     let dir = tempfile::tempdir().expect("tmp");
     let f = bundle_file(dir.path(), "k.byok.json", &many_keys());
-    let r = byok(&["env", s(&f), "--format", "dotenv"], Some(PASS));
-    assert_eq!(r.code(), Some(0));
+    let r = byok(
+        &["env", s(&f), "--format", "dotenv", "--name", "Personal"],
+        Some(PASS),
+    );
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
     assert_eq!(
         r.stdout(),
-        "ANTHROPIC_API_KEY=\"sk-ant-api03-TESTTEST-personal\"\n\
-         OPENAI_API_KEY=\"sk-proj-TESTTEST-'quoted' $HOME \\\"x\\\"\"\n"
+        "ANTHROPIC_API_KEY='sk-ant-api03-TESTTEST-personal'\n"
+    );
+    // The OpenAI key holds "$HOME", which .env readers would expand.
+    let r = byok(&["env", s(&f), "--format", "dotenv"], Some(PASS));
+    r.assert_clean_failure(2);
+    assert!(
+        r.stderr().contains("OPENAI_API_KEY contains \"$\""),
+        "{}",
+        r.stderr()
     );
     let r = byok(&["env", s(&f), "--format", "json"], Some(PASS));
     assert_eq!(
@@ -593,4 +614,287 @@ fn every_subcommand_has_help_with_an_example() {
     }
     let r = byok(&["bundle", "--help"], None);
     assert_eq!(r.code(), Some(0));
+}
+
+/// A shell that ran `eval "$(byok env keys.byok.json --name OpenRouter)"` earlier still
+/// holds OpenRouter's base URL; a key without a base URL must not be sent there.
+#[test]
+fn a_base_url_left_in_the_environment_does_not_go_with_another_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = bundle_file(dir.path(), "k.byok.json", &many_keys());
+    let inherited = [
+        ("OPENAI_BASE_URL", "https://openrouter.ai/api/v1"),
+        ("ANTHROPIC_BASE_URL", "https://proxy.example/anthropic"),
+    ];
+    let show = "printf '%s|%s|%s' \"${OPENAI_BASE_URL-unset}\" \"${ANTHROPIC_BASE_URL-unset}\" \"$OPENAI_API_KEY\"";
+    for name in [None, Some("Work")] {
+        let mut args = vec!["run", s(&f)];
+        if let Some(n) = name {
+            args.extend(["--name", n]);
+        }
+        args.extend(["--", "sh", "-c", show]);
+        let r = byok_with(&args, Some(PASS), None, &inherited);
+        assert_eq!(r.code(), Some(0), "{}", r.stderr());
+        let expect_anthropic = if name.is_some() {
+            // Only the chosen key's variables are touched.
+            "https://proxy.example/anthropic"
+        } else {
+            "unset"
+        };
+        assert_eq!(
+            r.stdout(),
+            format!("unset|{expect_anthropic}|sk-proj-TESTTEST-'quoted' $HOME \"x\"")
+        );
+    }
+    // A key with a base URL still sets it.
+    let r = byok_with(
+        &["run", s(&f), "--name", "OpenRouter", "--", "sh", "-c", show],
+        Some(PASS),
+        None,
+        &[("OPENAI_BASE_URL", "https://elsewhere.example/v1")],
+    );
+    assert!(
+        r.stdout()
+            .starts_with("https://openrouter.ai/api/v1|unset|sk-or-v1")
+    );
+
+    // `env`: the shell format unsets, so eval in such a shell clears it.
+    let r = byok(&["env", s(&f), "--name", "Work"], Some(PASS));
+    assert!(
+        r.stdout().contains("\nunset OPENAI_BASE_URL\n"),
+        "{}",
+        r.stdout()
+    );
+    let sh = Command::new("sh")
+        .args(["-c", &format!("{}\n{show}", r.stdout())])
+        .envs(inherited)
+        .output()
+        .expect("sh");
+    assert!(String::from_utf8_lossy(&sh.stdout).starts_with("unset|"));
+
+    // dotenv and JSON cannot unset: a note says so, only when the variable is set.
+    for format in ["json", "dotenv"] {
+        let args = ["env", s(&f), "--name", "Personal", "--format", format];
+        let r = byok_with(&args, Some(PASS), None, &inherited);
+        assert_eq!(r.code(), Some(0), "{}", r.stderr());
+        let err = r.stderr();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("byok: note: ANTHROPIC_BASE_URL is set here")
+                && err.contains("\"Personal\" has no base URL"),
+            "{err}"
+        );
+        assert!(!r.stdout().contains("BASE_URL"));
+        let r = byok(&args, Some(PASS));
+        assert_eq!(r.stderr(), "", "no note when nothing is inherited");
+    }
+}
+
+#[test]
+fn a_chosen_key_whose_base_url_breaks_a_rule_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let list = key_list(vec![
+        key(
+            "openai",
+            "Proxy",
+            "sk-proj-TESTTEST-proxy",
+            json!({"is_default": true, "base_url": "https://me:sekrit@evil.example/v1"}),
+        ),
+        key(
+            "anthropic",
+            "Tidy",
+            "sk-ant-TESTTEST-tidy",
+            json!({"base_url": "  https://gateway.example/anthropic/  "}),
+        ),
+        key(
+            "openai-compatible",
+            "Ftp",
+            "sk-TESTTEST-ftp",
+            json!({"base_url": "ftp://files.example/v1"}),
+        ),
+        key(
+            "gemini",
+            "Blank",
+            "AIzaTESTTEST-blank",
+            json!({"base_url": "   "}),
+        ),
+    ]);
+    let f = bundle_file(dir.path(), "k.byok.json", &list);
+    for args in [
+        vec!["env", s(&f)],
+        vec!["env", s(&f), "--name", "Proxy"],
+        vec!["run", s(&f), "--", "true"],
+    ] {
+        let r = byok(&args, Some(PASS));
+        r.assert_clean_failure(3);
+        assert_eq!(
+            r.stderr(),
+            format!(
+                "byok: {}: the OpenAI key \"Proxy\" cannot be used: its base URL must not carry a user name or password; the key is sent in a header instead\n",
+                s(&f)
+            )
+        );
+    }
+    let r = byok(&["env", s(&f), "--name", "Ftp"], Some(PASS));
+    r.assert_clean_failure(3);
+    assert!(
+        r.stderr()
+            .contains("\"Ftp\" cannot be used: its base URL must start with https://"),
+        "{}",
+        r.stderr()
+    );
+    // A good key is exported with its base URL tidied as the web app's import does.
+    let r = byok(
+        &["env", s(&f), "--name", "Tidy", "--format", "json"],
+        Some(PASS),
+    );
+    assert_eq!(
+        r.json(),
+        json!({"ANTHROPIC_API_KEY": "sk-ant-TESTTEST-tidy", "ANTHROPIC_BASE_URL": "https://gateway.example/anthropic"})
+    );
+    let r = byok(
+        &["env", s(&f), "--name", "Blank", "--format", "json"],
+        Some(PASS),
+    );
+    assert_eq!(r.json(), json!({"GEMINI_API_KEY": "AIzaTESTTEST-blank"}));
+}
+
+#[test]
+fn dotenv_refuses_a_base_url_a_reader_would_expand() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let hostile = "https://evil.example/${AWS_SECRET_ACCESS_KEY}";
+    let list = key_list(vec![key(
+        "openai-compatible",
+        "Evil",
+        "sk-TESTTEST-evil",
+        json!({"base_url": hostile}),
+    )]);
+    let f = bundle_file(dir.path(), "k.byok.json", &list);
+    let r = byok(
+        &["env", s(&f), "--name", "Evil", "--format", "dotenv"],
+        Some(PASS),
+    );
+    r.assert_clean_failure(2);
+    assert!(
+        r.stderr().contains("OPENAI_BASE_URL contains \"$\""),
+        "{}",
+        r.stderr()
+    );
+    // Formats that keep it literal still work.
+    let r = byok(
+        &["env", s(&f), "--name", "Evil", "--format", "json"],
+        Some(PASS),
+    );
+    assert_eq!(r.json()["OPENAI_BASE_URL"], hostile);
+}
+
+#[cfg(unix)]
+#[test]
+fn encrypt_writes_a_file_only_its_owner_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let plain = write(dir.path(), "keys.json", many_keys().to_string());
+    let out = write(dir.path(), "keys.byok.json", "old bundle");
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let new = dir.path().join("new.byok.json");
+    for target in [&out, &new] {
+        // The usual umask, under which a new file is world-readable.
+        let status = Command::new("sh")
+            .args(["-c", "umask 022 && exec \"$0\" \"$@\"", BYOK])
+            .args(["bundle", "encrypt", s(&plain), "-o", s(target)])
+            .env("BYOK_PASSPHRASE", PASS)
+            .stdin(Stdio::null())
+            .status()
+            .expect("sh");
+        assert!(status.success());
+        let mode = std::fs::metadata(target)
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", s(target));
+    }
+}
+
+#[test]
+fn an_expired_default_is_named_when_another_key_is_used_or_none_can_be() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let old = key(
+        "openai",
+        "Old",
+        "sk-proj-TESTTEST-old",
+        json!({"is_default": true, "expires_at": "2020-01-01T00:00:00Z"}),
+    );
+    let mut keys = vec![old.clone()];
+    for n in 1..=4 {
+        let label = format!("Other{n}");
+        keys.push(key(
+            "openai",
+            &label,
+            &format!("sk-proj-TESTTEST-{n}"),
+            json!({}),
+        ));
+    }
+    let f = bundle_file(dir.path(), "many.byok.json", &key_list(keys));
+    let r = byok(&["env", s(&f)], Some(PASS));
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    assert_eq!(r.stdout(), "");
+    assert_eq!(
+        r.stderr(),
+        "byok: note: OPENAI_API_KEY not set: the default OpenAI key \"Old\" expired on 2020-01-01; 4 other OpenAI keys are active, choose one with --name LABEL\n"
+    );
+
+    // One other active key: it is used, and the switch is said.
+    let list = key_list(vec![
+        old,
+        key("openai", "Spare", "sk-proj-TESTTEST-spare", json!({})),
+    ]);
+    let f = bundle_file(dir.path(), "one.byok.json", &list);
+    let r = byok(&["env", s(&f), "--format", "json"], Some(PASS));
+    assert_eq!(
+        r.json(),
+        json!({"OPENAI_API_KEY": "sk-proj-TESTTEST-spare"})
+    );
+    assert_eq!(
+        r.stderr(),
+        "byok: note: OPENAI_API_KEY is the OpenAI key \"Spare\": the default, \"Old\", expired on 2020-01-01\n"
+    );
+}
+
+/// The prompt needs a terminal; util-linux `script` provides one (Debian's bsdutils,
+/// an essential package, so a failure to start it is a failure, not a skip).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_passphrase_prompt_names_the_file() {
+    use std::io::{Read, Write};
+    let cmd = format!("'{BYOK}' bundle decrypt '{}'", s(&golden_file()));
+    let mut child = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env_remove("BYOK_PASSPHRASE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script(1) from util-linux gives byok a terminal");
+    // Kept open until byok is done: at end of input `script` may end the session.
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(format!("{GOLDEN_PASS}\n").as_bytes())
+        .expect("type the passphrase");
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut out)
+        .expect("read the terminal");
+    drop(stdin);
+    let _ = child.wait();
+    assert!(
+        out.contains("Passphrase for golden-v1.byok.json: "),
+        "{out}"
+    );
+    assert!(
+        out.contains("\"schema\": 1"),
+        "the passphrase was read: {out}"
+    );
 }

@@ -127,7 +127,9 @@ pub enum BundleError {
     NotABundle { what: String },
     #[error("this is not a byok bundle: its format is {found}, expected \"byok-bundle\"")]
     UnknownFormat { found: String },
-    #[error("this bundle is version {found}, made by a newer byok; update to import it")]
+    #[error(
+        "this bundle is version {found}, made by a newer byok than this one, which cannot read it"
+    )]
     NewerVersion { found: u64 },
     #[error("the bundle's version is {found}; only version 1 exists")]
     UnsupportedVersion { found: String },
@@ -157,7 +159,9 @@ pub enum BundleError {
     BadContentType { found: String },
     #[error("wrong passphrase, or the file was changed")]
     WrongPassphraseOrTampered,
-    #[error("the key list uses schema {found}, made by a newer byok; update to import it")]
+    #[error(
+        "the key list uses schema {found}, made by a newer byok than this one, which cannot read it"
+    )]
     NewerSchema { found: u64 },
     #[error("the key list is not valid: {reason}")]
     BadPayload { reason: String },

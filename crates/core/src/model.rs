@@ -602,15 +602,19 @@ impl Vault {
             .min_by_key(|k| !k.is_default)
     }
 
-    /// Keys of the same provider to try after `failed` when it hit a rate limit: the
-    /// other usable ones, default first, then in the order they were added.
+    /// Keys to try after `failed` when it hit a rate limit: the other usable ones of the
+    /// same service (provider and address: two OpenAI-compatible keys may be two
+    /// companies, and a conversation must not move to another one unasked), default
+    /// first, then in the order they were added.
     pub fn failover_candidates(&self, failed: Uuid, now: OffsetDateTime) -> Vec<&KeyEntry> {
-        let Some(p) = self.get(failed).map(|k| k.provider) else {
+        let Some(f) = self.get(failed) else {
             return Vec::new();
         };
+        let service = f.effective_base_url().map(origin_of);
         let mut v: Vec<&KeyEntry> = self
-            .keys_for(p)
+            .keys_for(f.provider)
             .filter(|k| k.id != failed && k.is_usable(now))
+            .filter(|k| k.effective_base_url().map(origin_of) == service)
             .collect();
         v.sort_by_key(|k| !k.is_default);
         v
@@ -917,6 +921,29 @@ pub(crate) mod tests {
                 .collect::<Vec<_>>(),
             vec![id(1)]
         );
+    }
+
+    #[test]
+    fn failover_stays_with_the_same_service() {
+        let mut v = Vault::default();
+        let p = Provider::OpenaiCompatible;
+        for (n, s, url) in [
+            (1, "sk-or-1", "https://openrouter.ai/api/v1"),
+            (2, "gsk_2", "https://api.groq.com/openai/v1"),
+            (3, "sk-or-3", "https://openrouter.ai/api/v1/"),
+        ] {
+            let mut k = new(p, &format!("K{n}"), s);
+            k.base_url = Some(url.into());
+            v.add(k, id(n), NOW).expect("add");
+        }
+        let ids = |failed| {
+            v.failover_candidates(id(failed), NOW)
+                .iter()
+                .map(|k| k.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(1), vec![id(3)]);
+        assert_eq!(ids(2), Vec::<Uuid>::new());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::bundle::{BundleKey, BundlePayload, SCHEMA};
-use crate::model::{KeyEntry, Provider, Vault, new_id, normalize_base_url};
+use crate::model::{KeyEntry, ModelError, Provider, Vault, new_id, normalize_base_url};
 
 /// Which keys go into an export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,13 +104,14 @@ fn label_key(p: Provider, label: &str) -> (Provider, String) {
     (p, label.trim().to_lowercase())
 }
 
-/// The same checks as adding a key by hand; `Ok` carries the tidied base URL.
-fn check_entry(key: &BundleKey) -> Result<Option<String>, String> {
+/// The same checks as adding a key by hand, for a key from a bundle (the import, and
+/// the CLI before it hands a key to a program); `Ok` carries the tidied base URL.
+pub fn check_entry(key: &BundleKey) -> Result<Option<String>, ModelError> {
     if key.label.trim().is_empty() {
-        return Err(crate::model::ModelError::EmptyLabel.to_string());
+        return Err(ModelError::EmptyLabel);
     }
     if key.secret.expose().trim().is_empty() {
-        return Err(crate::model::ModelError::EmptySecret.to_string());
+        return Err(ModelError::EmptySecret);
     }
     match key
         .base_url
@@ -118,10 +119,8 @@ fn check_entry(key: &BundleKey) -> Result<Option<String>, String> {
         .map(str::trim)
         .filter(|u| !u.is_empty())
     {
-        Some(u) => normalize_base_url(u).map(Some).map_err(|e| e.to_string()),
-        None if key.provider == Provider::OpenaiCompatible => {
-            Err(crate::model::ModelError::MissingBaseUrl.to_string())
-        }
+        Some(u) => normalize_base_url(u).map(Some),
+        None if key.provider == Provider::OpenaiCompatible => Err(ModelError::MissingBaseUrl),
         None => Ok(None),
     }
 }
@@ -135,7 +134,7 @@ pub fn plan_import(vault: &Vault, mut keys: Vec<BundleKey>) -> ImportPlan {
     let checked: Vec<Result<(), String>> = keys
         .iter_mut()
         .map(|key| {
-            let base_url = check_entry(key)?;
+            let base_url = check_entry(key).map_err(|e| e.to_string())?;
             key.base_url = base_url;
             if key.label.trim().len() != key.label.len() {
                 key.label = key.label.trim().to_string();

@@ -390,7 +390,7 @@ fn helpful_messages_for_files_that_are_not_bundles() {
         .replace("\"version\": 1", "\"version\": 7");
     assert_eq!(
         msg(v2.as_bytes()),
-        "this bundle is version 7, made by a newer byok; update to import it"
+        "this bundle is version 7, made by a newer byok than this one, which cannot read it"
     );
     // Quoted header values are cut short.
     let long = format!("{{\"format\":\"{}\",\"version\":1}}", "x".repeat(10_000));

@@ -27,6 +27,24 @@ impl ProviderError {
             retry_after_secs: None,
         }
     }
+
+    /// The same error with every copy of `secret` in its message masked. For errors a
+    /// stream sends, whose text was read before the caller could mask it.
+    pub fn hiding(mut self, secret: &str) -> Self {
+        self.message = hide_secret(&self.message, secret);
+        self
+    }
+}
+
+/// `text` with every copy of `secret` masked. The message masking in [`classify`] goes
+/// by what keys look like, and misses a short or unusual key a server echoes (a local
+/// proxy's `sk-1234`): callers that know the key mask it in the body first.
+pub fn hide_secret(text: &str, secret: &str) -> String {
+    let secret = secret.trim();
+    if secret.is_empty() {
+        return text.to_string();
+    }
+    text.replace(secret, &keyfmt::mask(secret))
 }
 
 pub const INVALID_KEY_MESSAGE: &str =
@@ -425,6 +443,33 @@ mod tests {
         let s =
             sanitize("token 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 x");
         assert!(!s.contains("9f86d081"), "{s}");
+    }
+
+    #[test]
+    fn a_short_or_unusual_key_echoed_by_a_server_is_masked_when_known() {
+        for key in [
+            "sk-1234",
+            "abc+def/ghi+jkl/mno+pqr/stu+vwx",
+            "onlyletterskeyFAKE",
+        ] {
+            let body = format!(r#"{{"error":{{"message":"Invalid key {key}, check it"}}}}"#);
+            let e = classify(
+                Provider::OpenaiCompatible,
+                400,
+                &hide_secret(&body, key),
+                None,
+            );
+            let unmasked = classify(Provider::OpenaiCompatible, 400, &body, None);
+            assert!(
+                unmasked.message.contains(key),
+                "the message quotes the server: {}",
+                unmasked.message
+            );
+            assert!(!e.message.contains(key), "{key}: {}", e.message);
+            let streamed = ProviderError::new(TestOutcome::Other, format!("bad {key}")).hiding(key);
+            assert!(!streamed.message.contains(key), "{}", streamed.message);
+        }
+        assert_eq!(hide_secret("no key here", "  "), "no key here");
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod request;
 mod sse;
 mod stream;
 
-pub use error::{INVALID_KEY_MESSAGE, ProviderError, classify};
+pub use error::{INVALID_KEY_MESSAGE, ProviderError, classify, hide_secret};
 pub use models::{fallback_models, models_from_response};
 pub use request::{
     ANTHROPIC_DEFAULT_MAX_TOKENS, ChatMessage, ChatParams, HttpRequest, Role, chat_request,
