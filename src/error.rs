@@ -28,8 +28,10 @@ pub enum AppError {
     #[error("The vault is locked. Unlock it first.")]
     Locked,
     #[error(
-        "The vault was replaced in another tab (it was forgotten or created anew). Unlock again to see it."
+        "The vault was forgotten in another tab: this browser holds none now. Create a new one, and import your exported bundle into it if you have one."
     )]
+    ForgottenElsewhere,
+    #[error("The vault was created anew in another tab. Unlock it with its passphrase to see it.")]
     ReplacedElsewhere,
     #[error("{0}")]
     Invalid(String),

@@ -326,14 +326,17 @@ pub fn Chat(
         });
         tested.unwrap_or_else(|| fallback_models(p).iter().map(|s| s.to_string()).collect())
     });
-    // On first run keep a restored (or custom) model; afterwards a provider change
-    // brings its own list, so an unknown name is reset.
-    Effect::new(move |prev: Option<()>| {
+    // A restored or typed model is kept while the provider stays: another key of it
+    // brings another list (its last test's, or the built-in one) but takes the same
+    // names. A change of provider resets a name the new list does not have.
+    Effect::new(move |prev: Option<Provider>| {
         let ms = models.get();
-        let keep_custom = prev.is_none();
-        if model.with_untracked(|m| m.is_empty() || (!keep_custom && !ms.contains(m))) {
+        let p = provider.get();
+        let provider_changed = prev.is_some_and(|q| q != p);
+        if model.with_untracked(|m| m.is_empty() || (provider_changed && !ms.contains(m))) {
             model.set(ms.first().cloned().unwrap_or_default());
         }
+        p
     });
 
     let stop = move || {
@@ -343,14 +346,26 @@ pub fn Chat(
             }
         });
     };
+    // Locking mid-answer keeps the question and what came of the answer, as Stop does:
+    // saved while the key is still there (the save holds it until it is written).
+    let lock_hook = (!direct).then(|| {
+        session.on_lock(move || {
+            if busy.try_get_untracked() == Some(true) {
+                stop();
+                persist();
+            }
+        })
+    });
     // Leaving the chat (another conversation, another page, lock) ends its request:
     // nothing keeps streaming with the key in flight. An answer cut short that way is
     // saved with its question, as Stop would, instead of lost with the chat.
     on_cleanup(move || {
+        if let Some(id) = lock_hook {
+            session.remove_lock_hook(id);
+        }
         let was_answering = busy.try_get_untracked() == Some(true);
         stop();
-        // Not on lock: the keys that would seal it are gone, and a locked vault saves
-        // nothing.
+        // A lock saved it already (above), and a locked vault saves nothing more.
         if was_answering && session.phase.get_untracked() == Phase::Unlocked {
             persist();
         }
@@ -811,7 +826,11 @@ pub fn Chat(
                                         let offer = failover.then(|| resolved.get_untracked().ok().and_then(failover_offer)).flatten();
                                         view! {
                                             <div class="cut" role="alert">
-                                                <p>{if partial { format!("Cut off: {message}") } else { message }}</p>
+                                                <p>{if partial {
+                                                    // Not "Cut off: The answer was cut off: …".
+                                                    let why = message.strip_prefix("The answer was cut off: ").unwrap_or(&message);
+                                                    format!("Cut off: {why}")
+                                                } else { message }}</p>
                                                 <div class="row">
                                                     <button type="button" class="secondary" on:click=move |_| retry(r.clone(), None)>"Retry"</button>
                                                     {offer.map(|(id, label)| view! {

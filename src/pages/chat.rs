@@ -16,7 +16,7 @@ use crate::components::chat::Chat;
 use crate::components::vault_gate::VaultGate;
 use crate::error::AppError;
 use crate::idb;
-use crate::state::session::{Session, use_session};
+use crate::state::session::{KeyHold, Session, use_session};
 use crate::state::toasts::{Toasts, use_toasts};
 
 #[component]
@@ -513,7 +513,7 @@ impl Saved {
     /// as a copy, where its chat goes on, and the other tab's stays as it is. Reading,
     /// comparing and writing are one IndexedDB transaction, so no other tab can save
     /// in between.
-    async fn save_one(self, ours: Conversation) -> Result<(), AppError> {
+    async fn save_one(self, ours: Conversation, key: &KeyHold) -> Result<(), AppError> {
         let id = ours.id;
         let db = idb::open().await?;
         let base = self.seen.try_with_value(|m| m.get(&id).cloned()).flatten();
@@ -532,7 +532,7 @@ impl Saved {
                     // Never read here (the page is going away): any title the chat has
                     // is its own.
                     let base_title = base_title.unwrap_or_default();
-                    let theirs = self.session.open_conversation(&text, id).ok();
+                    let theirs = key.open_conversation(&text, id).ok();
                     let merged = theirs
                         .clone()
                         .and_then(|theirs| reconcile(&base_title, ours.clone(), theirs));
@@ -554,7 +554,7 @@ impl Saved {
                     (c, chat_based)
                 }
             };
-            match self.session.seal_conversation(&c) {
+            match key.seal_conversation(&c) {
                 Ok(text) => {
                     outcome = Some(Saving::Written {
                         text: text.clone(),
@@ -674,6 +674,11 @@ impl Saved {
         if self.gone.try_with_value(|g| g.contains(&id)) != Some(false) {
             return;
         }
+        // Taken now: a save started as the vault locks (the chat saving an answer the
+        // lock cut short) still has the key when it runs. Once locked, nothing saves.
+        let Some(key) = self.session.hold_key() else {
+            return;
+        };
         let queued = self.writing.try_update_value(|w| match w.get_mut(&id) {
             Some(next) => {
                 *next = Some(c.clone());
@@ -690,7 +695,7 @@ impl Saved {
         spawn_local(async move {
             let mut next = Some(c);
             while let Some(c) = next {
-                if let Err(e) = self.save_one(c).await {
+                if let Err(e) = self.save_one(c, &key).await {
                     self.toasts.error(format!(
                         "The conversation could not be saved: {} It stays on screen; keep this tab open, and it is saved again with your next message.",
                         e.message()

@@ -227,7 +227,7 @@ pub fn ForgetVault() -> impl IntoView {
     view! {
         <form class="card stack danger-zone" on:submit=submit aria-labelledby="forget-title">
             <h2 id="forget-title">"Forget this browser's vault"</h2>
-            <p>"Removes every key and setting byok stored in this browser. Keys you have not exported are gone for good."</p>
+            <p>"Removes everything byok stored in this browser: the keys, every saved conversation, the usage history, budgets, prices and settings. Keys you have not exported are gone for good; conversations and usage cannot be exported, so they go for good too."</p>
             <label for="forget-confirm">"Type FORGET to confirm"</label>
             <input id="forget-confirm" type="text" autocomplete="off" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev))/>
             <Show when=move || error.get().is_some()>

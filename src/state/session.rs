@@ -2,6 +2,8 @@
 //! through [`Session::mutate`], which first adopts whatever another tab saved, then
 //! applies the change, then saves, so two tabs never overwrite each other's edits.
 
+use std::sync::Arc;
+
 use byok_core::conversation::{self, Conversation};
 use byok_core::crypto::{self, AeadKey, DEFAULT_ITERATIONS, SALT_LEN};
 use byok_core::model::Vault;
@@ -23,12 +25,31 @@ pub enum Phase {
 }
 
 /// What an unlocked session holds besides the plaintext vault: the data key and the
-/// record it was read from. Dropped (and the key wiped) on lock.
+/// record it was read from. Dropped (and the key wiped) on lock; the key itself when the
+/// last save that holds it (a [`KeyHold`]) is done too.
 struct Open {
-    data_key: AeadKey,
+    data_key: Arc<AeadKey>,
     record: VaultRecord,
     record_text: String,
 }
+
+/// The data key, held by a conversation save that must finish after a lock began (the
+/// chat saves an answer cut short by the lock). Wiped when the last holder is dropped.
+#[derive(Clone)]
+pub struct KeyHold(Arc<AeadKey>);
+
+impl KeyHold {
+    pub fn seal_conversation(&self, c: &Conversation) -> Result<String, AppError> {
+        conversation::seal(c, &self.0).map_err(Into::into)
+    }
+
+    pub fn open_conversation(&self, text: &str, id: uuid::Uuid) -> Result<Conversation, AppError> {
+        conversation::open(text, id, &self.0).map_err(Into::into)
+    }
+}
+
+/// Run by [`Session::lock`] while the data key is still there, in the order added.
+type LockHooks = Vec<(u64, Box<dyn Fn()>)>;
 
 #[derive(Clone, Copy)]
 pub struct Session {
@@ -39,6 +60,7 @@ pub struct Session {
     /// Bumped whenever another tab's save was adopted, so views can say so.
     pub external_updates: RwSignal<u32>,
     open: StoredValue<Option<Open>>,
+    lock_hooks: StoredValue<LockHooks, LocalStorage>,
 }
 
 impl Default for Session {
@@ -63,6 +85,7 @@ impl Session {
             settings: RwSignal::new(storage::read_settings()),
             external_updates: RwSignal::new(0),
             open: StoredValue::new(None),
+            lock_hooks: StoredValue::new_local(Vec::new()),
         }
     }
 
@@ -75,6 +98,7 @@ impl Session {
             settings: RwSignal::new(Settings::default()),
             external_updates: RwSignal::new(0),
             open: StoredValue::new(None),
+            lock_hooks: StoredValue::new_local(Vec::new()),
         }
     }
 
@@ -112,7 +136,7 @@ impl Session {
 
     fn enter(&self, data_key: AeadKey, record: VaultRecord, record_text: String, v: Vault) {
         self.open.set_value(Some(Open {
-            data_key,
+            data_key: Arc::new(data_key),
             record,
             record_text,
         }));
@@ -151,7 +175,28 @@ impl Session {
     }
 
     pub fn lock(&self) {
-        // Dropping `Open` wipes the data key; dropping the vault wipes the secrets.
+        if self.phase.get_untracked() == Phase::Unlocked {
+            // Each hook may start a save, which takes a hold on the key before it goes.
+            let ids: Vec<u64> = self
+                .lock_hooks
+                .try_with_value(|h| h.iter().map(|(id, _)| *id).collect())
+                .unwrap_or_default();
+            for id in ids {
+                self.lock_hooks.try_with_value(|h| {
+                    if let Some((_, f)) = h.iter().find(|(i, _)| *i == id) {
+                        f();
+                    }
+                });
+            }
+        }
+        self.close();
+    }
+
+    /// Lock without the hooks: for a vault forgotten or replaced (here or in another
+    /// tab), where nothing is to be saved under the old key.
+    fn close(&self) {
+        // Dropping `Open` wipes the data key (once no save holds it); dropping the vault
+        // wipes the secrets.
         self.open.set_value(None);
         self.vault.set(None);
         if self.phase.get_untracked() == Phase::Unlocked {
@@ -164,9 +209,9 @@ impl Session {
     pub fn sync_from_storage(&self) -> Result<bool, AppError> {
         let stored = storage::read_vault()?;
         let Some(text) = stored else {
-            self.lock();
+            self.close();
             self.phase.set(Phase::NoVault);
-            return Err(AppError::ReplacedElsewhere);
+            return Err(AppError::ForgottenElsewhere);
         };
         let same = self
             .open
@@ -194,7 +239,7 @@ impl Session {
             }
             Err(_) => {
                 // Different data key: the vault was re-created in another tab.
-                self.lock();
+                self.close();
                 Err(AppError::ReplacedElsewhere)
             }
         }
@@ -371,6 +416,31 @@ impl Session {
         })
     }
 
+    /// A hold on the data key for a save that must finish even if the vault locks
+    /// meanwhile; `None` when locked.
+    pub fn hold_key(&self) -> Option<KeyHold> {
+        self.open
+            .try_with_value(|o| o.as_ref().map(|o| KeyHold(o.data_key.clone())))
+            .flatten()
+    }
+
+    /// Run `f` when the vault is about to lock, while its key is still there (until
+    /// [`Session::remove_lock_hook`] with the id returned).
+    pub fn on_lock(&self, f: impl Fn() + 'static) -> u64 {
+        let id = self
+            .lock_hooks
+            .try_with_value(|h| h.iter().map(|(i, _)| *i + 1).max().unwrap_or(0))
+            .unwrap_or(0);
+        self.lock_hooks
+            .try_update_value(|h| h.push((id, Box::new(f))));
+        id
+    }
+
+    pub fn remove_lock_hook(&self, id: u64) {
+        self.lock_hooks
+            .try_update_value(|h| h.retain(|(i, _)| *i != id));
+    }
+
     /// Encrypt a conversation under the vault's data key, for its IndexedDB record.
     pub fn seal_conversation(&self, c: &Conversation) -> Result<String, AppError> {
         self.open
@@ -440,7 +510,7 @@ impl Session {
     /// Wipe every byok record from this browser.
     pub fn forget(&self) -> Result<(), AppError> {
         storage::wipe()?;
-        self.lock();
+        self.close();
         self.phase.set(Phase::NoVault);
         Ok(())
     }
