@@ -2,7 +2,7 @@
 //! finished answer's DOM is exactly a full render of its text.
 #![cfg(target_arch = "wasm32")]
 
-use byok_app::components::markdown::{Incremental, render_into};
+use byok_app::components::markdown::{Incremental, MAX_NESTING, render_into};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -67,4 +67,40 @@ fn late_reference_definitions_become_links_in_the_final_render() {
     assert_eq!(d.query_selector_all("a").expect("query").length(), 0);
     r.finish(&d, LATE_REFS);
     assert_eq!(d.query_selector_all("a").expect("query").length(), 3);
+}
+
+/// How deep the elements under `e` go.
+fn depth(e: &web_sys::Element) -> usize {
+    let kids = e.children();
+    (0..kids.length())
+        .filter_map(|i| kids.item(i))
+        .map(|c| 1 + depth(&c))
+        .max()
+        .unwrap_or(0)
+}
+
+#[wasm_bindgen_test]
+fn endless_nesting_stops_at_a_depth_and_keeps_the_text() {
+    for (open, what) in [
+        (">", "block quotes"),
+        ("- ", "lists"),
+        ("1. ", "numbered lists"),
+    ] {
+        let text = format!("{}deep words\n\nafter", open.repeat(5_000));
+        let d = div();
+        render_into(&d, &text);
+        // Each level can be a couple of elements (a list and its item).
+        assert!(
+            depth(&d) <= 2 * MAX_NESTING + 4,
+            "{what}: {} deep",
+            depth(&d)
+        );
+        let shown = d.text_content().unwrap_or_default();
+        assert!(
+            shown.contains("deep words") && shown.contains("after"),
+            "{what}: {shown:?}"
+        );
+        // Streamed, it ends the same.
+        streamed_equals_full(&text[..text.len().min(20_000)], 997);
+    }
 }

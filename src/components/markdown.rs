@@ -15,6 +15,11 @@ pub fn safe_href(url: &str) -> Option<&str> {
         .then_some(t)
 }
 
+/// Deeper than any answer needs: the rest of a deeper answer nests no further. Model
+/// output can nest without end (100,000 `>` make as many block quotes), and a chain of
+/// elements that deep is more than a browser lays out in good time.
+pub const MAX_NESTING: usize = 32;
+
 fn el(doc: &Document, tag: &str) -> Option<Element> {
     doc.create_element(tag).ok()
 }
@@ -158,9 +163,16 @@ fn append_rendered(into: &Element, text: &str) {
     };
     let text_node = |s: &str| -> Node { doc.create_text_node(s).into() };
     let mut in_code_block = false;
+    // Starts past MAX_NESTING that made no element: their ends pop nothing.
+    let mut flattened = 0usize;
     for ev in Parser::new_ext(text, options()) {
         match ev {
             Event::Start(tag) => {
+                if stack.len() > MAX_NESTING {
+                    flattened += 1;
+                    in_code_block |= matches!(tag, Tag::CodeBlock(_));
+                    continue;
+                }
                 let node: Option<Element> = match &tag {
                     Tag::Paragraph => el(&doc, "p"),
                     Tag::Heading { level, .. } => {
@@ -252,7 +264,9 @@ fn append_rendered(into: &Element, text: &str) {
                 if matches!(end, TagEnd::CodeBlock) {
                     in_code_block = false;
                 }
-                if stack.len() > 1 {
+                if flattened > 0 {
+                    flattened -= 1;
+                } else if stack.len() > 1 {
                     stack.pop();
                 }
             }
