@@ -348,3 +348,71 @@ fn anthropic_partial_usage_repeat_keeps_cache_counts() {
         }
     );
 }
+
+/// A server that never ends a line, or never ends its answer, is cut off with a word
+/// instead of filling memory.
+#[test]
+fn an_endless_line_or_answer_is_stopped_with_a_reason() {
+    let error_of = |events: &[StreamEvent]| {
+        events.iter().find_map(|e| match e {
+            StreamEvent::Error(p) => Some(p.message.clone()),
+            _ => None,
+        })
+    };
+    // One line, 64 KiB at a time, with no end.
+    let mut p = StreamParser::new(Provider::OpenaiCompatible);
+    let chunk = vec![b'x'; 64 << 10];
+    let mut said = None;
+    for _ in 0..100 {
+        let evs = p.push(&chunk);
+        if let Some(m) = error_of(&evs) {
+            said = Some(m);
+            break;
+        }
+    }
+    let said = said.expect("stopped before 6.4 MB");
+    assert!(said.contains("over 4 MB"), "{said}");
+    assert!(
+        p.push(b"\n\ndata: [DONE]\n\n").is_empty(),
+        "nothing after the end"
+    );
+
+    // Well-formed deltas without end: stopped past 16 MB of text.
+    let mut p = StreamParser::new(Provider::OpenaiCompatible);
+    let delta = format!(
+        "data: {}\n\n",
+        json!({"choices":[{"index":0,"delta":{"content":"y".repeat(4000)}}]})
+    );
+    let burst = delta.repeat(256);
+    let mut text = 0usize;
+    let mut said = None;
+    for _ in 0..40 {
+        let evs = p.push(burst.as_bytes());
+        text += evs
+            .iter()
+            .map(|e| match e {
+                StreamEvent::TextDelta(t) => t.len(),
+                _ => 0,
+            })
+            .sum::<usize>();
+        if let Some(m) = error_of(&evs) {
+            said = Some(m);
+            break;
+        }
+    }
+    let said = said.expect("stopped before 40 MB");
+    assert!(said.contains("16 MB"), "{said}");
+    assert!(
+        text > 16 << 20 && text < 18 << 20,
+        "{text} bytes of text got through"
+    );
+
+    // A normal long answer is not affected.
+    let mut p = SseDecoder::new();
+    assert_eq!(
+        p.push(format!("data: {}\n\n", "z".repeat(1 << 20)).as_bytes())
+            .len(),
+        1
+    );
+    assert!(!p.overflowed());
+}

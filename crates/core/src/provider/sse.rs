@@ -47,7 +47,14 @@ pub struct SseDecoder {
     data: String,
     /// `data` holds at least one `data:` line (an empty one counts).
     has_data: bool,
+    /// A line or an event outgrew [`MAX_EVENT_BYTES`]: nothing more is decoded.
+    overflowed: bool,
 }
+
+/// Far more than any real event (a text delta is a few hundred bytes): a line or event
+/// past this is a broken or hostile server, whose one endless line would otherwise grow
+/// memory until the tab dies.
+pub const MAX_EVENT_BYTES: usize = 4 << 20;
 
 impl SseDecoder {
     pub fn new() -> Self {
@@ -63,6 +70,9 @@ impl SseDecoder {
     /// [`push`](Self::push) without building a list: `on_event` sees each event as it
     /// completes.
     pub fn push_with(&mut self, bytes: &[u8], mut on_event: impl FnMut(SseEventRef<'_>)) {
+        if self.overflowed {
+            return;
+        }
         let mut rest = bytes;
         if self.after_cr && !rest.is_empty() {
             self.after_cr = false;
@@ -94,8 +104,27 @@ impl SseDecoder {
             } else {
                 rest = &rest[end + 1..];
             }
+            if self.overflowed {
+                return;
+            }
+        }
+        if self.line.len() + rest.len() > MAX_EVENT_BYTES {
+            self.overflow();
+            return;
         }
         self.line.extend_from_slice(rest);
+    }
+
+    /// Whether a line or event outgrew [`MAX_EVENT_BYTES`] (decoding stopped there).
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    fn overflow(&mut self) {
+        self.overflowed = true;
+        self.line = Vec::new();
+        self.data = String::new();
+        self.has_data = false;
     }
 
     /// The stream ended. An unterminated last line is dropped (it was cut off mid-way),
@@ -142,6 +171,9 @@ impl SseDecoder {
                 push_text(&mut self.event, value);
             }
             b"data" => {
+                if self.data.len() + value.len() >= MAX_EVENT_BYTES {
+                    return self.overflow();
+                }
                 if self.has_data {
                     self.data.push('\n');
                 }

@@ -87,7 +87,13 @@ pub struct StreamParser {
     in_tail: bool,
     /// Off only in the test that holds the fast path to the general one.
     fast: bool,
+    /// Bytes of answer text handed out so far.
+    text_bytes: usize,
 }
+
+/// An answer longer than this is stopped: no model writes 16 MB in one answer, and a
+/// server that streams without end would otherwise fill the tab's memory.
+pub const MAX_ANSWER_BYTES: usize = 16 << 20;
 
 impl StreamParser {
     pub fn new(provider: Provider) -> Self {
@@ -99,6 +105,7 @@ impl StreamParser {
             ended: false,
             in_tail: false,
             fast: true,
+            text_bytes: 0,
         }
     }
 
@@ -106,8 +113,39 @@ impl StreamParser {
         let mut out = Vec::new();
         if !self.ended {
             self.decode(&mut out, |sse, on_event| sse.push_with(bytes, on_event));
+            self.check_size(&mut out);
         }
         out
+    }
+
+    /// Ends the answer, with an error that says why, once the server sent more than any
+    /// answer needs (one endless event, or endless text).
+    fn check_size(&mut self, out: &mut Vec<StreamEvent>) {
+        if self.ended {
+            return;
+        }
+        self.text_bytes += out
+            .iter()
+            .map(|e| match e {
+                StreamEvent::TextDelta(t) => t.len(),
+                _ => 0,
+            })
+            .sum::<usize>();
+        let name = self.provider.display_name();
+        let message = if self.sse.overflowed() {
+            format!(
+                "{name} sent a stream event over 4 MB, more than any answer needs, so byok stopped reading. The answer may be incomplete."
+            )
+        } else if self.text_bytes > MAX_ANSWER_BYTES {
+            "The answer passed 16 MB, more than any model writes at once, so byok stopped reading it."
+                .to_string()
+        } else {
+            return;
+        };
+        self.end(
+            StreamEvent::Error(ProviderError::new(TestOutcome::Other, message)),
+            out,
+        );
     }
 
     /// Run the SSE decoder, handling each event it completes until the stream ends.
