@@ -278,6 +278,22 @@ pub fn Chat(
         let p = provider.get();
         let now = crate::now();
         let mut out = Vec::new();
+        // A conversation goes on with the key it used; when that key was deleted since,
+        // another answers, maybe on another account: said, not done silently.
+        if let Some(gone) = chosen_key.get()
+            && !provider_keys.with(|ks| ks.iter().any(|k| k.id == gone))
+        {
+            let instead = resolved
+                .get()
+                .ok()
+                .and_then(|id| key_vault.with(|v| v.get(id).map(|k| k.label.clone())));
+            out.push(match instead {
+                Some(l) => format!(
+                    "The key this conversation used is no longer in your vault, so \u{201c}{l}\u{201d} answers now. Choose another under Key if that is not the account you want."
+                ),
+                None => "The key this conversation used is no longer in your vault. Choose another under Key.".into(),
+            });
+        }
         if chosen_key.get().is_none() {
             key_vault.with(|v| {
                 if let Some(k) = v.skipped_expired(p, now) {

@@ -452,6 +452,35 @@ describe('conversations', () => {
     await d.close();
     assert.deepEqual(browser.problems, []);
   });
+
+  test('a conversation whose key was deleted says which key answers now', async () => {
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await addKey(page, { secret: key('openai', 'short-lived'), label: 'OpenAI short-lived', provider: 'OpenAI', baseUrl: mock.url });
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page.getByLabel('Provider').selectOption({ label: 'OpenAI' });
+    await page.getByLabel('Key', { exact: true }).selectOption({ label: 'OpenAI short-lived' });
+    await sendMessage('Which key answers here');
+    await expect(lastAnswer()).toContainText('OpenAI short-lived ·');
+    const notices = page.getByRole('status', { name: 'Key notices' });
+    await expect(notices).toHaveCount(0);
+    await page.getByRole('link', { name: 'Keys' }).click();
+    const row = keyRow(page, 'OpenAI short-lived');
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await row.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect(row).toHaveCount(0);
+    await page.getByRole('link', { name: 'Chat' }).click();
+    const convs = page.getByRole('complementary', { name: 'Conversations' });
+    await convs.getByRole('button', { name: /^Which key answers here/ }).click();
+    await expect(notices).toContainText('The key this conversation used is no longer in your vault, so “');
+    // Picking a key says it is meant.
+    await page.getByLabel('Key', { exact: true }).selectOption({ label: 'OpenAI good' });
+    await expect(notices).toHaveCount(0);
+    const item = convs.getByRole('listitem', { name: /^Which key answers here/ });
+    await item.getByRole('button', { name: 'Delete' }).click();
+    await item.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect(item).toHaveCount(0);
+  });
 });
 
 describe('anonymous direct-key session', () => {
