@@ -6,7 +6,7 @@ use byok_core::model::{NewKey, Provider, new_id};
 use leptos::html;
 use leptos::prelude::*;
 
-use crate::components::key_item::parse_date;
+use crate::components::key_item::{expiry_warning, parse_date};
 use crate::error::AppError;
 use crate::state::session::use_session;
 use crate::state::toasts::use_toasts;
@@ -220,9 +220,13 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
             <input
                 id="add-expires"
                 type="date"
+                aria-describedby="add-expires-hints"
                 prop:value=move || expires.get()
                 on:input=move |ev| expires.set(event_target_value(&ev))
             />
+            <ul class="warnings" id="add-expires-hints" role="status">
+                {move || expires.with(|x| expiry_warning(x)).map(|w| view! { <li>{w}</li> })}
+            </ul>
             <label for="add-notes">"Notes (optional)"</label>
             <textarea
                 id="add-notes"

@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use byok_core::Secret;
 use byok_core::model::{KeyEdit, KeyEntry, ModelError, Vault};
-use byok_core::usage::{
-    BudgetLevel, BudgetStatus, Prices, Reminder, age_days, ago, format_usd, reminders,
-};
+use byok_core::usage::{BudgetLevel, BudgetStatus, Prices, Reminder, age_days, ago, reminders};
 use leptos::prelude::*;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -26,6 +24,18 @@ pub fn parse_date(s: &str) -> Result<Option<OffsetDateTime>, String> {
     time::Date::parse(s, &fmt)
         .map(|d| Some(d.midnight().assume_utc()))
         .map_err(|_| "The expiry date is not a valid date (YYYY-MM-DD).".to_string())
+}
+
+/// Said under an expiry field as the date is typed. A past date is allowed (the
+/// provider may really have expired the key), but the key would then never be chosen,
+/// which nothing else on the form shows.
+pub fn expiry_warning(s: &str) -> Option<&'static str> {
+    match parse_date(s) {
+        Ok(Some(x)) if x <= crate::now() => {
+            Some("This date has passed: the key will not be used for requests.")
+        }
+        _ => None,
+    }
 }
 
 pub fn format_date(d: OffsetDateTime) -> String {
@@ -464,11 +474,13 @@ fn KeyBadges(
             if e.is_default {
                 b.push(("badge default", "Default".into()));
             }
-            b.push(if e.is_active {
-                ("badge active", "Active".into())
-            } else {
-                ("badge inactive", "Inactive".into())
-            });
+            // An expired key is not used although switched on: its Expired badge below
+            // says so, and an "Active" beside it would say the opposite.
+            if !e.is_active {
+                b.push(("badge inactive", "Inactive".into()));
+            } else if !e.is_expired(now) {
+                b.push(("badge active", "Active".into()));
+            }
             // A failed test has its own badge below, on or off.
             for r in reminders(e, now, rotation)
                 .into_iter()
@@ -530,13 +542,8 @@ fn KeyMeta(
             let notes = (!e.notes.is_empty()).then(|| e.notes.clone());
             let warning = budget.with(|b| b.and_then(|b| b.warning(&e.label)));
             let budget_line = budget.with(|b| {
-                b.filter(|b| b.level == BudgetLevel::Under).map(|b| {
-                    format!(
-                        "Budget {} a month; an estimated {} used so far this month.",
-                        format_usd(b.budget),
-                        format_usd(b.spent.usd)
-                    )
-                })
+                b.filter(|b| b.level == BudgetLevel::Under)
+                    .map(|b| b.summary())
             });
             Some(view! {
                 <p class="meta">{parts.join(" · ")}</p>
@@ -600,7 +607,10 @@ fn EditPanel(
             <label for=format!("u-{pid}")>"Base URL"</label>
             <input id=format!("u-{pid}") type="url" prop:value=move || base_url.get() on:input=move |ev| base_url.set(event_target_value(&ev))/>
             <label for=format!("x-{pid}")>"Expires on (optional)"</label>
-            <input id=format!("x-{pid}") type="date" prop:value=move || expires.get() on:input=move |ev| expires.set(event_target_value(&ev))/>
+            <input id=format!("x-{pid}") type="date" aria-describedby=format!("x-{pid}-hints") prop:value=move || expires.get() on:input=move |ev| expires.set(event_target_value(&ev))/>
+            <ul class="warnings" id=format!("x-{pid}-hints") role="status">
+                {move || expires.with(|x| expiry_warning(x)).map(|w| view! { <li>{w}</li> })}
+            </ul>
             <label for=format!("n-{pid}")>"Notes (optional)"</label>
             <textarea id=format!("n-{pid}") rows="2" prop:value=move || notes.get() on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
             <div class="row">
@@ -621,6 +631,8 @@ fn RotatePanel(
     let session = use_session();
     let toasts = use_toasts();
     let secret = RwSignal::new(String::new());
+    // Empty, not the old secret's date: a new secret has its own expiry, if any.
+    let expires = RwSignal::new(String::new());
     let pid = id.simple().to_string();
     // As in the Add form: a key for another provider, quotes, a cut-off paste.
     let provider = entry.with_untracked(|e| e.as_ref().map(|e| e.provider));
@@ -636,8 +648,12 @@ fn RotatePanel(
             mismatch_asked.set(true);
             return error.set(Some(q));
         }
+        let expires_at = match expires.with_untracked(|x| parse_date(x)) {
+            Ok(d) => d,
+            Err(m) => return error.set(Some(m)),
+        };
         let s = Secret::new(secret.get_untracked());
-        match session.mutate(|v| v.rotate(id, s, crate::now())) {
+        match session.mutate(|v| v.rotate(id, s, expires_at, crate::now())) {
             Ok(()) => {
                 secret.set(String::new());
                 error.set(None);
@@ -649,11 +665,17 @@ fn RotatePanel(
     };
     view! {
         <form class="panel stack" on:submit=save aria-label="Rotate key" on:keydown=move |ev| close_on_escape(&ev, id, panel)>
-            <p>"Paste the new secret from your provider. The label and settings stay; the old secret is discarded."</p>
+            <p>"Paste the new secret from your provider. The label and settings stay; the old secret and its expiry are discarded."</p>
             <label for=format!("r-{pid}")>"New secret"</label>
             <input id=format!("r-{pid}") type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() aria-describedby=format!("r-{pid}-hints") prop:value=move || secret.get() on:input=move |ev| { secret.set(event_target_value(&ev)); error.set(None); mismatch_asked.set(false); }/>
             <ul class="warnings" id=format!("r-{pid}-hints") role="status">
                 {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+            </ul>
+            <label for=format!("rx-{pid}")>"Expires on (optional)"</label>
+            <input id=format!("rx-{pid}") type="date" aria-describedby=format!("rx-{pid}-hint rx-{pid}-hints") prop:value=move || expires.get() on:input=move |ev| { expires.set(event_target_value(&ev)); error.set(None); }/>
+            <p class="hint" id=format!("rx-{pid}-hint")>"The new secret's expiry, if it has one. Leave it empty if the new secret does not expire."</p>
+            <ul class="warnings" id=format!("rx-{pid}-hints") role="status">
+                {move || expires.with(|x| expiry_warning(x)).map(|w| view! { <li>{w}</li> })}
             </ul>
             <div class="row">
                 <button type="submit">"Save new secret"</button>

@@ -478,12 +478,14 @@ impl Vault {
         Ok(())
     }
 
-    /// Replace the secret, keep everything else, and note when. The old test result
-    /// said nothing about the new secret, so it goes.
+    /// Replace the secret and its expiry, keep everything else, and note when. The old
+    /// secret's expiry and test result said nothing about the new secret, so they go:
+    /// a key rotated because it expired would otherwise stay expired, never chosen.
     pub fn rotate(
         &mut self,
         id: Uuid,
         secret: Secret,
+        expires_at: Option<OffsetDateTime>,
         now: OffsetDateTime,
     ) -> Result<(), ModelError> {
         let s = clean_secret(secret.expose())?;
@@ -495,6 +497,7 @@ impl Vault {
         let s = Secret::new(s);
         let k = self.get_mut(id)?;
         k.secret = s;
+        k.expires_at = expires_at;
         k.rotated_at = Some(now);
         k.last_test = None;
         k.last_test_at = None;
@@ -732,7 +735,7 @@ pub(crate) mod tests {
         v.add(new(Provider::Openai, "A", "  sk-a\n"), id(1), NOW)
             .expect("ends trimmed");
         assert_eq!(
-            v.rotate(id(1), Secret::new("sk-new sk-new"), NOW),
+            v.rotate(id(1), Secret::new("sk-new sk-new"), None, NOW),
             Err(ModelError::SecretHasSpaces)
         );
         assert_eq!(v.get(id(1)).expect("k").secret.expose(), "sk-a");
@@ -862,6 +865,30 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn rotating_an_expired_key_gives_it_the_new_secrets_expiry() {
+        let mut v = Vault::default();
+        let mut k = new(Provider::Openai, "Old", "sk-proj-FAKE-old-TEST");
+        k.expires_at = Some(datetime!(2026-11-20 0:00 UTC));
+        v.add(k, id(1), NOW).expect("add");
+        assert!(!v.get(id(1)).expect("k").is_usable(NOW));
+        // No date given: the new secret does not expire, and the key is chosen again.
+        v.rotate(id(1), Secret::new("sk-proj-FAKE-new-TEST"), None, NOW)
+            .expect("rotate");
+        let k = v.get(id(1)).expect("k");
+        assert_eq!(k.expires_at, None);
+        assert!(k.is_usable(NOW));
+        let later = datetime!(2027-05-01 0:00 UTC);
+        v.rotate(
+            id(1),
+            Secret::new("sk-proj-FAKE-newer-TEST"),
+            Some(later),
+            NOW,
+        )
+        .expect("rotate");
+        assert_eq!(v.get(id(1)).expect("k").expires_at, Some(later));
+    }
+
+    #[test]
     fn rotation_keeps_settings_and_records_the_date() {
         let mut v = Vault::default();
         let mut k = new(Provider::Openai, "Work", "sk-old");
@@ -880,12 +907,13 @@ pub(crate) mod tests {
         )
         .expect("test");
         assert_eq!(
-            v.rotate(id(1), Secret::new("sk-other"), NOW),
+            v.rotate(id(1), Secret::new("sk-other"), None, NOW),
             Err(ModelError::DuplicateSecret {
                 label: "Other".into()
             })
         );
-        v.rotate(id(1), Secret::new("sk-new"), NOW).expect("rotate");
+        v.rotate(id(1), Secret::new("sk-new"), None, NOW)
+            .expect("rotate");
         let k = v.get(id(1)).expect("k");
         assert_eq!(k.secret.expose(), "sk-new");
         assert_eq!(

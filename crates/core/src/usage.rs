@@ -468,15 +468,32 @@ impl BudgetStatus {
         self.spent.usd / self.budget * 100.0
     }
 
+    /// The key's budget line under 80% (above, [`BudgetStatus::warning`] says it).
+    /// Requests to a model without a price add nothing to the estimate, so without a
+    /// word about them a budget could read "$0.00 used" forever and never warn.
+    pub fn summary(&self) -> String {
+        let line = format!(
+            "Budget {} a month; an estimated {} used so far this month",
+            format_usd(self.budget),
+            format_usd(self.spent.usd)
+        );
+        match self.spent.unpriced_requests {
+            0 => format!("{line}."),
+            1 => format!(
+                "{line}; 1 request this month to a model without a price is not counted: add its price under Usage \u{2192} Prices."
+            ),
+            n => format!(
+                "{line}; {n} requests this month to models without a price are not counted: add their price under Usage \u{2192} Prices."
+            ),
+        }
+    }
+
     /// The warning people read, or `None` under 80%.
     pub fn warning(&self, label: &str) -> Option<String> {
-        let unknown = if self.spent.unpriced_requests > 0 {
-            format!(
-                " (not counting {} requests to models without a price)",
-                self.spent.unpriced_requests
-            )
-        } else {
-            String::new()
+        let unknown = match self.spent.unpriced_requests {
+            0 => String::new(),
+            1 => " (not counting 1 request to a model without a price)".into(),
+            n => format!(" (not counting {n} requests to models without a price)"),
         };
         let pct = self.percent().floor();
         match self.level {
@@ -1125,10 +1142,45 @@ mod tests {
         assert_eq!(s.level, BudgetLevel::Over);
         assert_eq!(
             s.warning("Work").expect("ok"),
-            "\u{201c}Work\u{201d} is over its $10.00 monthly budget: an estimated $10.00 this month (not counting 1 requests to models without a price)."
+            "\u{201c}Work\u{201d} is over its $10.00 monthly budget: an estimated $10.00 this month (not counting 1 request to a model without a price)."
+        );
+        v.record_usage(a, "unknown-model", TODAY, 1, 0, 0, NOW)
+            .expect("ok");
+        let s = v.budget_status(&prices, a, TODAY).expect("ok");
+        assert_eq!(
+            s.warning("Work").expect("ok"),
+            "\u{201c}Work\u{201d} is over its $10.00 monthly budget: an estimated $10.00 this month (not counting 2 requests to models without a price)."
         );
         v.set_budget(a, None).expect("ok");
         assert_eq!(v.budget_status(&prices, a, TODAY), None);
+    }
+
+    #[test]
+    fn a_budget_under_80_percent_says_which_requests_it_could_not_count() {
+        let (mut v, a, _) = vault();
+        let prices = Prices {
+            custom: &[],
+            shipped: &[],
+        };
+        v.set_budget(a, Some(0.0001)).expect("ok");
+        assert_eq!(
+            v.budget_status(&prices, a, TODAY).expect("ok").summary(),
+            "Budget $0.0001 a month; an estimated $0.00 used so far this month."
+        );
+        v.record_usage(a, "unpriced", TODAY, 9, 9, 0, NOW)
+            .expect("ok");
+        let s = v.budget_status(&prices, a, TODAY).expect("ok");
+        assert_eq!(s.level, BudgetLevel::Under);
+        assert_eq!(
+            s.summary(),
+            "Budget $0.0001 a month; an estimated $0.00 used so far this month; 1 request this month to a model without a price is not counted: add its price under Usage \u{2192} Prices."
+        );
+        v.record_usage(a, "also-unpriced", TODAY, 9, 9, 0, NOW)
+            .expect("ok");
+        assert_eq!(
+            v.budget_status(&prices, a, TODAY).expect("ok").summary(),
+            "Budget $0.0001 a month; an estimated $0.00 used so far this month; 2 requests this month to models without a price are not counted: add their price under Usage \u{2192} Prices."
+        );
     }
 
     #[test]
@@ -1169,6 +1221,7 @@ mod tests {
         v.rotate(
             a,
             Secret::new("sk-proj-FAKE-rotated-TEST-9999"),
+            None,
             datetime!(2026-11-20 0:00 UTC),
         )
         .expect("ok");

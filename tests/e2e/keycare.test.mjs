@@ -1,0 +1,137 @@
+// Issue: key care. A key rotated because it expired is used again; an expiry date that
+// has passed is pointed out as it is typed, and the row then shows one status; a budget
+// on a key used with a model that has no price says it could not count those requests.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { startMockProvider } from '../mock-provider/server.mjs';
+import { addKey, createVault, keyRow } from './app.mjs';
+import { expect } from './expect.mjs';
+import { startBrowser, startHost } from './harness.mjs';
+
+const GEM_OLD = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-careOld-ok-mock';
+const GEM_ROTATED = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-careNew-ok-mock';
+const OPENAI_SIDE = 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-careSide-ok-mock';
+const PASSED = 'This date has passed: the key will not be used for requests.';
+
+const pad = (n) => String(n).padStart(2, '0');
+const localDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+const YESTERDAY = localDay(new Date(Date.now() - 86_400_000));
+const IN_30_DAYS = localDay(new Date(Date.now() + 30 * 86_400_000));
+
+let mock;
+let host;
+let browser;
+let page;
+
+before(async () => {
+  mock = await startMockProvider();
+  host = await startHost({ connectSrc: [mock.url] });
+  browser = await startBrowser();
+  page = await browser.newPage();
+  await page.goto(host.url);
+  await createVault(page);
+});
+after(async () => {
+  await browser?.close();
+  await host?.stop();
+  await mock?.stop();
+});
+
+const nav = (name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+const lastAnswer = () => page.getByRole('listitem', { name: 'Answer' }).last();
+const badge = (row, name) => row.getByText(name, { exact: true });
+
+/** A fresh conversation on `provider` (its default key), one message, waits for the answer. */
+async function chat({ provider, model, text }) {
+  await nav('Chat');
+  await page.getByRole('button', { name: 'New conversation' }).click();
+  await page.getByLabel('Provider').selectOption({ label: provider });
+  if (model) await page.getByLabel('Model').fill(model);
+  await page.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
+  await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+  await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
+  await expect(lastAnswer().locator('.msg-footer')).toContainText(/ in \/ \d+ out tokens/);
+}
+
+describe('key care', () => {
+  test('a past expiry is pointed out as it is typed, and an expired key rotated with no date is used again', async () => {
+    await page.getByRole('button', { name: 'Add key' }).click();
+    const form = page.getByRole('form', { name: 'Add a key' });
+    const expires = form.getByLabel('Expires on (optional)');
+    await expires.fill(YESTERDAY);
+    // A warning, not a refusal: the key is saved with the date it was given.
+    await expect(form.getByRole('status').filter({ hasText: PASSED })).toBeVisible();
+    await expires.fill(IN_30_DAYS);
+    await expect(form).not.toContainText(PASSED);
+    await form.getByLabel('Secret').fill(GEM_OLD);
+    await form.getByLabel('Provider').selectOption({ label: 'Gemini' });
+    await form.getByLabel('Label').fill('Old');
+    await form.getByText('Advanced').click();
+    await form.getByLabel('Base URL').fill(mock.url);
+    await expires.fill(YESTERDAY);
+    await expect(form).toContainText(PASSED);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form).toHaveCount(0);
+
+    // One status on the row: Expired, not "Active" beside it.
+    const row = keyRow(page, 'Old');
+    await expect(badge(row, 'Expired')).toBeVisible();
+    await expect(badge(row, 'Active')).toHaveCount(0);
+    const reminders = page.getByRole('region', { name: 'Needs attention' });
+    await expect(reminders).toContainText(`Gemini \u201cOld\u201d: Expired on ${YESTERDAY}`);
+    // Switched off, it says so.
+    await row.getByRole('button', { name: 'Deactivate' }).click();
+    await expect(badge(row, 'Inactive')).toBeVisible();
+    await row.getByRole('button', { name: 'Activate' }).click();
+    await expect(badge(row, 'Inactive')).toHaveCount(0);
+    await expect(badge(row, 'Active')).toHaveCount(0);
+
+    // The Edit form warns about the date it opens with.
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const edit = row.getByRole('form', { name: 'Edit key' });
+    await expect(edit.getByRole('status').filter({ hasText: PASSED })).toBeVisible();
+    await edit.getByLabel('Expires on (optional)').fill(IN_30_DAYS);
+    await expect(edit).not.toContainText(PASSED);
+    await edit.getByRole('button', { name: 'Cancel' }).click();
+
+    // Rotating: the new secret's expiry starts empty, and empty means none.
+    await row.getByRole('button', { name: 'Rotate' }).click();
+    const rotate = row.getByRole('form', { name: 'Rotate key' });
+    await expect(rotate).toContainText("The new secret's expiry, if it has one");
+    assert.equal(await rotate.getByLabel('Expires on (optional)').inputValue(), '');
+    await rotate.getByLabel('New secret').fill(GEM_ROTATED);
+    await rotate.getByRole('button', { name: 'Save new secret' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Key rotated' })).toBeVisible();
+    await expect(badge(row, 'Expired')).toHaveCount(0);
+    await expect(badge(row, 'Active')).toBeVisible();
+    await expect(reminders).not.toContainText('Expired on');
+
+    // It is chosen for requests again, with its new secret.
+    await chat({ provider: 'Gemini', text: 'hello again [[mock:deltas:2]]' });
+    await expect(lastAnswer()).toContainText('Old \u00b7 ');
+    assert.ok(mock.requests.some((r) => JSON.stringify(r).includes('careNew')), 'the new secret reached the provider');
+    assert.deepEqual(browser.problems, []);
+  });
+
+  test('a budget below 80% says how many requests went to models without a price', async () => {
+    await nav('Keys');
+    await addKey(page, { secret: OPENAI_SIDE, label: 'Side', provider: 'OpenAI', baseUrl: mock.url });
+    await chat({ provider: 'OpenAI', model: 'some-new-model', text: 'hello [[mock:deltas:2]]' });
+    await nav('Usage');
+    await page.getByText('Monthly budgets', { exact: true }).click();
+    const budget = page.getByLabel('Side (OpenAI)');
+    await budget.fill('0.0001');
+    await budget.press('Enter');
+    await expect(page.getByRole('status').filter({ hasText: 'Budget set to' })).toBeVisible();
+
+    await nav('Keys');
+    const row = keyRow(page, 'Side');
+    await expect(row).toContainText('Budget $0.0001 a month; an estimated $0.00 used so far this month; '
+      + '1 request this month to a model without a price is not counted: add its price under Usage \u2192 Prices.');
+    await chat({ provider: 'OpenAI', model: 'another-new-model', text: 'hello [[mock:deltas:2]]' });
+    await nav('Keys');
+    await expect(row).toContainText('; 2 requests this month to models without a price are not counted: add their price under Usage \u2192 Prices.');
+    assert.deepEqual(browser.problems, []);
+  });
+});
