@@ -69,7 +69,7 @@ async fn run_test(key: &KeyEntry, signal: Option<web_sys::AbortSignal>) -> TestR
             // A server may echo the key; the masking in `classify` goes by its looks only.
             let body = hide_secret(&body, key.secret.expose());
             let e = classify(key.provider, f.status, &body, f.retry_after.as_deref());
-            fail(e.class, e.message)
+            fail(e.class, e.lasting_message())
         }
         Err(NetError::Provider(e)) => fail(e.class, e.message),
         Err(NetError::Aborted) => fail(TestOutcome::Other, "The test was stopped.".into()),

@@ -721,7 +721,7 @@ pub fn Chat(
                         provider_keys.get().into_iter().map(|k| {
                             let id = k.id;
                             let usable = k.is_usable(crate::now());
-                            let failed = k.last_test.as_ref().is_some_and(|t| t.outcome != byok_core::model::TestOutcome::Ok);
+                            let failed = k.last_test.as_ref().is_some_and(|t| t.outcome != byok_core::model::TestOutcome::Ok && !t.outcome.is_transient());
                             let text = format!("{}{}", k.label, if usable { if failed { " (last test failed)" } else { "" } } else if k.is_expired(crate::now()) { " (expired)" } else { " (inactive)" });
                             view! { <option value=id.to_string() selected=sel == Some(id)>{text}</option> }
                         }).collect_view()

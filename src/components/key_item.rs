@@ -497,6 +497,10 @@ fn KeyBadges(
                 Some(t) if t.outcome == byok_core::model::TestOutcome::Ok => {
                     b.push(("badge ok", "Test passed".into()))
                 }
+                // The key may be fine: the provider was busy or out of reach then.
+                Some(t) if t.outcome.is_transient() => {
+                    b.push(("badge warn", "Test: try again later".into()))
+                }
                 Some(_) => b.push(("badge expired", "Test failed".into())),
                 None => {}
             }

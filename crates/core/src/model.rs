@@ -102,6 +102,17 @@ pub enum TestOutcome {
     Other,
 }
 
+impl TestOutcome {
+    /// A failure of the moment (a rate limit, the provider down, the network): the key
+    /// itself may be fine, and there is nothing to fix but to try again later.
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            TestOutcome::RateLimited | TestOutcome::ProviderDown | TestOutcome::Network
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestResult {
     pub outcome: TestOutcome,

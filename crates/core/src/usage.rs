@@ -734,7 +734,8 @@ pub fn reminders(k: &KeyEntry, now: OffsetDateTime, rotation_days: u32) -> Vec<R
     if k.is_active && !k.is_expired(now) {
         match &k.last_test {
             None => out.push(Reminder::NeverTested),
-            Some(t) if t.outcome != crate::model::TestOutcome::Ok => {
+            // A rate limit or an outage at test time says nothing to fix about the key.
+            Some(t) if t.outcome != crate::model::TestOutcome::Ok && !t.outcome.is_transient() => {
                 out.push(Reminder::TestFailed {
                     why: t.message.clone(),
                 })
@@ -1240,6 +1241,20 @@ mod tests {
             r[0].message(),
             "Its last test failed (The provider refused the key). Fix it and test again, or switch it off."
         );
+        // A rate limit, an outage or the network at test time: nothing to fix.
+        for outcome in [
+            TestOutcome::RateLimited,
+            TestOutcome::ProviderDown,
+            TestOutcome::Network,
+        ] {
+            let busy = TestResult {
+                outcome,
+                message: "Busy.".into(),
+                models: vec![],
+            };
+            v.record_test(a, busy, NOW).expect("ok");
+            assert!(reminders(&k(&v), NOW, 90).is_empty(), "{outcome:?}");
+        }
         v.set_active(a, false).expect("ok");
         assert!(reminders(&k(&v), NOW, 90).is_empty());
         v.set_active(a, true).expect("ok");

@@ -28,6 +28,26 @@ impl ProviderError {
         }
     }
 
+    /// The message to keep with a key's test result: without the rate limit's "Try
+    /// again in 7 seconds.", which means nothing once read days later.
+    pub fn lasting_message(&self) -> String {
+        if self.class != TestOutcome::RateLimited {
+            return self.message.clone();
+        }
+        let Some(at) = self.message.find(" Try again ") else {
+            return self.message.clone();
+        };
+        let rest = &self.message[at + 1..];
+        match rest
+            .find(". ")
+            .map(|i| i + 1)
+            .or(rest.ends_with('.').then_some(rest.len()))
+        {
+            Some(end) => format!("{}{}", &self.message[..at], &rest[end..]),
+            None => self.message.clone(),
+        }
+    }
+
     /// The same error with every copy of `secret` in its message masked. For errors a
     /// stream sends, whose text was read before the caller could mask it.
     pub fn hiding(mut self, secret: &str) -> Self {
@@ -443,6 +463,36 @@ mod tests {
         let s =
             sanitize("token 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 x");
         assert!(!s.contains("9f86d081"), "{s}");
+    }
+
+    #[test]
+    fn a_kept_test_result_drops_the_wait_of_the_moment() {
+        let body = r#"{"type":"error","error":{"type":"rate_limit_error","message":"Slow down"}}"#;
+        let e = classify(Provider::Anthropic, 429, body, Some("7"));
+        assert!(
+            e.message.contains("Try again in 7 seconds."),
+            "{}",
+            e.message
+        );
+        let kept = e.lasting_message();
+        assert!(!kept.contains("Try again"), "{kept}");
+        assert!(
+            kept.starts_with("Rate limited: Anthropic is refusing more requests for now."),
+            "{kept}"
+        );
+        assert!(
+            kept.contains("Slow down"),
+            "the provider's words stay: {kept}"
+        );
+        let e = classify(Provider::Anthropic, 429, body, None);
+        assert!(
+            !e.lasting_message().contains("Try again"),
+            "{}",
+            e.lasting_message()
+        );
+        // Other failures keep their whole message.
+        let e = classify(Provider::Anthropic, 500, "oops", None);
+        assert_eq!(e.lasting_message(), e.message);
     }
 
     #[test]
