@@ -18,6 +18,21 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 
+/// What the chat had on screen when the vault locked, brought back after the unlock
+/// (kept sealed meanwhile: [`crate::state::session::Session::set_resume`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Resume {
+    /// The conversation shown, if it was saved.
+    pub conversation: Option<Uuid>,
+    /// The message being written, not sent.
+    pub draft: String,
+    pub system: String,
+}
+
+/// An unsent message and system prompt for the next chat to mount, from a [`Resume`].
+#[derive(Clone, Copy)]
+pub struct PendingDraft(pub StoredValue<Option<(String, String)>>);
+
 use crate::components::markdown;
 use crate::net::{self, NetError};
 use crate::state::session::{Phase, use_session};
@@ -137,6 +152,13 @@ pub fn Chat(
     let temperature = RwSignal::new(String::new());
     let max_tokens = RwSignal::new(String::new());
     let draft = RwSignal::new(String::new());
+    // Back from a lock: the message that was being written, and the system prompt.
+    if let Some(PendingDraft(p)) = use_context::<PendingDraft>()
+        && let Some(Some((d, s))) = p.try_update_value(Option::take)
+    {
+        draft.set(d);
+        system.set(s);
+    }
     let next_id = StoredValue::new(1u32);
     let restored: Vec<Msg> = conversation
         .as_ref()
@@ -370,6 +392,25 @@ pub fn Chat(
                 stop();
                 persist();
             }
+            // The chat as it stands comes back after the unlock (a lunch break must not
+            // cost the message being written).
+            let saved = messages.try_with_untracked(|m| !m.is_empty()) == Some(true);
+            let r = Resume {
+                conversation: conv_meta
+                    .try_get_value()
+                    .flatten()
+                    .map(|m| m.0)
+                    .filter(|_| saved),
+                draft: draft.try_get_untracked().unwrap_or_default(),
+                system: system.try_get_untracked().unwrap_or_default(),
+            };
+            if (r.conversation.is_some()
+                || !r.draft.trim().is_empty()
+                || !r.system.trim().is_empty())
+                && let Ok(json) = serde_json::to_vec(&r)
+            {
+                session.set_resume(&json);
+            }
         })
     });
     // Leaving the chat (another conversation, another page, lock) ends its request:
@@ -515,12 +556,27 @@ pub fn Chat(
                             let evs = parser.finish();
                             handle(evs, &mut ended, &mut final_status);
                         }
-                        Err(NetError::Aborted) => final_status = Status::Stopped,
                         Err(e) => {
-                            final_status = Status::Failed {
-                                message: e.message(),
-                                failover: false,
+                            // Stopped or broken off: the provider bills what it had
+                            // generated, so the usage it reported so far (Anthropic and
+                            // Gemini report as they go) is kept for the Usage page.
+                            if usage.is_none() {
+                                usage = parser.finish().into_iter().find_map(|ev| match ev {
+                                    StreamEvent::Usage {
+                                        input_tokens,
+                                        output_tokens,
+                                        cached_tokens,
+                                    } => Some((input_tokens, output_tokens, cached_tokens)),
+                                    _ => None,
+                                });
                             }
+                            final_status = match e {
+                                NetError::Aborted => Status::Stopped,
+                                e => Status::Failed {
+                                    message: e.message(),
+                                    failover: false,
+                                },
+                            };
                         }
                     }
                 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::components::chat::Chat;
+use crate::components::chat::{Chat, PendingDraft, Resume};
 use crate::components::vault_gate::VaultGate;
 use crate::error::AppError;
 use crate::idb;
@@ -157,6 +157,31 @@ fn Conversations() -> impl IntoView {
             }
         }),
     };
+
+    // Back from a lock: the conversation that was shown, and what was being written.
+    let pending = StoredValue::new(None::<(String, String)>);
+    provide_context(PendingDraft(pending));
+    if let Some(r) = session
+        .take_resume()
+        .and_then(|pt| serde_json::from_slice::<Resume>(&pt).ok())
+    {
+        let d = (r.draft, r.system);
+        match r.conversation {
+            // Mounted after the read, with the draft (the blank chat before it has none).
+            Some(id) => spawn_local(async move {
+                let found = whole(id).await.is_some();
+                if found {
+                    moved.try_update_value(|m| {
+                        m.remove(&id);
+                    });
+                }
+                // Deleted meanwhile (in another tab): the draft still comes back.
+                pending.try_set_value(Some(d));
+                show(found.then_some(id));
+            }),
+            None => pending.set_value(Some(d)),
+        }
+    }
 
     let rename = move |id: Uuid| {
         let title = rename_text.get_untracked().trim().to_string();

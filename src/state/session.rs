@@ -61,7 +61,13 @@ pub struct Session {
     pub external_updates: RwSignal<u32>,
     open: StoredValue<Option<Open>>,
     lock_hooks: StoredValue<LockHooks, LocalStorage>,
+    /// What the chat had on screen when the vault locked (its conversation, an unsent
+    /// message, the system prompt), sealed under the data key: the chat comes back as
+    /// it was after the unlock, and nothing of it is readable while locked.
+    resume: StoredValue<Option<([u8; crypto::IV_LEN], Vec<u8>)>>,
 }
+
+const RESUME_AAD: &[u8] = b"byok chat on screen at lock";
 
 impl Default for Session {
     fn default() -> Self {
@@ -86,6 +92,7 @@ impl Session {
             external_updates: RwSignal::new(0),
             open: StoredValue::new(None),
             lock_hooks: StoredValue::new_local(Vec::new()),
+            resume: StoredValue::new(None),
         }
     }
 
@@ -99,6 +106,7 @@ impl Session {
             external_updates: RwSignal::new(0),
             open: StoredValue::new(None),
             lock_hooks: StoredValue::new_local(Vec::new()),
+            resume: StoredValue::new(None),
         }
     }
 
@@ -436,6 +444,33 @@ impl Session {
         id
     }
 
+    /// Keep `plaintext` sealed under the data key until the next unlock (see `resume`).
+    pub fn set_resume(&self, plaintext: &[u8]) {
+        let Ok(iv) = crypto::random_array::<{ crypto::IV_LEN }>() else {
+            return;
+        };
+        let sealed = self
+            .open
+            .try_with_value(|o| {
+                o.as_ref()
+                    .map(|o| crypto::seal(&o.data_key, &iv, RESUME_AAD, plaintext))
+            })
+            .flatten();
+        self.resume.try_set_value(sealed.map(|ct| (iv, ct)));
+    }
+
+    /// What [`Session::set_resume`] kept, once, opened with the key of the vault now
+    /// unlocked (another vault's key cannot open it).
+    pub fn take_resume(&self) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+        let (iv, ct) = self.resume.try_update_value(Option::take).flatten()?;
+        self.open
+            .try_with_value(|o| {
+                o.as_ref()
+                    .and_then(|o| crypto::open(&o.data_key, &iv, RESUME_AAD, &ct).ok())
+            })
+            .flatten()
+    }
+
     pub fn remove_lock_hook(&self, id: u64) {
         self.lock_hooks
             .try_update_value(|h| h.retain(|(i, _)| *i != id));
@@ -510,6 +545,7 @@ impl Session {
     /// Wipe every byok record from this browser.
     pub fn forget(&self) -> Result<(), AppError> {
         storage::wipe()?;
+        self.resume.set_value(None);
         self.close();
         self.phase.set(Phase::NoVault);
         Ok(())
