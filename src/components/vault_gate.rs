@@ -180,6 +180,7 @@ fn UnlockForm() -> impl IntoView {
     view! {
         <section class="card narrow" aria-labelledby="unlock-title">
             <h1 id="unlock-title">"Unlock your vault"</h1>
+            {move || session.locked_why.get().map(|why| view! { <p class="hint" role="status">{why}</p> })}
             <form
                 class="stack"
                 aria-busy=move || busy.get().to_string()

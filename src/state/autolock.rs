@@ -25,6 +25,18 @@ pub fn install(session: Session) {
             }
             let minutes = session.settings.get_untracked().auto_lock_minutes;
             if minutes > 0.0 && crate::now_ms() - last_activity.get_value() >= minutes * 60_000.0 {
+                let after = if minutes < 1.0 {
+                    format!("{} seconds", (minutes * 60.0).round())
+                } else if minutes == 1.0 {
+                    "1 minute".to_string()
+                } else if minutes.fract() == 0.0 {
+                    format!("{minutes} minutes")
+                } else {
+                    format!("{minutes:.1} minutes")
+                };
+                session.locked_why.set(Some(format!(
+                    "Locked after {after} without activity (Settings). What you were writing in the chat is kept."
+                )));
                 session.lock();
             }
         },
@@ -33,7 +45,13 @@ pub fn install(session: Session) {
 
     let _ = window_event_listener(ev::visibilitychange, move |_| {
         let hidden = document().visibility_state() == web_sys::VisibilityState::Hidden;
-        if hidden && session.settings.get_untracked().lock_when_hidden {
+        if hidden
+            && session.settings.get_untracked().lock_when_hidden
+            && session.phase.get_untracked() == Phase::Unlocked
+        {
+            session.locked_why.set(Some(
+                "Locked when this tab was hidden (Settings). What you were writing in the chat is kept.".into(),
+            ));
             session.lock();
         }
     });

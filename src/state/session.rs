@@ -59,6 +59,8 @@ pub struct Session {
     pub settings: RwSignal<Settings>,
     /// Bumped whenever another tab's save was adopted, so views can say so.
     pub external_updates: RwSignal<u32>,
+    /// Why the vault locked by itself, for the unlock screen; cleared on unlock.
+    pub locked_why: RwSignal<Option<String>>,
     open: StoredValue<Option<Open>>,
     lock_hooks: StoredValue<LockHooks, LocalStorage>,
     /// What the chat had on screen when the vault locked (its conversation, an unsent
@@ -90,6 +92,7 @@ impl Session {
             vault: RwSignal::new(None),
             settings: RwSignal::new(storage::read_settings()),
             external_updates: RwSignal::new(0),
+            locked_why: RwSignal::new(None),
             open: StoredValue::new(None),
             lock_hooks: StoredValue::new_local(Vec::new()),
             resume: StoredValue::new(None),
@@ -104,6 +107,7 @@ impl Session {
             vault: RwSignal::new(Some(v)),
             settings: RwSignal::new(Settings::default()),
             external_updates: RwSignal::new(0),
+            locked_why: RwSignal::new(None),
             open: StoredValue::new(None),
             lock_hooks: StoredValue::new_local(Vec::new()),
             resume: StoredValue::new(None),
@@ -149,6 +153,7 @@ impl Session {
             record_text,
         }));
         self.vault.set(Some(v));
+        self.locked_why.set(None);
         self.phase.set(Phase::Unlocked);
     }
 

@@ -168,6 +168,8 @@ describe('vault lifecycle and key management', () => {
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Settings saved' })).toBeVisible();
     await expect(lockedForm(page)).toBeVisible({ timeout: 30_000 });
+    // The unlock screen says why it locked by itself.
+    await expect(page.getByRole('status').filter({ hasText: 'Locked after 15 seconds without activity' })).toBeVisible();
     await assertNotInStorage(page, secretsAndLabels(), assert);
 
     // Change the passphrase; the old one stops working, the new one opens the vault.
