@@ -886,7 +886,20 @@ pub fn Chat(
                                 <p class="msg-footer">{move || footer.get()}</p>
                                 {let reply = reply.clone(); move || match status.get() {
                                     Status::Streaming => view! { <p class="progress" role="status"><span class="spinner" aria-hidden="true"></span>"Answering…"</p> }.into_any(),
-                                    Status::Done => ().into_any(),
+                                    // As written (markdown), ready to paste.
+                                    Status::Done => view! {
+                                        <p class="msg-actions">
+                                            <button type="button" class="secondary copy-answer" on:click=move |_| {
+                                                let p = window().navigator().clipboard().write_text(&text.get_untracked());
+                                                spawn_local(async move {
+                                                    match wasm_bindgen_futures::JsFuture::from(p).await {
+                                                        Ok(_) => toasts.info("Answer copied."),
+                                                        Err(_) => toasts.error("The browser did not allow copying. Select the answer and copy it by hand."),
+                                                    }
+                                                });
+                                            }>"Copy answer"</button>
+                                        </p>
+                                    }.into_any(),
                                     Status::Stopped => {
                                         let r = reply.clone();
                                         view! { <p class="cut" role="status">"Stopped. " <button type="button" class="secondary" on:click=move |_| retry(r.clone(), None)>"Retry"</button></p> }.into_any()

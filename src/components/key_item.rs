@@ -284,7 +284,7 @@ pub fn KeyItem(
         leptos::task::spawn_local(async move {
             match wasm_bindgen_futures::JsFuture::from(p).await {
                 Ok(_) => {
-                    toasts.info("Copied. The clipboard will be cleared in 30 seconds.");
+                    toasts.info("Copied. In 30 seconds byok empties the clipboard, if this tab is in front then (the browser allows it only then).");
                     set_timeout(
                         move || {
                             // Browsers refuse this when the page is not focused; then the

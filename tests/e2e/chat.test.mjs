@@ -150,6 +150,11 @@ describe('providers', () => {
       await expect(lastAnswer()).toContainText(/\d+ in \/ \d+ out tokens/);
       await expect(lastAnswer()).toContainText(`${NAMES[p]} good`);
     }
+    // An answer is copied as written.
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.url });
+    await lastAnswer().getByRole('button', { name: 'Copy answer' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Answer copied.' })).toBeVisible();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await lastAnswer().locator('.md').innerText());
     // The answers were read by the app's worker, off the page's main thread.
     assert.ok(page.workers().some((w) => /\/snippets\/byok-app-[^/]+\/src\/net\.js$/.test(w.url())),
       `provider calls run in a worker: ${page.workers().map((w) => w.url())}`);

@@ -95,7 +95,7 @@ describe('vault lifecycle and key management', () => {
     // Copy puts the whole secret on the clipboard, without showing it.
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.url });
     await anth.getByRole('button', { name: 'Copy' }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'Copied. The clipboard will be cleared in 30 seconds.' })).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: 'Copied. In 30 seconds byok empties the clipboard, if this tab is in front then' })).toBeVisible();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), KEYS.anthropic);
     await expect(anth).not.toContainText(KEYS.anthropic);
 
