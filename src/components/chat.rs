@@ -886,9 +886,19 @@ pub fn Chat(
                                 <p class="msg-footer">{move || footer.get()}</p>
                                 {let reply = reply.clone(); move || match status.get() {
                                     Status::Streaming => view! { <p class="progress" role="status"><span class="spinner" aria-hidden="true"></span>"Answering…"</p> }.into_any(),
-                                    // As written (markdown), ready to paste.
-                                    Status::Done => view! {
+                                    // As written (markdown), ready to paste; the last answer
+                                    // can be asked for again.
+                                    Status::Done => {
+                                        let r = reply.clone();
+                                        let rid = reply.id;
+                                        let is_last = move || messages.with(|ms| ms.last().map(|m| m.id) == Some(rid));
+                                        view! {
                                         <p class="msg-actions">
+                                            <Show when=is_last>
+                                                {let r = r.clone(); view! {
+                                                    <button type="button" class="secondary" disabled=move || busy.get() on:click=move |_| retry(r.clone(), None)>"Regenerate"</button>
+                                                }}
+                                            </Show>
                                             <button type="button" class="secondary copy-answer" on:click=move |_| {
                                                 let p = window().navigator().clipboard().write_text(&text.get_untracked());
                                                 spawn_local(async move {
@@ -899,7 +909,8 @@ pub fn Chat(
                                                 });
                                             }>"Copy answer"</button>
                                         </p>
-                                    }.into_any(),
+                                    }.into_any()
+                                    }
                                     Status::Stopped => {
                                         let r = reply.clone();
                                         view! { <p class="cut" role="status">"Stopped. " <button type="button" class="secondary" on:click=move |_| retry(r.clone(), None)>"Retry"</button></p> }.into_any()

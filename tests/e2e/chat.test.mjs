@@ -155,6 +155,16 @@ describe('providers', () => {
     await lastAnswer().getByRole('button', { name: 'Copy answer' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Answer copied.' })).toBeVisible();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await lastAnswer().locator('.md').innerText());
+    // The last answer, and only it, can be asked for again: it is replaced in place.
+    const answers = page.getByRole('listitem', { name: 'Answer' });
+    const count = await answers.count();
+    await expect(page.getByRole('button', { name: 'Regenerate' })).toHaveCount(1);
+    mock.reset();
+    await lastAnswer().getByRole('button', { name: 'Regenerate' }).click();
+    await eventually(() => mock.requests.some((r) => r.body.includes('hello from the openai-compatible test')) || 'not asked', 'asked again');
+    await expect(lastAnswer()).toContainText('Mock openai-compatible reply to: hello from the openai-compatible test');
+    await expect(lastAnswer()).toContainText(/\d+ in \/ \d+ out tokens/);
+    await expect(answers).toHaveCount(count);
     // The answers were read by the app's worker, off the page's main thread.
     assert.ok(page.workers().some((w) => /\/snippets\/byok-app-[^/]+\/src\/net\.js$/.test(w.url())),
       `provider calls run in a worker: ${page.workers().map((w) => w.url())}`);
