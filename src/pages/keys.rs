@@ -1,8 +1,8 @@
 //! `/`: the key list, grouped by provider, with search and the add form.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use byok_core::model::Provider;
+use byok_core::model::{Provider, TestOutcome};
 use byok_core::usage::{Reminder, reminders};
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -43,24 +43,44 @@ fn KeyList() -> impl IntoView {
             .vault
             .with(|v| v.as_ref().map_or(0, |v| v.keys.len()))
     });
+    // What the search looks in, lowercased once per change of the vault instead of on
+    // every keystroke: the label, the notes, and the secret only as the row shows it
+    // (masked): matching any more of it would let the search probe the secret.
+    let haystacks = Memo::new(move |_| {
+        session.vault.with(|v| {
+            v.as_ref().map_or_else(HashMap::new, |v| {
+                v.keys
+                    .iter()
+                    .map(|k| {
+                        let text = format!("{}\u{1}{}\u{1}{}", k.label, k.notes, k.masked());
+                        (k.id, text.to_lowercase())
+                    })
+                    .collect::<HashMap<Uuid, String>>()
+            })
+        })
+    });
     // Ids per provider that match the search, in the order they were added.
     let groups = Memo::new(move |_| {
         let q = query.get().trim().to_lowercase();
         session.vault.with(|v| {
             let Some(v) = v else { return Vec::new() };
-            Provider::ALL
-                .into_iter()
-                .filter_map(|p| {
-                    // "anthropic" finds every Anthropic key, whatever its label.
-                    let whole_group = p.display_name().to_lowercase().contains(&q);
-                    let ids: Vec<Uuid> = v
-                        .keys_for(p)
-                        .filter(|k| whole_group || k.label.to_lowercase().contains(&q))
-                        .map(|k| k.id)
-                        .collect();
-                    (!ids.is_empty()).then_some((p, ids))
-                })
-                .collect::<Vec<_>>()
+            haystacks.with(|hay| {
+                Provider::ALL
+                    .into_iter()
+                    .filter_map(|p| {
+                        // "anthropic" finds every Anthropic key, whatever its label.
+                        let whole_group = p.display_name().to_lowercase().contains(&q);
+                        let ids: Vec<Uuid> = v
+                            .keys_for(p)
+                            .filter(|k| {
+                                whole_group || hay.get(&k.id).is_some_and(|h| h.contains(&q))
+                            })
+                            .map(|k| k.id)
+                            .collect();
+                        (!ids.is_empty()).then_some((p, ids))
+                    })
+                    .collect::<Vec<_>>()
+            })
         })
     });
     let matching =
@@ -235,8 +255,8 @@ fn KeyList() -> impl IntoView {
                 <input
                     type="search"
                     class="search"
-                    aria-label="Search keys by label or provider"
-                    placeholder="Label or provider"
+                    aria-label="Search keys by label or provider, notes, or the shown key ending"
+                    placeholder="Label, provider, notes or key ending"
                     prop:value=move || query.get()
                     on:input=move |ev| query.set(event_target_value(&ev))
                 />
@@ -245,7 +265,8 @@ fn KeyList() -> impl IntoView {
                 </button>
             </div>
             <PendingSaveNotice/>
-            <Reminders/>
+            <TestAll/>
+            <Reminders matching_ids/>
             <Show when=move || adding.get()>
                 <AddKeyForm on_done=Callback::new(move |_| {
                     adding.set(false);
@@ -259,7 +280,7 @@ fn KeyList() -> impl IntoView {
                 </div>
             </Show>
             <Show when=move || total.get() != 0 && groups.with(Vec::is_empty)>
-                <p class="empty">"No key label matches your search."</p>
+                <p class="empty">"No key matches your search."</p>
             </Show>
             // Keyed by provider, then by key: a change adds or removes rows instead of
             // rebuilding a whole group.
@@ -341,59 +362,215 @@ fn PendingSaveNotice() -> impl IntoView {
     .into_any()
 }
 
-/// Lifecycle reminders across all keys, most urgent first: expired, expiring, due for
-/// rotation, never tested.
+/// Lifecycle reminders, one line per key, most urgent first: expired, failed test,
+/// expiring, due for rotation, never tested. Each line opens to the full advice. With a
+/// search, only the keys the search leaves.
 #[component]
-fn Reminders() -> impl IntoView {
-    const SHOWN: usize = 8;
+fn Reminders(matching_ids: Memo<Option<HashSet<Uuid>>>) -> impl IntoView {
+    const SHOWN: usize = 10;
     let session = use_session();
+    let show_all = RwSignal::new(false);
+    // Per key: (urgency, id, name, [(few words, full advice)]). Worked out when the vault
+    // or the settings change, not on each keystroke in the search box.
     let items = Memo::new(move |_| {
         let rotation = session.settings.with(|s| s.rotation_days);
         let now = crate::now();
         session.vault.with(|v| {
             let Some(v) = v else { return Vec::new() };
-            let mut out: Vec<(u8, String, String)> = v
+            let mut out: Vec<ReminderLine> = v
                 .keys
                 .iter()
-                .flat_map(|k| {
-                    reminders(k, now, rotation).into_iter().map(move |r| {
-                        let rank = match r {
-                            Reminder::Expired { .. } => 0,
-                            Reminder::TestFailed { .. } => 1,
-                            Reminder::ExpiresSoon { .. } => 2,
-                            Reminder::RotationDue { .. } => 3,
-                            Reminder::NeverTested => 4,
-                        };
-                        (
-                            rank,
-                            format!("{} \u{201c}{}\u{201d}", k.provider.display_name(), k.label),
-                            r.message(),
-                        )
-                    })
+                .filter_map(|k| {
+                    let mut rs = reminders(k, now, rotation);
+                    rs.sort_by_key(Reminder::urgency);
+                    let first = rs.first()?.urgency();
+                    Some((
+                        first,
+                        k.id,
+                        format!("{} \u{201c}{}\u{201d}", k.provider.display_name(), k.label),
+                        rs.iter().map(|r| (r.short(), r.message())).collect(),
+                    ))
                 })
                 .collect();
-            out.sort_by_key(|(rank, _, _)| *rank);
+            out.sort_by_key(|(rank, _, _, _)| *rank);
             out
         })
     });
+    // Positions in `items` the search leaves.
+    let visible = Memo::new(move |_| {
+        matching_ids.with(|m| {
+            items.with(|i| {
+                i.iter()
+                    .enumerate()
+                    .filter(|(_, (_, id, _, _))| kept(m, id))
+                    .map(|(n, _)| n)
+                    .collect::<Vec<usize>>()
+            })
+        })
+    });
+    let count = move || {
+        let n = visible.with(Vec::len);
+        if n == 1 {
+            "(1 key)".to_string()
+        } else {
+            format!("({} keys)", group_thousands_usize(n))
+        }
+    };
     view! {
-        <Show when=move || items.with(|i| !i.is_empty())>
-            <section class="card reminders" aria-labelledby="reminders-title">
-                <h2 id="reminders-title">"Needs attention"</h2>
-                <ul>
-                    {move || items.with(|i| {
-                        i.iter().take(SHOWN).map(|(_, who, what)| {
-                            let who = who.clone();
-                            let what = what.clone();
-                            view! { <li><strong>{who}</strong>": "{what}</li> }
-                        }).collect_view()
-                    })}
-                </ul>
-                {move || {
-                    let more = items.with(Vec::len).saturating_sub(SHOWN);
-                    (more > 0).then(|| view! { <p class="hint">{format!("and {more} more: see the badges on each key below.")}</p> })
-                }}
+        <Show when=move || visible.with(|v| !v.is_empty())>
+            <section class="reminders" aria-labelledby="reminders-title">
+                <details class="card" open>
+                    <summary><h2 id="reminders-title">"Needs attention"</h2>" "<span class="hint">{count}</span></summary>
+                    <ul>
+                        {move || {
+                            let limit = if show_all.get() { usize::MAX } else { SHOWN };
+                            items.with(|i| visible.with(|v| {
+                                v.iter().take(limit).filter_map(|n| i.get(*n)).map(|(_, _, who, what)| {
+                                    let line = what.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>().join(" \u{b7} ");
+                                    let advice = what.iter().map(|(_, m)| view! { <li>{m.clone()}</li> }).collect_view();
+                                    view! {
+                                        <li>
+                                            <details>
+                                                <summary><strong>{who.clone()}</strong>": "{line}</summary>
+                                                <ul>{advice}</ul>
+                                            </details>
+                                        </li>
+                                    }
+                                }).collect_view()
+                            }))
+                        }}
+                    </ul>
+                    {move || {
+                        let more = visible.with(Vec::len).saturating_sub(SHOWN);
+                        (more > 0 && !show_all.get()).then(|| view! {
+                            <button type="button" class="secondary" on:click=move |_| show_all.set(true)>{format!("Show {more} more")}</button>
+                        })
+                    }}
+                </details>
             </section>
+        </Show>
+    }
+}
+
+/// A key that needs care: urgency, id, name, and per reminder its few words and advice.
+type ReminderLine = (u8, Uuid, String, Vec<(String, String)>);
+
+/// "Test all": tests every switched-on key, one after another (all at once would hit the
+/// providers' rate limits), and records each result as the key's own Test button does.
+#[component]
+fn TestAll() -> impl IntoView {
+    let session = use_session();
+    let total = Memo::new(move |_| {
+        session.vault.with(|v| {
+            v.as_ref()
+                .map_or(0, |v| v.keys.iter().filter(|k| k.is_active).count())
+        })
+    });
+    // (which, of how many, the key's name) while a run goes on.
+    let progress = RwSignal::new(None::<(usize, usize, String)>);
+    let outcome = RwSignal::new(None::<String>);
+    // Dropping the sender (Stop, or leaving the page) ends the run at once; the key
+    // being tested then keeps its previous result.
+    let stopper = StoredValue::new_local(None::<futures::channel::oneshot::Sender<()>>);
+    let stop = move |_| {
+        stopper.update_value(|s| {
+            s.take();
+        });
+    };
+    let start = move |_| {
+        let ids: Vec<Uuid> = session.vault.with_untracked(|v| {
+            v.as_ref().map_or_else(Vec::new, |v| {
+                Provider::ALL
+                    .into_iter()
+                    .flat_map(|p| v.keys_for(p))
+                    .filter(|k| k.is_active)
+                    .map(|k| k.id)
+                    .collect()
+            })
+        });
+        let (tx, mut rx) = futures::channel::oneshot::channel::<()>();
+        stopper.set_value(Some(tx));
+        outcome.set(None);
+        leptos::task::spawn_local(async move {
+            use futures::future::{Either, select};
+            let of = ids.len();
+            let (mut passed, mut failed, mut done) = (0usize, 0usize, 0usize);
+            let mut stopped = false;
+            for (i, id) in ids.into_iter().enumerate() {
+                // Read now: a key deleted or switched off since the start is left out.
+                // Locked (or the page gone): nothing more to test with.
+                let Some(Some(found)) = session.vault.try_with_untracked(|v| {
+                    v.as_ref()
+                        .map(|v| v.get(id).filter(|k| k.is_active).cloned())
+                }) else {
+                    stopped = true;
+                    break;
+                };
+                let Some(k) = found else { continue };
+                progress.try_set(Some((i + 1, of, k.label.clone())));
+                let test = std::pin::pin!(crate::keytest::test_key(&k));
+                let result = match select(test, &mut rx).await {
+                    Either::Left((r, _)) => r,
+                    Either::Right(_) => {
+                        stopped = true;
+                        break;
+                    }
+                };
+                let ok = result.outcome == TestOutcome::Ok;
+                // A key rotated while the test ran gets no result from its old secret.
+                let same_secret = k.secret.clone();
+                let saved = session.mutate(|v| {
+                    if v.get(id).is_some_and(|now| now.secret == same_secret) {
+                        v.record_test(id, result, crate::now())
+                    } else {
+                        Ok(())
+                    }
+                });
+                if let Err(e) = saved {
+                    outcome.try_set(Some(e.message()));
+                    progress.try_set(None);
+                    stopper.try_update_value(|s| s.take());
+                    return;
+                }
+                done += 1;
+                if ok {
+                    passed += 1;
+                } else {
+                    failed += 1;
+                }
+            }
+            stopper.try_update_value(|s| s.take());
+            progress.try_set(None);
+            let tested = if done == 1 {
+                "1 key".to_string()
+            } else {
+                format!("{done} keys")
+            };
+            let text = if stopped {
+                format!("Stopped after testing {tested} of {of}: {passed} passed, {failed} failed.")
+            } else {
+                format!(
+                    "Tested {tested}: {passed} passed, {failed} failed. Each key shows its result below."
+                )
+            };
+            outcome.try_set(Some(text));
+        });
+    };
+    let running = move || progress.with(Option::is_some);
+    view! {
+        <Show when=move || { total.get() > 1 || running() || outcome.with(Option::is_some) }>
+            <div class="test-all row">
+                // One button that changes, so the focus stays on it as a run starts and ends.
+                <button type="button" class="secondary" disabled=move || !running() && total.get() == 0 on:click=move |ev| if running() { stop(ev) } else { start(ev) }>
+                    {move || if running() { "Stop testing" } else { "Test all keys" }}
+                </button>
+                <p class="hint" role="status">
+                    {move || match progress.get() {
+                        Some((i, of, name)) => format!("Testing {i} of {of}: \u{201c}{name}\u{201d}\u{2026}"),
+                        None => outcome.get().unwrap_or_default(),
+                    }}
+                </p>
+            </div>
         </Show>
     }
 }

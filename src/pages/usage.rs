@@ -41,7 +41,7 @@ const PALETTE: [&str; 8] = [
 ];
 
 fn key_label(v: &Vault, id: Uuid) -> String {
-    v.usage_label(id).to_string()
+    v.usage_label(id)
 }
 
 fn n(x: u64) -> String {
@@ -194,8 +194,16 @@ fn metric_text(v: f64, m: Metric) -> String {
 fn chart(v: &Vault, r: &Report, m: Metric) -> impl IntoView + use<> {
     const W: f64 = 720.0;
     const H: f64 = 200.0;
+    // By the key's place among all keys with usage, not among those in the range: the
+    // same key keeps its colour in the 7-day, 30-day and all-time views.
+    let places: std::collections::HashMap<Uuid, usize> = v
+        .keys_with_usage()
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| (id, i))
+        .collect();
     let colour = |id: &Uuid| {
-        let i = r.by_key.iter().position(|(k, _, _)| k == id).unwrap_or(0);
+        let i = places.get(id).copied().unwrap_or(0);
         PALETTE[i % PALETTE.len()]
     };
     let max = r

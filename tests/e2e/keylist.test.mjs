@@ -94,13 +94,16 @@ test('300 keys: first screen at once, the rest built on scrolling, End reaches t
   await expect(keyRow(page, `Team OpenAI ${pad(OPENAI)}`)).toBeVisible();
   await expect(page.getByText(`1 of ${ALL + 1} keys match`)).toBeVisible();
   assert.equal(await rows.count(), ALL + 1, 'the search tore rows down');
-  // Hidden rows are out of the keyboard's way: Tab goes from the search box past
-  // "Add key" straight into the one row shown.
+  // Hidden rows are out of the keyboard's way: Tab goes from the search box past the
+  // buttons and "Needs attention" above the list straight into the one row shown.
   await search.focus();
-  await page.keyboard.press('Tab');
-  await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => document.activeElement?.closest('li.key')?.getAttribute('aria-label') ?? null),
-    `Team OpenAI ${pad(OPENAI)}`);
+  const rowOfFocus = () => page.evaluate(() => document.activeElement?.closest('li.key')?.getAttribute('aria-label') ?? null);
+  let reached = null;
+  for (let i = 0; i < 8 && reached === null; i++) {
+    await page.keyboard.press('Tab');
+    reached = await rowOfFocus();
+  }
+  assert.equal(reached, `Team OpenAI ${pad(OPENAI)}`);
   // The Anthropic group has no match: its heading goes too.
   await expect(page.getByRole('heading', { name: 'Anthropic' })).toHaveCount(0);
   await search.fill('');

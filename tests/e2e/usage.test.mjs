@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import { startMockProvider } from '../mock-provider/server.mjs';
-import { addKey, createVault, keyRow } from './app.mjs';
+import { addKey, createVault, keyRow, unlock } from './app.mjs';
 import { expect } from './expect.mjs';
 import { assertNotInStorage, startBrowser, startHost } from './harness.mjs';
 
@@ -14,6 +14,8 @@ const OPENAI_WORK = 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-usageWork-ok-mock'
 const OPENAI_HOME = 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-usageHome-ok-mock';
 const GEM_OLD = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-usageGemOld-ok-mock';
 const GEM_NEW = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-usageGemNew-ok-mock';
+const GEM_MAIN = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-usageGemMain-ok-mock';
+const GEM_SPARE = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-usageGemSpare-ok-mock';
 const MODEL = 'gpt-4o-mini';
 
 const pad = (n) => String(n).padStart(2, '0');
@@ -204,9 +206,12 @@ describe('usage', () => {
     await addKey(page, { secret: GEM_OLD, label: 'Gem old', provider: 'Gemini', baseUrl: mock.url, expires: YESTERDAY });
     await addKey(page, { secret: GEM_NEW, label: 'Gem new', provider: 'Gemini', baseUrl: mock.url, expires: IN_5_DAYS });
     const reminders = page.getByRole('region', { name: 'Needs attention' });
-    await expect(reminders).toContainText(`Gemini \u201cGem old\u201d: Expired on ${YESTERDAY}: it is no longer chosen for requests.`);
-    await expect(reminders).toContainText(`Gemini \u201cGem new\u201d: Expires in 5 days (${IN_5_DAYS}).`);
+    await expect(reminders).toContainText(`Gemini \u201cGem old\u201d: Expired on ${YESTERDAY}`);
+    await expect(reminders).toContainText(`Gemini \u201cGem new\u201d: Expires in 5 days (${IN_5_DAYS})`);
     await expect(reminders).toContainText('OpenAI \u201cHome\u201d: Never tested');
+    // The line opens to what to do about it.
+    await reminders.getByText('\u201cGem old\u201d').click();
+    await expect(reminders).toContainText(`Expired on ${YESTERDAY}: it is no longer chosen for requests.`);
     await expect(keyRow(page, 'Gem old')).toContainText('Expired');
     await expect(keyRow(page, 'Gem new')).toContainText('Expires soon');
     await expect(keyRow(page, 'Work')).toContainText(/last used today/);
@@ -246,5 +251,50 @@ describe('usage', () => {
     await nav('Keys');
     await expect(keyRow(page, 'Work')).not.toContainText('Over budget');
     await expect(keyRow(page, 'Work')).toContainText('Budget $0.35 a month; an estimated $0.00 used so far this month.');
+  });
+
+  test('a deleted key\'s usage keeps its name, and a key keeps its colour in every range', async () => {
+    await addKey(page, { secret: GEM_MAIN, label: 'Gemini main', provider: 'Gemini', baseUrl: mock.url });
+    await addKey(page, { secret: GEM_SPARE, label: 'Gemini spare', provider: 'Gemini', baseUrl: mock.url });
+    // "Gemini main" answered ten days ago only, "Gemini spare" today: the last 7 days
+    // show "Gemini spare" alone, the last 30 both.
+    await page.clock.install({ time: new Date(Date.now() - 10 * 86_400_000) });
+    await page.reload();
+    await unlock(page);
+    await chat({ provider: 'Gemini', keyLabel: 'Gemini main', text: 'back then [[mock:deltas:3]]' });
+    await page.clock.setSystemTime(new Date());
+    await page.reload();
+    await unlock(page);
+    await chat({ provider: 'Gemini', keyLabel: 'Gemini spare', text: 'now [[mock:deltas:4]]' });
+
+    await nav('Usage');
+    const fill = async (label) => {
+      const bar = page.locator(`svg rect.bar[data-key="${label}"]`);
+      await expect(bar).toHaveCount(1);
+      return bar.getAttribute('fill');
+    };
+    await page.getByRole('button', { name: '7 days' }).click();
+    await expect(page.locator('svg rect.bar')).toHaveCount(1);
+    const week = await fill('Gemini spare');
+    await page.getByRole('button', { name: '30 days' }).click();
+    await expect(page.locator('svg rect.bar')).toHaveCount(2);
+    assert.equal(await fill('Gemini spare'), week, 'the key changed colour between the 7-day and 30-day views');
+    assert.notEqual(await fill('Gemini main'), week);
+
+    await nav('Keys');
+    for (const label of ['Gemini main', 'Gemini spare']) {
+      await keyRow(page, label).getByRole('button', { name: 'Delete' }).click();
+      await keyRow(page, label).getByRole('button', { name: 'Yes, delete' }).click();
+      await expect(keyRow(page, label)).toHaveCount(0);
+    }
+    await nav('Usage');
+    assert.deepEqual(Object.keys(await tableRows()), ['Gemini main (deleted) (Gemini)', 'Gemini spare (deleted) (Gemini)', 'Total']);
+    await expect(page.getByRole('list', { name: 'Keys' })).toContainText('Gemini spare (deleted) (Gemini)');
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download CSV' }).click();
+    const csv = readFileSync(await (await download).path(), 'utf8');
+    assert.match(csv, /,gemini,Gemini main \(deleted\),/);
+    assert.match(csv, /,gemini,Gemini spare \(deleted\),/);
+    assert.deepEqual(browser.problems, []);
   });
 });

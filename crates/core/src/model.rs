@@ -295,7 +295,7 @@ pub fn normalize_base_url(raw: &str) -> Result<String, ModelError> {
         .strip_prefix("https://")
         .or_else(|| s.strip_prefix("http://"))
         .ok_or(ModelError::BadBaseUrl(
-            "must start with https:// (or http:// for a local server).",
+            "must start with https:// (or http:// for a server on this computer or your local network).",
         ))?;
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(ModelError::BadBaseUrl("must not contain spaces."));
@@ -306,6 +306,11 @@ pub fn normalize_base_url(raw: &str) -> Result<String, ModelError> {
         ));
     }
     let host = rest.split('/').next().unwrap_or("");
+    if s.starts_with("http://") && !is_local_host(host) {
+        return Err(ModelError::BadBaseUrl(
+            "must start with https://: http:// would send the key unencrypted, so it is only for a server on this computer or your local network.",
+        ));
+    }
     if host.contains('@') {
         return Err(ModelError::BadBaseUrl(
             "must not carry a user name or password; the key is sent in a header instead.",
@@ -322,6 +327,33 @@ pub fn normalize_base_url(raw: &str) -> Result<String, ModelError> {
         ));
     }
     Ok(s.trim_end_matches('/').to_string())
+}
+
+/// A host on this computer or the local network (`host[:port]` as in a URL), where
+/// plain http keeps the key off the internet: loopback, private and link-local
+/// addresses, and names no public DNS gives out (`ollama`, `box.local`, `nas.lan`).
+fn is_local_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        // [::1]:11434 and other IPv6 literals.
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    }
+    .to_ascii_lowercase();
+    if let Ok(ip) = name.parse::<std::net::IpAddr>() {
+        return match ip {
+            std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+            std::net::IpAddr::V6(v6) => {
+                v6.is_loopback()
+                    || (v6.segments()[0] & 0xfe00) == 0xfc00
+                    || (v6.segments()[0] & 0xffc0) == 0xfe80
+            }
+        };
+    }
+    let name = name.trim_end_matches('.');
+    !name.contains('.')
+        || [".localhost", ".local", ".lan", ".home.arpa", ".internal"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
 }
 
 /// The origin (`scheme://host[:port]`) of a normalised base URL: what the page's
@@ -349,6 +381,10 @@ pub struct Vault {
     /// The person's own prices; they win over the shipped price list.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prices: Vec<crate::usage::PriceRule>,
+    /// Deleted keys that have usage rows: their name, so the history still says whose
+    /// spending it was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted_keys: Vec<crate::usage::DeletedKey>,
     /// Sections added by later versions survive an older tab's save.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -362,6 +398,7 @@ impl Default for Vault {
             usage: Vec::new(),
             budgets: Default::default(),
             prices: Vec::new(),
+            deleted_keys: Vec::new(),
             extra: serde_json::Map::new(),
         }
     }
@@ -523,7 +560,17 @@ impl Vault {
             .ok_or(ModelError::NotFound)?;
         // The key's usage stays (it was spent); its budget means nothing without it.
         self.budgets.remove(&id);
-        Ok(self.keys.remove(i))
+        let k = self.keys.remove(i);
+        // Only a key with history needs its name kept; the rest would only grow the record.
+        if self.usage.iter().any(|r| r.key == id) {
+            self.deleted_keys.retain(|d| d.id != id);
+            self.deleted_keys.push(crate::usage::DeletedKey {
+                id,
+                label: k.label.clone(),
+                provider: k.provider,
+            });
+        }
+        Ok(k)
     }
 
     pub fn record_test(
@@ -784,6 +831,41 @@ pub(crate) mod tests {
             "https://openrouter.ai"
         );
         assert_eq!(origin_of("http://127.0.0.1:9000"), "http://127.0.0.1:9000");
+    }
+
+    #[test]
+    fn plain_http_only_for_this_computer_or_the_local_network() {
+        for local in [
+            "http://localhost:11434/v1",
+            "http://127.0.0.1:8080",
+            "http://[::1]:11434",
+            "http://192.168.1.20:11434/v1",
+            "http://10.0.0.5",
+            "http://172.20.0.2:8000",
+            "http://169.254.3.4",
+            "http://[fd12::1]:80",
+            "http://ollama:11434",
+            "http://nas.local:8080/v1",
+            "http://box.lan",
+            "http://gpu.home.arpa/v1",
+            "http://llm.internal",
+            "https://api.example.com/v1",
+        ] {
+            assert!(normalize_base_url(local).is_ok(), "{local}");
+        }
+        for public in [
+            "http://api.openai.com/v1",
+            "http://example.com",
+            "http://8.8.8.8/v1",
+            "http://172.32.0.1",
+            "http://[2001:db8::1]:80",
+            "http://localhost.evil.com",
+        ] {
+            assert!(
+                matches!(normalize_base_url(public), Err(ModelError::BadBaseUrl(m)) if m.contains("unencrypted")),
+                "{public}"
+            );
+        }
     }
 
     #[test]

@@ -38,6 +38,15 @@ pub struct DayUsage {
     pub cached_tokens: u64,
 }
 
+/// What is kept of a deleted key whose usage stays: enough to name it in the usage
+/// views and the CSV.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedKey {
+    pub id: Uuid,
+    pub label: String,
+    pub provider: Provider,
+}
+
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }
@@ -407,7 +416,7 @@ pub fn csv(vault: &Vault, report: &Report) -> String {
         "date,provider,key,model,requests,input_tokens,output_tokens,cached_tokens,estimated_cost_usd\r\n",
     );
     for (r, c) in &report.rows {
-        let label = vault.usage_label(r.key);
+        let label = &vault.usage_label(r.key);
         let cost = if c.unpriced_requests > 0 {
             String::new()
         } else {
@@ -513,9 +522,30 @@ impl BudgetStatus {
 }
 
 impl Vault {
-    /// The key's label for usage views and the CSV; its history outlives a deleted key.
-    pub fn usage_label(&self, id: Uuid) -> &str {
-        self.get(id).map_or("(deleted key)", |k| k.label.as_str())
+    /// The key's label for usage views and the CSV; its history outlives a deleted key,
+    /// which is named "LABEL (deleted)" (a key deleted before names were kept has none).
+    pub fn usage_label(&self, id: Uuid) -> String {
+        if let Some(k) = self.get(id) {
+            return k.label.clone();
+        }
+        match self.deleted_keys.iter().find(|d| d.id == id) {
+            Some(d) => format!("{} (deleted)", d.label),
+            None => "(deleted key)".into(),
+        }
+    }
+
+    /// Every key with usage, living ones in vault order, then deleted ones: the order of
+    /// the chart's colours, the same whatever range is shown.
+    pub fn keys_with_usage(&self) -> Vec<Uuid> {
+        let used: std::collections::BTreeSet<Uuid> = self.usage.iter().map(|r| r.key).collect();
+        let mut out: Vec<Uuid> = self
+            .keys
+            .iter()
+            .map(|k| k.id)
+            .filter(|id| used.contains(id))
+            .collect();
+        out.extend(used.iter().filter(|id| self.get(**id).is_none()));
+        out
     }
 
     /// Add one answer's usage: to the key's totals and to today's row for its model.
@@ -570,10 +600,11 @@ impl Vault {
         Ok(())
     }
 
-    /// Forget every recorded use (rows and per-key totals); keys, budgets and prices
-    /// stay.
+    /// Forget every recorded use (rows, per-key totals, and the names of deleted keys
+    /// kept for them); keys, budgets and prices stay.
     pub fn clear_usage(&mut self) {
         self.usage.clear();
+        self.deleted_keys.clear();
         for k in &mut self.keys {
             k.usage = UsageTotals::default();
         }
@@ -685,6 +716,31 @@ impl Reminder {
                 "Its last test failed ({}). Fix it and test again, or switch it off.",
                 why.trim_end_matches('.')
             ),
+        }
+    }
+
+    /// A few words, for a list of one line per key: the badge's word with the date or
+    /// age that says how urgent it is ([`Reminder::message`] says what to do).
+    pub fn short(&self) -> String {
+        match self {
+            Reminder::Expired { on } => format!("Expired on {}", day_string(*on)),
+            Reminder::ExpiresSoon { .. } => self.message().trim_end_matches('.').to_string(),
+            Reminder::RotationDue { age_days, .. } => {
+                format!("Rotation due ({age_days} days old)")
+            }
+            Reminder::NeverTested => "Never tested".into(),
+            Reminder::TestFailed { .. } => "Its last test failed".into(),
+        }
+    }
+
+    /// Most urgent first, for ordering the list of keys that need care.
+    pub fn urgency(&self) -> u8 {
+        match self {
+            Reminder::Expired { .. } => 0,
+            Reminder::TestFailed { .. } => 1,
+            Reminder::ExpiresSoon { .. } => 2,
+            Reminder::RotationDue { .. } => 3,
+            Reminder::NeverTested => 4,
         }
     }
 
@@ -1064,7 +1120,89 @@ mod tests {
             Range::All,
         );
         assert_eq!(r.by_key.iter().map(|k| k.0).collect::<Vec<_>>(), vec![a, b]);
-        assert!(csv(&v, &r).contains(",(deleted key),"));
+        assert_eq!(v.usage_label(b), "Home (deleted)");
+        assert!(csv(&v, &r).contains(",Home (deleted),"), "{}", csv(&v, &r));
+        // The name is kept inside the vault record, and read back.
+        let back: Vault =
+            serde_json::from_str(&serde_json::to_string(&v).expect("ok")).expect("ok");
+        assert_eq!(back.usage_label(b), "Home (deleted)");
+        // Clearing the history forgets whose it was as well.
+        v.clear_usage();
+        assert!(v.deleted_keys.is_empty());
+        assert_eq!(v.usage_label(b), "(deleted key)");
+    }
+
+    #[test]
+    fn a_deleted_key_without_usage_leaves_the_record_as_it_was() {
+        let (mut v, a, b) = vault();
+        let before = serde_json::to_string(&v).expect("ok");
+        assert!(!before.contains("deleted_keys"));
+        // A record written before deleted keys were named still reads.
+        let old: Vault = serde_json::from_str(&before).expect("ok");
+        assert!(old.deleted_keys.is_empty());
+        v.remove(b).expect("ok");
+        assert!(v.deleted_keys.is_empty());
+        assert!(
+            !serde_json::to_string(&v)
+                .expect("ok")
+                .contains("deleted_keys")
+        );
+        v.record_usage(a, "m", TODAY, 1, 1, 0, NOW).expect("ok");
+        v.remove(a).expect("ok");
+        assert_eq!(v.deleted_keys.len(), 1);
+        assert_eq!(v.deleted_keys[0].provider, Provider::Openai);
+    }
+
+    #[test]
+    fn a_reminder_in_a_few_words_keeps_its_date_or_age() {
+        let on = date!(2026 - 11 - 20);
+        assert_eq!(Reminder::Expired { on }.short(), "Expired on 2026-11-20");
+        assert_eq!(
+            Reminder::ExpiresSoon { on, days: 5 }.short(),
+            "Expires in 5 days (2026-11-20)"
+        );
+        assert_eq!(
+            Reminder::RotationDue {
+                age_days: 120,
+                period_days: 90
+            }
+            .short(),
+            "Rotation due (120 days old)"
+        );
+        let failed = Reminder::TestFailed {
+            why: "The key was refused.".into(),
+        };
+        assert_eq!(failed.short(), "Its last test failed");
+        assert!(failed.urgency() < Reminder::NeverTested.urgency());
+        assert!(Reminder::Expired { on }.urgency() < failed.urgency());
+    }
+
+    #[test]
+    fn a_keys_colour_place_does_not_depend_on_the_range_shown() {
+        let (mut v, a, b) = vault();
+        let c = Uuid::from_bytes([3; 16]);
+        v.add(
+            crate::model::tests::new(Provider::Gemini, "Gone", "AIza-FAKE-gone-TEST-3333"),
+            c,
+            NOW,
+        )
+        .expect("ok");
+        // `a` only long ago: the last 7 days show `b` alone, and `b` keeps its place.
+        v.record_usage(a, "m", TODAY - Duration::days(20), 1, 1, 0, NOW)
+            .expect("ok");
+        v.record_usage(b, "m", TODAY, 1, 1, 0, NOW).expect("ok");
+        v.record_usage(c, "m", TODAY, 1, 1, 0, NOW).expect("ok");
+        v.remove(c).expect("ok");
+        assert_eq!(v.keys_with_usage(), vec![a, b, c]);
+        let prices = Prices {
+            custom: &[],
+            shipped: &[],
+        };
+        let week = report(&v, &prices, TODAY, Range::Days(7));
+        assert_eq!(
+            week.by_key.iter().map(|k| k.0).collect::<Vec<_>>(),
+            vec![b, c]
+        );
     }
 
     #[test]
