@@ -1,5 +1,7 @@
 // Page objects: the steps a person takes, by the names they see on screen.
+import { startMockProvider } from '../mock-provider/server.mjs';
 import { expect } from './expect.mjs';
+import { startBrowser, startHost } from './harness.mjs';
 
 export const PASS = 'orbit velvet canyon lamp';
 export const PASS2 = 'tangerine harbor quilt 42';
@@ -58,4 +60,32 @@ export function keyRow(page, label) {
 
 export function lockedForm(page) {
   return page.getByRole('heading', { name: 'Unlock your vault' });
+}
+
+/** The date `days` from today in the browser's local time, as a date field takes it. */
+export function localDay(days = 0) {
+  const d = new Date(Date.now() + days * 86_400_000);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/**
+ * For the tests of one file: a mock provider, byok-host allowing it, a browser and a
+ * page with a new vault. (A `before` hook registered from here would not be awaited
+ * before the file's own hooks on Node 20.)
+ */
+export async function startVaultSession() {
+  const mock = await startMockProvider();
+  const host = await startHost({ connectSrc: [mock.url] });
+  const browser = await startBrowser();
+  const page = await browser.newPage();
+  await page.goto(host.url);
+  await createVault(page);
+  return { mock, host, browser, page };
+}
+
+export async function stopVaultSession(s) {
+  await s?.browser?.close();
+  await s?.host?.stop();
+  await s?.mock?.stop();
 }

@@ -4,39 +4,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { startMockProvider } from '../mock-provider/server.mjs';
-import { addKey, createVault, keyRow } from './app.mjs';
+import { addKey, keyRow, localDay, startVaultSession, stopVaultSession } from './app.mjs';
 import { expect } from './expect.mjs';
-import { startBrowser, startHost } from './harness.mjs';
 
 const GEM_OLD = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-careOld-ok-mock';
 const GEM_ROTATED = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-careNew-ok-mock';
 const OPENAI_SIDE = 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-careSide-ok-mock';
 const PASSED = 'This date has passed: the key will not be used for requests.';
 
-const pad = (n) => String(n).padStart(2, '0');
-const localDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-const YESTERDAY = localDay(new Date(Date.now() - 86_400_000));
-const IN_30_DAYS = localDay(new Date(Date.now() + 30 * 86_400_000));
+const YESTERDAY = localDay(-1);
+const IN_30_DAYS = localDay(30);
 
+let session;
 let mock;
 let host;
 let browser;
 let page;
 
 before(async () => {
-  mock = await startMockProvider();
-  host = await startHost({ connectSrc: [mock.url] });
-  browser = await startBrowser();
-  page = await browser.newPage();
-  await page.goto(host.url);
-  await createVault(page);
+  session = await startVaultSession();
+  ({ mock, host, browser, page } = session);
 });
-after(async () => {
-  await browser?.close();
-  await host?.stop();
-  await mock?.stop();
-});
+after(() => stopVaultSession(session));
 
 const nav = (name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
 const lastAnswer = () => page.getByRole('listitem', { name: 'Answer' }).last();

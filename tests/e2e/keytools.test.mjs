@@ -5,16 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { startMockProvider } from '../mock-provider/server.mjs';
-import { addKey, createVault, keyRow } from './app.mjs';
+import { addKey, keyRow, localDay, startVaultSession, stopVaultSession } from './app.mjs';
 import { eventually, expect } from './expect.mjs';
-import { startBrowser, startHost } from './harness.mjs';
 
-const pad = (n) => String(n).padStart(2, '0');
-const YESTERDAY = (() => {
-  const d = new Date(Date.now() - 86_400_000);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-})();
+const YESTERDAY = localDay(-1);
 
 // The mock passes any key without "-fail-"; the last four characters are what the rows show.
 const KEYS = {
@@ -27,18 +21,15 @@ const KEYS = {
   old: 'AIzaFAKEFAKEFAKEFAKEFAKEFAKEFAKE-toolsOld-TEST-o1d0',
 };
 
+let session;
 let mock;
 let host;
 let browser;
 let page;
 
 before(async () => {
-  mock = await startMockProvider();
-  host = await startHost({ connectSrc: [mock.url] });
-  browser = await startBrowser();
-  page = await browser.newPage();
-  await page.goto(host.url);
-  await createVault(page);
+  session = await startVaultSession();
+  ({ mock, host, browser, page } = session);
   await addKey(page, { secret: KEYS.claude, label: 'Claude', provider: 'Anthropic', baseUrl: mock.url });
   await addKey(page, { secret: KEYS.billing, label: 'Team', provider: 'OpenAI', baseUrl: mock.url, notes: 'Paid by the billing department' });
   await addKey(page, { secret: KEYS.broken, label: 'Broken', provider: 'OpenAI', baseUrl: mock.url });
@@ -48,11 +39,7 @@ before(async () => {
   await addKey(page, { secret: KEYS.gemini, label: 'Gemini', provider: 'Gemini', baseUrl: mock.url });
   await addKey(page, { secret: KEYS.old, label: 'Old', provider: 'Gemini', baseUrl: mock.url, expires: YESTERDAY });
 });
-after(async () => {
-  await browser?.close();
-  await host?.stop();
-  await mock?.stop();
-});
+after(() => stopVaultSession(session));
 
 const search = () => page.getByRole('searchbox', { name: 'Search keys' });
 const shownRows = () => page.locator('li.key:visible');

@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { startMockProvider } from '../mock-provider/server.mjs';
-import { addKey, createVault, keyRow, unlock } from './app.mjs';
+import { addKey, keyRow, localDay, startVaultSession, stopVaultSession, unlock } from './app.mjs';
 import { expect } from './expect.mjs';
-import { assertNotInStorage, startBrowser, startHost } from './harness.mjs';
+import { assertNotInStorage } from './harness.mjs';
 
 const OPENAI_WORK = 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-usageWork-ok-mock';
 const OPENAI_HOME = 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-usageHome-ok-mock';
@@ -18,30 +17,21 @@ const GEM_MAIN = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-usageGemMain-ok-mock';
 const GEM_SPARE = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-usageGemSpare-ok-mock';
 const MODEL = 'gpt-4o-mini';
 
-const pad = (n) => String(n).padStart(2, '0');
-const localDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-const TODAY = localDay(new Date());
-const YESTERDAY = localDay(new Date(Date.now() - 86_400_000));
-const IN_5_DAYS = localDay(new Date(Date.now() + 5 * 86_400_000));
+const TODAY = localDay(0);
+const YESTERDAY = localDay(-1);
+const IN_5_DAYS = localDay(5);
 
+let session;
 let mock;
 let host;
 let browser;
 let page;
 
 before(async () => {
-  mock = await startMockProvider();
-  host = await startHost({ connectSrc: [mock.url] });
-  browser = await startBrowser();
-  page = await browser.newPage();
-  await page.goto(host.url);
-  await createVault(page);
+  session = await startVaultSession();
+  ({ mock, host, browser, page } = session);
 });
-after(async () => {
-  await browser?.close();
-  await host?.stop();
-  await mock?.stop();
-});
+after(() => stopVaultSession(session));
 
 const nav = (name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
 const lastAnswer = () => page.getByRole('listitem', { name: 'Answer' }).last();
