@@ -113,8 +113,13 @@ pub enum BundleError {
     Empty,
     #[error("the file is {size} bytes, over the 16 MiB limit for a bundle")]
     TooLarge { size: usize },
-    #[error("this is not a byok bundle: it is not JSON ({detail})")]
-    NotJson { detail: String },
+    #[error("{}", not_json(detail, *cut_off))]
+    NotJson {
+        detail: String,
+        /// The JSON ends before it is complete: most likely a download or copy that
+        /// did not finish, which deserves other words than "not a bundle".
+        cut_off: bool,
+    },
     #[error(
         "{key} appears twice in one JSON object; byok refuses such files because two readers could read them differently"
     )]
@@ -213,6 +218,14 @@ impl BundleError {
             BundleError::BadPayload { .. } => "BadPayload",
             BundleError::Rng => "Rng",
         }
+    }
+}
+
+fn not_json(detail: &str, cut_off: bool) -> String {
+    if cut_off {
+        "this file is cut off: it ends before the bundle does (a download or a copy that did not finish); take it again from where it came".into()
+    } else {
+        format!("this is not a byok bundle: it is not JSON ({detail})")
     }
 }
 
@@ -385,7 +398,7 @@ fn parse_header(bytes: &[u8]) -> Result<Header, BundleError> {
                 describe(&other)
             )));
         }
-        Err(BundleError::NotJson { detail }) => {
+        Err(BundleError::NotJson { detail, .. }) => {
             return Err(malformed(format!(
                 "the protected header is not JSON ({detail})"
             )));
@@ -495,6 +508,7 @@ fn strict_value(bytes: &[u8]) -> Result<Value, BundleError> {
     check_no_duplicate_keys(bytes).map_err(json_error)?;
     serde_json::from_slice(bytes).map_err(|e| BundleError::NotJson {
         detail: syntax_detail(&e),
+        cut_off: e.is_eof(),
     })
 }
 
@@ -503,7 +517,11 @@ fn json_error(e: JsonError) -> BundleError {
         JsonError::DuplicateKey(k) => BundleError::DuplicateKey {
             key: field_name_for_message(&k),
         },
-        JsonError::Syntax(msg) => BundleError::NotJson { detail: msg },
+        JsonError::Syntax(msg) => BundleError::NotJson {
+            // serde_json's words for input that stops mid-value.
+            cut_off: msg.starts_with("EOF while parsing"),
+            detail: msg,
+        },
     }
 }
 

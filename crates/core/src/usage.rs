@@ -364,11 +364,20 @@ pub fn report(vault: &Vault, prices: &Prices, today: Date, range: Range) -> Repo
     }
     rows.sort_by_key(|r| r.0.day);
 
+    // The vault's keys in their order, then deleted ones in the order they went (not by
+    // id, which is random: the table and the chart must not shuffle between views).
     let order = |id: &Uuid| {
         vault
             .keys
             .iter()
             .position(|k| k.id == *id)
+            .or_else(|| {
+                vault
+                    .deleted_keys
+                    .iter()
+                    .position(|d| d.id == *id)
+                    .map(|i| vault.keys.len() + i)
+            })
             .unwrap_or(usize::MAX)
     };
     let mut by_key: Vec<(Uuid, Provider, Line)> =
@@ -1120,6 +1129,18 @@ mod tests {
             Range::All,
         );
         assert_eq!(r.by_key.iter().map(|k| k.0).collect::<Vec<_>>(), vec![a, b]);
+        // Deleted keys stay in the order they went, whatever their (random) ids.
+        let mut both = v.clone();
+        both.remove(a).expect("ok");
+        let none = Prices {
+            custom: &[],
+            shipped: &[],
+        };
+        let r2 = report(&both, &none, TODAY, Range::All);
+        assert_eq!(
+            r2.by_key.iter().map(|k| k.0).collect::<Vec<_>>(),
+            vec![b, a]
+        );
         assert_eq!(v.usage_label(b), "Home (deleted)");
         assert!(csv(&v, &r).contains(",Home (deleted),"), "{}", csv(&v, &r));
         // The name is kept inside the vault record, and read back.

@@ -566,3 +566,19 @@ fn usage_totals_saturate_instead_of_wrapping() {
         (2, u64::MAX, 7)
     );
 }
+
+#[test]
+fn a_cut_off_file_is_called_cut_off_not_foreign() {
+    let whole = golden_bundle();
+    let half = &whole[..whole.len() / 2];
+    let e = bundle::parse(half).expect_err("half a bundle");
+    assert_eq!(e.name(), "NotJson");
+    assert!(e.to_string().starts_with("this file is cut off"), "{e}");
+    assert_eq!(e.exit_code(), 3);
+    let e = bundle::parse(b"format: byok-bundle\n").expect_err("not JSON");
+    assert!(
+        e.to_string()
+            .starts_with("this is not a byok bundle: it is not JSON"),
+        "{e}"
+    );
+}
