@@ -44,6 +44,15 @@ fn key_label(v: &Vault, id: Uuid) -> String {
     v.usage_label(id)
 }
 
+/// "Work (OpenAI)", and "Gemini main (Gemini, deleted)" rather than "(deleted) (Gemini)".
+fn key_and_provider(v: &Vault, id: Uuid, p: Provider) -> String {
+    let label = key_label(v, id);
+    match label.strip_suffix(" (deleted)") {
+        Some(base) => format!("{base} ({}, deleted)", p.display_name()),
+        None => format!("{label} ({})", p.display_name()),
+    }
+}
+
 fn n(x: u64) -> String {
     group_thousands(&x.to_string())
 }
@@ -268,9 +277,8 @@ fn chart(v: &Vault, r: &Report, m: Metric) -> impl IntoView + use<> {
         .iter()
         .map(|(id, p, l)| {
             let text = format!(
-                "{} ({}): {}",
-                key_label(v, *id),
-                p.display_name(),
+                "{}: {}",
+                key_and_provider(v, *id, *p),
                 metric_text(metric_value(l, m), m)
             );
             // A presentation attribute, not a style attribute: the CSP forbids inline styles.
@@ -310,7 +318,7 @@ fn table(v: &Vault, r: &Report, g: Group) -> impl IntoView + use<> {
             "Key",
             r.by_key
                 .iter()
-                .map(|(id, p, l)| (format!("{} ({})", key_label(v, *id), p.display_name()), *l))
+                .map(|(id, p, l)| (key_and_provider(v, *id, *p), *l))
                 .collect(),
         ),
         Group::Provider => (

@@ -278,8 +278,8 @@ describe('usage', () => {
       await expect(keyRow(page, label)).toHaveCount(0);
     }
     await nav('Usage');
-    assert.deepEqual(Object.keys(await tableRows()), ['Gemini main (deleted) (Gemini)', 'Gemini spare (deleted) (Gemini)', 'Total']);
-    await expect(page.getByRole('list', { name: 'Keys' })).toContainText('Gemini spare (deleted) (Gemini)');
+    assert.deepEqual(Object.keys(await tableRows()), ['Gemini main (Gemini, deleted)', 'Gemini spare (Gemini, deleted)', 'Total']);
+    await expect(page.getByRole('list', { name: 'Keys' })).toContainText('Gemini spare (Gemini, deleted)');
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Download CSV' }).click();
     const csv = readFileSync(await (await download).path(), 'utf8');

@@ -510,8 +510,8 @@ impl BudgetStatus {
     pub fn warning(&self, label: &str) -> Option<String> {
         let unknown = match self.spent.unpriced_requests {
             0 => String::new(),
-            1 => " (not counting 1 request to a model without a price)".into(),
-            n => format!(" (not counting {n} requests to models without a price)"),
+            1 => " (not counting 1 request to a model without a price: add its price under Usage → Prices)".into(),
+            n => format!(" (not counting {n} requests to models without a price: add their prices under Usage → Prices)"),
         };
         let pct = self.percent().floor();
         match self.level {
@@ -1302,14 +1302,14 @@ mod tests {
         assert_eq!(s.level, BudgetLevel::Over);
         assert_eq!(
             s.warning("Work").expect("ok"),
-            "\u{201c}Work\u{201d} is over its $10.00 monthly budget: an estimated $10.00 this month (not counting 1 request to a model without a price)."
+            "\u{201c}Work\u{201d} is over its $10.00 monthly budget: an estimated $10.00 this month (not counting 1 request to a model without a price: add its price under Usage → Prices)."
         );
         v.record_usage(a, "unknown-model", TODAY, 1, 0, 0, NOW)
             .expect("ok");
         let s = v.budget_status(&prices, a, TODAY).expect("ok");
         assert_eq!(
             s.warning("Work").expect("ok"),
-            "\u{201c}Work\u{201d} is over its $10.00 monthly budget: an estimated $10.00 this month (not counting 2 requests to models without a price)."
+            "\u{201c}Work\u{201d} is over its $10.00 monthly budget: an estimated $10.00 this month (not counting 2 requests to models without a price: add their prices under Usage → Prices)."
         );
         v.set_budget(a, None).expect("ok");
         assert_eq!(v.budget_status(&prices, a, TODAY), None);
