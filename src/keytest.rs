@@ -10,18 +10,27 @@ use crate::net::{self, NetError};
 /// person would otherwise watch "Testing the key…" with no end.
 const TEST_TIMEOUT_MS: u32 = 30_000;
 
+/// Ends the call when dropped: a test given up on (the timeout, or "Stop testing", which
+/// drops this future) must not leave its request running, whatever stage it is at.
+struct AbortOnDrop(Option<web_sys::AbortController>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = &self.0 {
+            c.abort();
+        }
+    }
+}
+
 pub async fn test_key(key: &KeyEntry) -> TestResult {
     use futures::future::{Either, select};
-    let stop = web_sys::AbortController::new().ok();
-    let test = std::pin::pin!(run_test(key, stop.as_ref().map(|c| c.signal())));
+    let stop = AbortOnDrop(web_sys::AbortController::new().ok());
+    let test = std::pin::pin!(run_test(key, stop.0.as_ref().map(|c| c.signal())));
     let timeout = gloo_timers::future::TimeoutFuture::new(TEST_TIMEOUT_MS);
     match select(test, timeout).await {
         Either::Left((result, _)) => result,
         Either::Right(_) => {
-            // The call ends too, at whatever stage it is.
-            if let Some(c) = stop {
-                c.abort();
-            }
+            // The call ends too (as `stop` goes).
             TestResult {
                 outcome: TestOutcome::Network,
                 message: format!(
