@@ -494,7 +494,9 @@ fn TestAll() -> impl IntoView {
         leptos::task::spawn_local(async move {
             use futures::future::{Either, select};
             let of = ids.len();
-            let (mut passed, mut failed, mut done) = (0usize, 0usize, 0usize);
+            // A rate limit or an outage is not the key's fault: counted apart, as the
+            // row says "try again later" for it.
+            let (mut passed, mut failed, mut later, mut done) = (0usize, 0usize, 0usize, 0usize);
             let mut stopped = false;
             for (i, id) in ids.into_iter().enumerate() {
                 // Read now: a key deleted or switched off since the start is left out.
@@ -517,6 +519,7 @@ fn TestAll() -> impl IntoView {
                     }
                 };
                 let ok = result.outcome == TestOutcome::Ok;
+                let transient = result.outcome.is_transient();
                 // A key rotated while the test ran gets no result from its old secret.
                 let same_secret = k.secret.clone();
                 let saved = session.mutate(|v| {
@@ -535,6 +538,8 @@ fn TestAll() -> impl IntoView {
                 done += 1;
                 if ok {
                     passed += 1;
+                } else if transient {
+                    later += 1;
                 } else {
                     failed += 1;
                 }
@@ -546,11 +551,18 @@ fn TestAll() -> impl IntoView {
             } else {
                 format!("{done} keys")
             };
+            let later = if later > 0 {
+                format!(", {later} to try again later")
+            } else {
+                String::new()
+            };
             let text = if stopped {
-                format!("Stopped after testing {tested} of {of}: {passed} passed, {failed} failed.")
+                format!(
+                    "Stopped after testing {tested} of {of}: {passed} passed, {failed} failed{later}."
+                )
             } else {
                 format!(
-                    "Tested {tested}: {passed} passed, {failed} failed. Each key shows its result below."
+                    "Tested {tested}: {passed} passed, {failed} failed{later}. Each key shows its result below."
                 )
             };
             outcome.try_set(Some(text));

@@ -19,6 +19,7 @@ const KEYS = {
   off: 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-toolsOff-TEST-0ff0',
   gemini: 'AIzaFAKEFAKEFAKEFAKEFAKEFAKEFAKE-toolsGem-TEST-g3g3',
   old: 'AIzaFAKEFAKEFAKEFAKEFAKEFAKEFAKE-toolsOld-TEST-o1d0',
+  limited: 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-fail-429-TEST-l1m1',
 };
 
 let session;
@@ -133,5 +134,11 @@ test('"Test all keys" tests each switched-on key in turn, shows progress, can be
   await expect(keyRow(page, 'Old')).toContainText('last tested today');
   await expect(keyRow(page, 'Switched off')).not.toContainText('last tested');
   await expect(keyRow(page, 'Silent')).not.toContainText('last tested');
-  assert.deepEqual(browser.problems, []);
+
+  // A rate limit is not the key's fault: counted apart, as its row says.
+  await addKey(page, { secret: KEYS.limited, label: 'Limited', provider: 'OpenAI', baseUrl: mock.url });
+  await button.click();
+  await expect(status).toContainText('Tested 6 keys: 4 passed, 1 failed, 1 to try again later.');
+  await expect(keyRow(page, 'Limited')).toContainText('Test: try again later');
+  assert.deepEqual(browser.problems.filter((p) => !/status of 429/.test(p)), []);
 });
