@@ -29,9 +29,14 @@ pub struct Resume {
     pub system: String,
 }
 
-/// An unsent message and system prompt for the next chat to mount, from a [`Resume`].
+/// From the Chat page: an unsent message and system prompt for the next chat to mount
+/// (from a [`Resume`]), and the conversation the chat saves to (its copy, when another
+/// tab took the original on), which is the one to reopen.
 #[derive(Clone, Copy)]
-pub struct PendingDraft(pub StoredValue<Option<(String, String)>>);
+pub struct PendingDraft(
+    pub StoredValue<Option<(String, String)>>,
+    pub RwSignal<Option<Uuid>>,
+);
 
 use crate::components::markdown;
 use crate::net::{self, NetError};
@@ -153,7 +158,8 @@ pub fn Chat(
     let max_tokens = RwSignal::new(String::new());
     let draft = RwSignal::new(String::new());
     // Back from a lock: the message that was being written, and the system prompt.
-    if let Some(PendingDraft(p)) = use_context::<PendingDraft>()
+    let page = use_context::<PendingDraft>();
+    if let Some(PendingDraft(p, _)) = page
         && let Some(Some((d, s))) = p.try_update_value(Option::take)
     {
         draft.set(d);
@@ -396,10 +402,9 @@ pub fn Chat(
             // cost the message being written).
             let saved = messages.try_with_untracked(|m| !m.is_empty()) == Some(true);
             let r = Resume {
-                conversation: conv_meta
-                    .try_get_value()
-                    .flatten()
-                    .map(|m| m.0)
+                conversation: page
+                    .and_then(|PendingDraft(_, current)| current.try_get_untracked().flatten())
+                    .or_else(|| conv_meta.try_get_value().flatten().map(|m| m.0))
                     .filter(|_| saved),
                 draft: draft.try_get_untracked().unwrap_or_default(),
                 system: system.try_get_untracked().unwrap_or_default(),
@@ -606,7 +611,10 @@ pub fn Chat(
                 reply
                     .footer
                     .try_set(format!("{}{note}", fmt_usage(&label, &model_name, i, o, c)));
+                // Locked meanwhile (the answer was cut by the lock): the vault cannot be
+                // written, and a toast on the lock screen would only puzzle.
                 if !direct
+                    && session.phase.get_untracked() == Phase::Unlocked
                     && let Err(e) = session
                         .mutate_async(|v| {
                             v.record_usage(

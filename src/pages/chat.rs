@@ -160,7 +160,7 @@ fn Conversations() -> impl IntoView {
 
     // Back from a lock: the conversation that was shown, and what was being written.
     let pending = StoredValue::new(None::<(String, String)>);
-    provide_context(PendingDraft(pending));
+    provide_context(PendingDraft(pending, current));
     if let Some(r) = session
         .take_resume()
         .and_then(|pt| serde_json::from_slice::<Resume>(&pt).ok())
@@ -538,10 +538,23 @@ impl Saved {
     /// as a copy, where its chat goes on, and the other tab's stays as it is. Reading,
     /// comparing and writing are one IndexedDB transaction, so no other tab can save
     /// in between.
-    async fn save_one(self, ours: Conversation, key: &KeyHold) -> Result<(), AppError> {
+    ///
+    /// `known` is what this tab knew of the record when the save was asked for: the page
+    /// may be gone by the time the save runs (a save made as the vault locks), and with
+    /// it `seen`. Returns what is known after the save, for the next one.
+    async fn save_one(
+        self,
+        ours: Conversation,
+        key: &KeyHold,
+        known: Option<(u64, String)>,
+    ) -> Result<Option<(u64, String)>, AppError> {
         let id = ours.id;
         let db = idb::open().await?;
-        let base = self.seen.try_with_value(|m| m.get(&id).cloned()).flatten();
+        let base = self
+            .seen
+            .try_with_value(|m| m.get(&id).cloned())
+            .unwrap_or(known.clone());
+        let mut after = known;
         let mut outcome = None;
         db.update(idb::CONVERSATIONS, &id.to_string(), |stored| {
             // Saved before, and gone now: another tab deleted it while this one went on.
@@ -616,9 +629,11 @@ impl Saved {
                     m.insert(id, Summary::from(&c));
                 });
                 if chat_based {
+                    let now = (revision(&text), c.title);
                     self.seen.try_update_value(|m| {
-                        m.insert(id, (revision(&text), c.title));
+                        m.insert(id, now.clone());
                     });
+                    after = Some(now);
                 }
             }
             Some(Saving::Diverged(theirs)) => {
@@ -662,10 +677,16 @@ impl Saved {
                 self.summaries.try_update_value(|m| {
                     m.insert(copy_id, Summary::from(&copy));
                 });
-                // Through the copy's own queue, in order with the chat's next saves.
-                self.save_record(copy);
-                if let Some(next) = waiting {
-                    self.save_record(next);
+                if self.gone.try_with_value(|_| ()).is_some() {
+                    // Through the copy's own queue, in order with the chat's next saves.
+                    self.save_record(copy);
+                    if let Some(next) = waiting {
+                        self.save_record(next);
+                    }
+                } else {
+                    // The page is gone (a save made as the vault locked): nothing else
+                    // will save to the copy, and its queue went with the page.
+                    Box::pin(self.save_one(waiting.unwrap_or(copy), key, None)).await?;
                 }
                 self.toasts.info(if theirs.is_some() {
                         format!(
@@ -679,7 +700,7 @@ impl Saved {
             }
         }
         self.refresh_list();
-        Ok::<(), AppError>(())
+        Ok(after)
     }
 
     /// Once this tab's saves of `id` have landed: at once when none is on its way.
@@ -717,10 +738,15 @@ impl Saved {
         if queued != Some(false) {
             return;
         }
+        let mut known = self.seen.try_with_value(|m| m.get(&id).cloned()).flatten();
         spawn_local(async move {
             let mut next = Some(c);
             while let Some(c) = next {
-                if let Err(e) = self.save_one(c, &key).await {
+                let saved = self.save_one(c, &key, known.clone()).await;
+                if let Ok(k) = &saved {
+                    known = k.clone();
+                }
+                if let Err(e) = saved {
                     self.toasts.error(format!(
                         "The conversation could not be saved: {} It stays on screen; keep this tab open, and it is saved again with your next message.",
                         e.message()

@@ -386,6 +386,24 @@ describe('conversations', () => {
     await locked.getByRole('button', { name: 'Delete' }).click();
     await locked.getByRole('button', { name: 'Yes, delete' }).click();
     await expect(locked).toHaveCount(0);
+    // A saved answer asked for again, and the vault locked while the new one arrives:
+    // the new (partial) answer is what is saved, in place, with no copy made.
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await sendMessage('Ask me twice [[mock:slow]]');
+    await expect(lastAnswer()).toContainText(/\d+ in \/ \d+ out tokens/);
+    await lastAnswer().getByRole('button', { name: 'Regenerate' }).click();
+    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+    await expect(lastAnswer().locator('.md')).toContainText(/\S/);
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    const twice = convs.getByRole('listitem', { name: /^Ask me twice/ });
+    await expect(twice).toHaveCount(1);
+    await expect(convs.getByText('(copy)')).toHaveCount(0);
+    await expect(lastAnswer()).toContainText('Stopped.');
+    await twice.getByRole('button', { name: 'Delete' }).click();
+    await twice.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect(twice).toHaveCount(0);
 
     // Locking hides them; unlocking brings back exactly what was saved.
     await page.getByRole('button', { name: 'Lock' }).click();

@@ -350,6 +350,18 @@ fn is_local_host(host: &str) -> bool {
         };
     }
     let name = name.trim_end_matches('.');
+    // Browsers read "134744072", "0x08080808" or "8.8.2056" as IPv4 addresses (the URL
+    // standard's number forms), which the parse above does not: never local here.
+    let last = name.rsplit('.').next().unwrap_or("");
+    if last.starts_with(|c: char| c.is_ascii_digit())
+        && last
+            .strip_prefix("0x")
+            .unwrap_or(last)
+            .chars()
+            .all(|c| c.is_ascii_hexdigit())
+    {
+        return false;
+    }
     !name.contains('.')
         || [".localhost", ".local", ".lan", ".home.arpa", ".internal"]
             .iter()
@@ -860,6 +872,10 @@ pub(crate) mod tests {
             "http://172.32.0.1",
             "http://[2001:db8::1]:80",
             "http://localhost.evil.com",
+            "http://134744072/v1",
+            "http://0x08080808",
+            "http://8.8.2056",
+            "http://0x8.0x8.0x8.0x8",
         ] {
             assert!(
                 matches!(normalize_base_url(public), Err(ModelError::BadBaseUrl(m)) if m.contains("unencrypted")),
