@@ -33,7 +33,7 @@ pub struct Resume {
 /// (from a [`Resume`]), and the conversation the chat saves to (its copy, when another
 /// tab took the original on), which is the one to reopen.
 #[derive(Clone, Copy)]
-pub struct PendingDraft(
+pub struct ChatPageLink(
     pub StoredValue<Option<(String, String)>>,
     pub RwSignal<Option<Uuid>>,
 );
@@ -158,8 +158,8 @@ pub fn Chat(
     let max_tokens = RwSignal::new(String::new());
     let draft = RwSignal::new(String::new());
     // Back from a lock: the message that was being written, and the system prompt.
-    let page = use_context::<PendingDraft>();
-    if let Some(PendingDraft(p, _)) = page
+    let page = use_context::<ChatPageLink>();
+    if let Some(ChatPageLink(p, _)) = page
         && let Some(Some((d, s))) = p.try_update_value(Option::take)
     {
         draft.set(d);
@@ -403,7 +403,7 @@ pub fn Chat(
             let saved = messages.try_with_untracked(|m| !m.is_empty()) == Some(true);
             let r = Resume {
                 conversation: page
-                    .and_then(|PendingDraft(_, current)| current.try_get_untracked().flatten())
+                    .and_then(|ChatPageLink(_, current)| current.try_get_untracked().flatten())
                     .or_else(|| conv_meta.try_get_value().flatten().map(|m| m.0))
                     .filter(|_| saved),
                 draft: draft.try_get_untracked().unwrap_or_default(),

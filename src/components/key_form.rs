@@ -27,6 +27,28 @@ pub fn follow_guess(
     }
 }
 
+/// The base URL of a provider with an API of its own, under "Advanced" (an
+/// OpenAI-compatible key asks for its address outright instead). Shared by the Add form
+/// and the direct chat.
+#[component]
+pub fn AdvancedBaseUrl<F, V>(provider: RwSignal<Provider>, field: F) -> impl IntoView
+where
+    F: Fn() -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Show when=move || provider.get() != Provider::OpenaiCompatible>
+            <details>
+                <summary>"Advanced"</summary>
+                <div class="stack">
+                    {field.clone()}
+                    <p class="hint">"Leave empty to use the provider's own API."</p>
+                </div>
+            </details>
+        </Show>
+    }
+}
+
 /// Saving a key under another provider than its prefix says would send it to that other
 /// company: asked once, in words, before it is saved (`None` when the key fits).
 pub fn mismatch_question(secret: &str, provider: Provider) -> Option<String> {
@@ -242,15 +264,7 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
                 />
                 {move || format!("Make this the default {} key", provider.get().display_name())}
             </label>
-            <Show when=move || provider.get() != Provider::OpenaiCompatible>
-                <details>
-                    <summary>"Advanced"</summary>
-                    <div class="stack">
-                        {base_url_field}
-                        <p class="hint">"Leave empty to use the provider's own API."</p>
-                    </div>
-                </details>
-            </Show>
+            <AdvancedBaseUrl provider field=base_url_field/>
             <Show when=move || error.get().is_some()>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::components::chat::{Chat, PendingDraft, Resume};
+use crate::components::chat::{Chat, ChatPageLink, Resume};
 use crate::components::vault_gate::VaultGate;
 use crate::error::AppError;
 use crate::idb;
@@ -160,7 +160,7 @@ fn Conversations() -> impl IntoView {
 
     // Back from a lock: the conversation that was shown, and what was being written.
     let pending = StoredValue::new(None::<(String, String)>);
-    provide_context(PendingDraft(pending, current));
+    provide_context(ChatPageLink(pending, current));
     if let Some(r) = session
         .take_resume()
         .and_then(|pt| serde_json::from_slice::<Resume>(&pt).ok())

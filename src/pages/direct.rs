@@ -11,6 +11,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::components::chat::Chat;
+use crate::components::key_form::AdvancedBaseUrl;
 use crate::error::AppError;
 
 /// A key from the direct session that the person asked to save into their vault.
@@ -163,15 +164,7 @@ pub fn DirectPage() -> impl IntoView {
                 // As in the Add form: an OpenAI-compatible key needs its address (filled in
                 // for the prefixes byok knows, such as OpenRouter's); the others have one.
                 <Show when=move || provider.get() == Provider::OpenaiCompatible>{base_url_field}</Show>
-                <Show when=move || provider.get() != Provider::OpenaiCompatible>
-                    <details>
-                        <summary>"Advanced"</summary>
-                        <div class="stack">
-                            {base_url_field}
-                            <p class="hint">"Leave empty to use the provider's own API."</p>
-                        </div>
-                    </details>
-                </Show>
+                <AdvancedBaseUrl provider field=base_url_field/>
                 <button type="submit">"Start chatting"</button>
             </form>
             <form class="card stack" on:submit=open_bundle aria-label="Use the keys of a bundle">

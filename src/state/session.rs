@@ -2,6 +2,7 @@
 //! through [`Session::mutate`], which first adopts whatever another tab saved, then
 //! applies the change, then saves, so two tabs never overwrite each other's edits.
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use byok_core::conversation::{self, Conversation};
@@ -49,7 +50,7 @@ impl KeyHold {
 }
 
 /// Run by [`Session::lock`] while the data key is still there, in the order added.
-type LockHooks = Vec<(u64, Box<dyn Fn()>)>;
+type LockHooks = Vec<(u64, Rc<dyn Fn()>)>;
 
 #[derive(Clone, Copy)]
 pub struct Session {
@@ -190,16 +191,13 @@ impl Session {
     pub fn lock(&self) {
         if self.phase.get_untracked() == Phase::Unlocked {
             // Each hook may start a save, which takes a hold on the key before it goes.
-            let ids: Vec<u64> = self
+            // Called outside the store's borrow: a hook may add or remove hooks.
+            let hooks: Vec<Rc<dyn Fn()>> = self
                 .lock_hooks
-                .try_with_value(|h| h.iter().map(|(id, _)| *id).collect())
+                .try_with_value(|h| h.iter().map(|(_, f)| f.clone()).collect())
                 .unwrap_or_default();
-            for id in ids {
-                self.lock_hooks.try_with_value(|h| {
-                    if let Some((_, f)) = h.iter().find(|(i, _)| *i == id) {
-                        f();
-                    }
-                });
+            for f in hooks {
+                f();
             }
         }
         self.close();
@@ -445,7 +443,7 @@ impl Session {
             .try_with_value(|h| h.iter().map(|(i, _)| *i + 1).max().unwrap_or(0))
             .unwrap_or(0);
         self.lock_hooks
-            .try_update_value(|h| h.push((id, Box::new(f))));
+            .try_update_value(|h| h.push((id, Rc::new(f))));
         id
     }
 
