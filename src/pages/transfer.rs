@@ -8,7 +8,7 @@ use byok_core::bundle::{self, MAX_FILE_BYTES, ParsedBundle};
 use byok_core::crypto::{self, DEFAULT_ITERATIONS, IV_LEN, SALT_LEN};
 use byok_core::model::Provider;
 use byok_core::passphrase;
-use byok_core::transfer::{self, Choices, ImportPlan, ItemStatus, Selection};
+use byok_core::transfer::{self, Choices, ImportPlan, ItemStatus, KeyChange, Selection};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
@@ -219,6 +219,7 @@ fn ImportPanel() -> impl IntoView {
     let plan_version = RwSignal::new(0u32);
     let replace = RwSignal::new(HashSet::<usize>::new());
     let take_default = RwSignal::new(HashSet::<usize>::new());
+    let update = RwSignal::new(HashSet::<usize>::new());
     let pasted = RwSignal::new(String::new());
     let pass = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
@@ -237,6 +238,7 @@ fn ImportPanel() -> impl IntoView {
         plan_version.try_update(|n| *n += 1);
         replace.try_set(HashSet::new());
         take_default.try_set(HashSet::new());
+        update.try_set(HashSet::new());
         pass.try_set(String::new());
         open_error.try_set(None);
         stage.try_set(Stage::Pick);
@@ -364,6 +366,7 @@ fn ImportPanel() -> impl IntoView {
         let choices = Choices {
             replace: replace.get_untracked(),
             take_default: take_default.get_untracked(),
+            update: update.get_untracked(),
         };
         let Some(p) = plan.with_value(|p| p.clone()) else {
             return;
@@ -379,11 +382,16 @@ fn ImportPanel() -> impl IntoView {
                 Ok(s) => {
                     reset();
                     stage.try_set(Stage::Done(format!(
-                        "Imported {} new key{}{}{}.",
+                        "Imported {} new key{}{}{}{}.",
                         s.added,
                         if s.added == 1 { "" } else { "s" },
                         if s.replaced > 0 {
                             format!(", replaced {}", s.replaced)
+                        } else {
+                            String::new()
+                        },
+                        if s.updated > 0 {
+                            format!(", updated {}", s.updated)
                         } else {
                             String::new()
                         },
@@ -403,17 +411,19 @@ fn ImportPanel() -> impl IntoView {
         });
     };
 
-    // Whether pressing Import would change anything.
-    let importable = move || {
+    // Whether the plan has keys to add, and whether it has keys the bundle says
+    // something new about.
+    let has = move |f: fn(&ItemStatus) -> bool| {
         plan_version.track();
         plan.with_value(|p| {
-            p.as_ref().is_some_and(|p| {
-                p.items
-                    .iter()
-                    .any(|i| matches!(i.status, ItemStatus::New | ItemStatus::LabelClash { .. }))
-            })
+            p.as_ref()
+                .is_some_and(|p| p.items.iter().any(|i| f(&i.status)))
         })
     };
+    let adds = move || has(|s| matches!(s, ItemStatus::New | ItemStatus::LabelClash { .. }));
+    let changes = move || has(|s| matches!(s, ItemStatus::Changed { .. }));
+    // Whether pressing Import would change anything.
+    let importable = move || adds() || update.with(|u| !u.is_empty());
 
     view! {
         <section
@@ -456,9 +466,13 @@ fn ImportPanel() -> impl IntoView {
                         </Show>
                     </form>
                 }.into_any(),
-                Stage::Preview => view! { <ImportPreview plan plan_version replace take_default/>
+                Stage::Preview => view! { <ImportPreview plan plan_version replace take_default update/>
                     <Show when=move || !importable()>
-                        <p class="hint" role="status">"Nothing to import: every key in this bundle is already here or cannot be imported."</p>
+                        <p class="hint" role="status">{move || if changes() {
+                            "Nothing to import yet: every key in this bundle is already here. To take what was changed elsewhere, choose \u{201c}Update it from the bundle\u{201d} for those keys."
+                        } else {
+                            "Nothing to import: every key in this bundle is already here or cannot be imported."
+                        }}</p>
                     </Show>
                     <div class="row">
                         <button type="button" on:click=confirm disabled=move || busy.get() || !importable()>{move || if busy.get() { "Importing…" } else { "Import" }}</button>
@@ -486,6 +500,7 @@ fn ImportPreview(
     plan_version: RwSignal<u32>,
     replace: RwSignal<HashSet<usize>>,
     take_default: RwSignal<HashSet<usize>>,
+    update: RwSignal<HashSet<usize>>,
 ) -> impl IntoView {
     move || {
         plan_version.track();
@@ -496,13 +511,21 @@ fn ImportPreview(
             let present = count(|s| matches!(s, ItemStatus::AlreadyPresent { .. }));
             let refused = count(|s| matches!(s, ItemStatus::Refused { .. }));
             let clashes = count(|s| matches!(s, ItemStatus::LabelClash { .. }));
+            let changed: Vec<usize> = p
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(_, it)| matches!(it.status, ItemStatus::Changed { .. }))
+                .map(|(i, _)| i)
+                .collect();
             let mut plain_shown = 0;
             let rows = p
                 .items
                 .iter()
                 .enumerate()
                 .filter(|(_, it)| {
-                    let decision = it.default_conflict.is_some() || matches!(it.status, ItemStatus::LabelClash { .. });
+                    let decision = it.default_conflict.is_some()
+                        || matches!(it.status, ItemStatus::LabelClash { .. } | ItemStatus::Changed { .. });
                     if decision {
                         return true;
                     }
@@ -519,6 +542,23 @@ fn ImportPreview(
                         }
                         ItemStatus::AlreadyPresent { existing_label } => {
                             view! { <span class="badge muted">{format!("Already here as \u{201c}{existing_label}\u{201d}: skipped")}</span> }.into_any()
+                        }
+                        ItemStatus::Changed { existing_label, changes, .. } => {
+                            let what = format!(
+                                "Already here as \u{201c}{existing_label}\u{201d}; the bundle has a different {}.",
+                                KeyChange::list(changes)
+                            );
+                            let label = existing_label.clone();
+                            view! {
+                                <span class="badge muted">{what}</span>
+                                <label class="sr-only" for=format!("update-{i}")>{format!("What to do with \u{201c}{label}\u{201d}")}</label>
+                                <select id=format!("update-{i}")
+                                    prop:value=move || if update.with(|u| u.contains(&i)) { "update" } else { "keep" }
+                                    on:change=move |ev| { let on = event_target_value(&ev) == "update"; update.update(|s| { if on { s.insert(i); } else { s.remove(&i); } }) }>
+                                    <option value="keep">"Keep it as it is here"</option>
+                                    <option value="update">"Update it from the bundle"</option>
+                                </select>
+                            }.into_any()
                         }
                         ItemStatus::LabelClash { suggested_label, .. } => {
                             let suggested = suggested_label.clone();
@@ -544,7 +584,21 @@ fn ImportPreview(
             let more = plain_shown.saturating_sub(MAX_PLAIN_ROWS);
             Some(view! {
                 <div class="panel stack">
-                    <p role="status">{format!("{new} new, {present} already here, {clashes} with a label already in use{}. Nothing is saved until you press Import.", if refused > 0 { format!(", {refused} refused") } else { String::new() })}</p>
+                    <p role="status">{format!(
+                        "{new} new, {present} already here, {}{clashes} with a label already in use{}. Nothing is saved until you press Import.",
+                        if changed.is_empty() { String::new() } else { format!("{} already here but changed elsewhere, ", changed.len()) },
+                        if refused > 0 { format!(", {refused} refused") } else { String::new() },
+                    )}</p>
+                    {(changed.len() > 1).then(|| {
+                        let all = changed.clone();
+                        view! {
+                            <div class="row">
+                                <button type="button" class="secondary" on:click=move |_| update.set(all.iter().copied().collect())>
+                                    {format!("Update all {} changed keys from the bundle", changed.len())}
+                                </button>
+                            </div>
+                        }
+                    })}
                     <ul class="preview-list">{rows}</ul>
                     {(more > 0).then(|| view! { <p class="hint">{format!("…and {more} more new keys.")}</p> })}
                 </div>

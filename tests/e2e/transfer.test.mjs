@@ -147,6 +147,55 @@ describe('export and import', () => {
     await page.close();
   });
 
+  test('a bundle with keys edited elsewhere updates them only when the user chooses to', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url);
+    await unlock(page, 'a brand new vault passphrase');
+    await page.getByRole('link', { name: 'Export & import' }).click();
+    // The same three secrets, edited on another device: one relabelled with notes and a
+    // later expiry, one set inactive, one with notes.
+    const edited = join(dir, 'edited.byok.json');
+    writeFileSync(edited, await webcryptoBundle([
+      entry('OpenAI work (laptop)', 'openai', KEYS.openai, { expires_at: '2031-06-30T00:00:00Z', notes: 'Team budget, ask Ana' }),
+      entry('OpenAI spare', 'openai', KEYS.openai2, { is_active: false }),
+      entry('Claude main', 'anthropic', KEYS.anthropic, { notes: 'Shared with design' }),
+    ], BUNDLE_PASS));
+    await importFile(page, edited);
+    await expect(page.getByRole('status').filter({ hasText: '0 new, 0 already here, 3 already here but changed elsewhere' })).toBeVisible();
+    await expect(page.getByText('Already here as “OpenAI work”; the bundle has a different label, expiry date and notes.')).toBeVisible();
+    await expect(page.getByText('Already here as “OpenAI spare”; the bundle has a different active or inactive setting.')).toBeVisible();
+    // Kept by default: nothing to import until an update is chosen.
+    assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), true);
+    await expect(page.getByRole('status').filter({ hasText: 'Nothing to import yet' })).toBeVisible();
+    const before = await page.evaluate(() => localStorage.getItem('byok.vault'));
+    await page.getByLabel('What to do with “OpenAI work”').selectOption('update');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Imported 0 new keys, updated 1, skipped 2 already here.' })).toBeVisible();
+    assert.notEqual(await page.evaluate(() => localStorage.getItem('byok.vault')), before);
+    await page.getByRole('link', { name: 'Open the key list' }).click();
+    const work = keyRow(page, 'OpenAI work (laptop)');
+    await expect(work).toContainText('expires 2031-06-30');
+    await expect(work).toContainText('Team budget, ask Ana');
+    await expect(keyRow(page, 'OpenAI work')).toHaveCount(0);
+    await expect(keyRow(page, 'OpenAI spare')).not.toContainText('Inactive');
+
+    // "Update all" takes every change; the untouched key stays as it was.
+    await page.getByRole('link', { name: 'Export & import' }).click();
+    await importFile(page, edited);
+    await expect(page.getByRole('status').filter({ hasText: '0 new, 1 already here, 2 already here but changed elsewhere' })).toBeVisible();
+    await page.getByRole('button', { name: 'Update all 2 changed keys from the bundle' }).click();
+    assert.equal(await page.getByLabel('What to do with “OpenAI spare”').inputValue(), 'update');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'updated 2, skipped 1 already here.' })).toBeVisible();
+    await page.getByRole('link', { name: 'Open the key list' }).click();
+    await expect(keyRow(page, 'OpenAI spare')).toContainText('Inactive');
+    await expect(keyRow(page, 'OpenAI spare')).toContainText('Default');
+    await expect(keyRow(page, 'Claude main')).toContainText('Shared with design');
+    await expect(keyRow(page, 'Claude main')).toContainText('Default');
+    assert.deepEqual(browser.problems, []);
+    await page.close();
+  });
+
   test('every bad input gets one clear message and leaves storage byte-for-byte unchanged', async () => {
     const page = await browser.newPage();
     await page.goto(host.url);

@@ -44,6 +44,14 @@ pub enum ItemStatus {
     New,
     /// The same secret is already saved (under `existing_label`): skipped.
     AlreadyPresent { existing_label: String },
+    /// The same secret is already saved, and the bundle says something else about it
+    /// (edited on another device, say). Kept as it is unless the person chooses to take
+    /// the bundle's `changes`.
+    Changed {
+        existing_id: Uuid,
+        existing_label: String,
+        changes: Vec<KeyChange>,
+    },
     /// Another key of the same provider already has this label. The person chooses:
     /// import under `suggested_label`, or replace the existing key's secret and settings.
     LabelClash {
@@ -53,6 +61,75 @@ pub enum ItemStatus {
     /// Breaks a rule a key added by hand must follow (empty label, a base URL with
     /// credentials or a query, none for an OpenAI-compatible key): not imported.
     Refused { reason: String },
+}
+
+/// A field of a key that an import can update, for a key the vault already holds.
+/// The provider is not one: a key is never sent to another service by an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyChange {
+    Label,
+    BaseUrl,
+    Expiry,
+    Active,
+    Notes,
+}
+
+impl KeyChange {
+    /// As in "the bundle has a different label, expiry date and notes".
+    pub fn describe(self) -> &'static str {
+        match self {
+            KeyChange::Label => "label",
+            KeyChange::BaseUrl => "base URL",
+            KeyChange::Expiry => "expiry date",
+            KeyChange::Active => "active or inactive setting",
+            KeyChange::Notes => "notes",
+        }
+    }
+
+    /// "label, expiry date and notes".
+    pub fn list(changes: &[KeyChange]) -> String {
+        let names: Vec<&str> = changes.iter().map(|c| c.describe()).collect();
+        match names.split_last() {
+            None => String::new(),
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        }
+    }
+}
+
+/// The notes a bundle key carries, if it carries any: a bundle without them (from the
+/// CLI, or a key with none) says nothing about the notes, so it never clears them.
+fn bundle_notes(key: &BundleKey) -> Option<&str> {
+    key.extra
+        .get("notes")
+        .and_then(serde_json::Value::as_str)
+        .filter(|n| !n.is_empty())
+}
+
+/// What the (tidied) bundle key says differently about a key the vault holds. A new
+/// label counts only when no other key of the provider has it (`label_free`).
+fn key_changes(
+    existing: &KeyEntry,
+    key: &BundleKey,
+    label_free: impl FnOnce() -> bool,
+) -> Vec<KeyChange> {
+    let mut changes = Vec::new();
+    if existing.label != key.label && label_free() {
+        changes.push(KeyChange::Label);
+    }
+    if existing.base_url != key.base_url {
+        changes.push(KeyChange::BaseUrl);
+    }
+    if existing.expires_at != key.expires_at {
+        changes.push(KeyChange::Expiry);
+    }
+    if existing.is_active != key.is_active {
+        changes.push(KeyChange::Active);
+    }
+    if bundle_notes(key).is_some_and(|n| n != existing.notes) {
+        changes.push(KeyChange::Notes);
+    }
+    changes
 }
 
 #[derive(Debug, Clone)]
@@ -76,7 +153,9 @@ impl ImportPlan {
             .filter(|i| {
                 !matches!(
                     i.status,
-                    ItemStatus::AlreadyPresent { .. } | ItemStatus::Refused { .. }
+                    ItemStatus::AlreadyPresent { .. }
+                        | ItemStatus::Changed { .. }
+                        | ItemStatus::Refused { .. }
                 )
             })
             .count()
@@ -91,12 +170,15 @@ pub struct Choices {
     pub replace: HashSet<usize>,
     /// Indexes of default conflicts where the imported key becomes the default.
     pub take_default: HashSet<usize>,
+    /// Indexes of changed keys to update with what the bundle says.
+    pub update: HashSet<usize>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
     pub added: usize,
     pub replaced: usize,
+    pub updated: usize,
     pub skipped: usize,
 }
 
@@ -143,12 +225,18 @@ pub fn plan_import(vault: &Vault, mut keys: Vec<BundleKey>) -> ImportPlan {
         })
         .collect();
     let room = vault.keys.len() + keys.len();
-    let mut secrets: HashMap<&str, &str> = HashMap::with_capacity(room);
+    // Who holds each secret: a vault key (which the bundle may say something new
+    // about) or an earlier key of the same bundle.
+    enum Holder<'a> {
+        Vault(&'a KeyEntry),
+        Bundle(&'a str),
+    }
+    let mut secrets: HashMap<&str, Holder> = HashMap::with_capacity(room);
     secrets.extend(
         vault
             .keys
             .iter()
-            .map(|k| (k.secret.expose().trim(), k.label.as_str())),
+            .map(|k| (k.secret.expose().trim(), Holder::Vault(k))),
     );
     let mut labels: HashMap<(Provider, String), Uuid> = HashMap::with_capacity(room);
     labels.extend(
@@ -173,11 +261,35 @@ pub fn plan_import(vault: &Vault, mut keys: Vec<BundleKey>) -> ImportPlan {
             Ok(()) => key.secret.expose().trim(),
         };
         let status = match secrets.entry(secret) {
-            Entry::Occupied(e) => ItemStatus::AlreadyPresent {
-                existing_label: (*e.get()).to_owned(),
+            Entry::Occupied(e) => match e.get() {
+                Holder::Bundle(label) => ItemStatus::AlreadyPresent {
+                    existing_label: (*label).to_owned(),
+                },
+                Holder::Vault(existing) => {
+                    let changes = key_changes(existing, key, || {
+                        match labels.entry(label_key(key.provider, &key.label)) {
+                            Entry::Occupied(taken) => *taken.get() == existing.id,
+                            Entry::Vacant(free) => {
+                                free.insert(existing.id);
+                                true
+                            }
+                        }
+                    });
+                    if changes.is_empty() {
+                        ItemStatus::AlreadyPresent {
+                            existing_label: existing.label.clone(),
+                        }
+                    } else {
+                        ItemStatus::Changed {
+                            existing_id: existing.id,
+                            existing_label: existing.label.clone(),
+                            changes,
+                        }
+                    }
+                }
             },
             Entry::Vacant(e) => {
-                e.insert(&key.label);
+                e.insert(Holder::Bundle(&key.label));
                 let clash = match labels.entry(label_key(key.provider, &key.label)) {
                     Entry::Occupied(e) => Some(*e.get()),
                     Entry::Vacant(e) => {
@@ -205,7 +317,10 @@ pub fn plan_import(vault: &Vault, mut keys: Vec<BundleKey>) -> ImportPlan {
                 }
             }
         };
-        let skipped = matches!(status, ItemStatus::AlreadyPresent { .. });
+        let skipped = matches!(
+            status,
+            ItemStatus::AlreadyPresent { .. } | ItemStatus::Changed { .. }
+        );
         let default_conflict = (key.is_default && !skipped)
             .then(|| defaults.get(&key.provider).map(|l| (*l).to_owned()))
             .flatten();
@@ -246,6 +361,20 @@ pub fn apply_import(
         .collect();
     for (i, item) in plan.items.iter().enumerate() {
         let secret = item.key.secret.expose().trim().to_string();
+        if let ItemStatus::Changed {
+            existing_id,
+            changes,
+            ..
+        } = &item.status
+        {
+            let chosen = choices.update.contains(&i);
+            if chosen && update_key(vault, *existing_id, &item.key, changes) {
+                summary.updated += 1;
+            } else {
+                summary.skipped += 1;
+            }
+            continue;
+        }
         let replacing =
             matches!(item.status, ItemStatus::LabelClash { .. }) && choices.replace.contains(&i);
         // The plan may be older than the vault (another tab saved meanwhile): the rule of
@@ -257,7 +386,9 @@ pub fn apply_import(
         let wants_default = item.key.is_default
             && (item.default_conflict.is_none() || choices.take_default.contains(&i));
         match &item.status {
-            ItemStatus::AlreadyPresent { .. } | ItemStatus::Refused { .. } => {
+            ItemStatus::AlreadyPresent { .. }
+            | ItemStatus::Changed { .. }
+            | ItemStatus::Refused { .. } => {
                 summary.skipped += 1;
                 continue;
             }
@@ -319,6 +450,36 @@ pub fn apply_import(
         }
     }
     Ok(summary)
+}
+
+/// Take the bundle's `changes` into the vault key `id`; false when there is nothing
+/// left to update (the key was deleted, or its secret changed, in another tab since the
+/// plan). A label another key of the provider took meanwhile is not taken.
+fn update_key(vault: &mut Vault, id: Uuid, key: &BundleKey, changes: &[KeyChange]) -> bool {
+    let label_taken = vault.keys.iter().any(|k| {
+        k.id != id && label_key(k.provider, &k.label) == label_key(key.provider, &key.label)
+    });
+    let Some(existing) = vault.keys.iter_mut().find(|k| k.id == id) else {
+        return false;
+    };
+    if existing.secret.expose().trim() != key.secret.expose().trim() {
+        return false;
+    }
+    for change in changes {
+        match change {
+            KeyChange::Label if !label_taken => existing.label = key.label.clone(),
+            KeyChange::Label => {}
+            KeyChange::BaseUrl => existing.base_url = key.base_url.clone(),
+            KeyChange::Expiry => existing.expires_at = key.expires_at,
+            KeyChange::Active => existing.is_active = key.is_active,
+            KeyChange::Notes => {
+                if let Some(n) = bundle_notes(key) {
+                    existing.notes = n.to_owned();
+                }
+            }
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -395,6 +556,7 @@ mod tests {
             ImportSummary {
                 added: 2,
                 replaced: 0,
+                updated: 0,
                 skipped: 0
             }
         );
@@ -437,6 +599,7 @@ mod tests {
             ImportSummary {
                 added: 1,
                 replaced: 0,
+                updated: 0,
                 skipped: 1
             }
         );
@@ -457,6 +620,7 @@ mod tests {
             ImportSummary {
                 added: 0,
                 replaced: 1,
+                updated: 0,
                 skipped: 1
             }
         );
@@ -559,6 +723,94 @@ mod tests {
         let s = apply_import(&mut v, &plan, &Choices::default()).expect("apply");
         assert_eq!((s.added, s.skipped), (0, 1));
         assert_eq!(v.keys.len(), 1);
+    }
+
+    #[test]
+    fn a_key_edited_elsewhere_is_updated_only_when_chosen() {
+        let here = vault_with(&[
+            (Provider::Openai, "Work", "sk-work"),
+            (Provider::Openai, "Home", "sk-home"),
+            (Provider::Openai, "Spare", "sk-spare"),
+        ]);
+        let mut keys = keys_of(&here);
+        // Edited on another device: a new label, expiry, notes and set inactive.
+        keys[0].label = "Work (team)".into();
+        keys[0].expires_at = Some(datetime!(2027-03-01 0:00 UTC));
+        keys[0].is_active = false;
+        keys[0]
+            .extra
+            .insert("notes".into(), serde_json::Value::from("billing: team"));
+        // Renamed to a label another key has here: the label cannot be taken.
+        keys[1].label = "spare".into();
+        keys[1].base_url = Some("https://proxy.example.com/v1".into());
+        // A bundle without notes says nothing about them: not a change.
+        let mut here_noted = here.clone();
+        here_noted.keys[2].notes = "keep me".into();
+        let plan = plan_import(&here_noted, keys);
+        assert_eq!(
+            plan.items[0].status,
+            ItemStatus::Changed {
+                existing_id: here.keys[0].id,
+                existing_label: "Work".into(),
+                changes: vec![
+                    KeyChange::Label,
+                    KeyChange::Expiry,
+                    KeyChange::Active,
+                    KeyChange::Notes
+                ],
+            }
+        );
+        assert!(
+            matches!(&plan.items[1].status, ItemStatus::Changed { changes, .. } if changes == &[KeyChange::BaseUrl])
+        );
+        assert_eq!(
+            plan.items[2].status,
+            ItemStatus::AlreadyPresent {
+                existing_label: "Spare".into()
+            }
+        );
+        assert_eq!(plan.new_count(), 0);
+        assert_eq!(
+            KeyChange::list(&[KeyChange::Label, KeyChange::Expiry, KeyChange::Notes]),
+            "label, expiry date and notes"
+        );
+
+        // By default nothing here changes.
+        let mut kept = here_noted.clone();
+        let s = apply_import(&mut kept, &plan, &Choices::default()).expect("apply");
+        assert_eq!((s.updated, s.skipped), (0, 3));
+        assert_eq!(kept, here_noted);
+
+        // Chosen: the bundle's fields are taken, the id, secret, usage and default stay.
+        let mut updated = here_noted.clone();
+        let choices = Choices {
+            update: [0, 1].into(),
+            ..Default::default()
+        };
+        let s = apply_import(&mut updated, &plan, &choices).expect("apply");
+        assert_eq!((s.added, s.updated, s.skipped), (0, 2, 1));
+        let work = &updated.keys[0];
+        assert_eq!(work.id, here.keys[0].id);
+        assert_eq!(work.label, "Work (team)");
+        assert_eq!(work.expires_at, Some(datetime!(2027-03-01 0:00 UTC)));
+        assert!(!work.is_active);
+        assert_eq!(work.notes, "billing: team");
+        assert!(work.is_default, "still the default");
+        let home = &updated.keys[1];
+        assert_eq!(home.label, "Home");
+        assert_eq!(
+            home.base_url.as_deref(),
+            Some("https://proxy.example.com/v1")
+        );
+        assert_eq!(updated.keys[2].notes, "keep me");
+        assert_eq!(updated.keys.len(), 3);
+
+        // Rotated in another tab before confirming: nothing to update.
+        let mut rotated = here_noted.clone();
+        rotated.keys[0].secret = Secret::new("sk-work-new");
+        let s = apply_import(&mut rotated, &plan, &choices).expect("apply");
+        assert_eq!((s.updated, s.skipped), (1, 2));
+        assert_eq!(rotated.keys[0].label, "Work");
     }
 
     #[test]
