@@ -72,6 +72,8 @@ struct Row {
     entry: RwSignal<Option<KeyEntry>>,
     budget: RwSignal<Option<BudgetStatus>>,
     act: StoredValue<Option<RowActions>, LocalStorage>,
+    /// A test of this key runs (its own Test button, or "Test all keys").
+    testing: RwSignal<bool>,
 }
 
 type RowActions = Rc<dyn Fn(Action)>;
@@ -133,11 +135,23 @@ impl KeyRows {
             entry: RwSignal::new(entry),
             budget: RwSignal::new(budget),
             act: StoredValue::new_local(None),
+            testing: RwSignal::new(false),
         };
         self.0.update_value(|rows| {
             rows.insert(id, row);
         });
         row
+    }
+
+    /// Show on the key's row (if it is built) that "Test all keys" is testing it.
+    pub fn set_testing(self, id: Uuid, on: bool) {
+        if let Some(row) = self
+            .0
+            .try_with_value(|rows| rows.get(&id).copied())
+            .flatten()
+        {
+            row.testing.try_set(on);
+        }
     }
 
     /// The list's click handler: runs the action of the row button clicked, if any.
@@ -237,7 +251,12 @@ pub fn KeyItem(
 ) -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
-    let Row { entry, budget, act } = session
+    let Row {
+        entry,
+        budget,
+        act,
+        testing,
+    } = session
         .vault
         .with_untracked(|v| rows.register(id, v.as_ref()));
     let (entry, budget) = (entry.read_only(), budget.read_only());
@@ -312,7 +331,6 @@ pub fn KeyItem(
         Err(e) => error.set(Some(e.message())),
     };
 
-    let testing = RwSignal::new(false);
     let run_test = move || {
         let Some(k) = entry.get_untracked() else {
             return;

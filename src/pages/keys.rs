@@ -265,7 +265,7 @@ fn KeyList() -> impl IntoView {
                 </button>
             </div>
             <PendingSaveNotice/>
-            <TestAll/>
+            <TestAll rows/>
             <Reminders matching_ids/>
             <Show when=move || adding.get()>
                 <AddKeyForm on_done=Callback::new(move |_| {
@@ -458,7 +458,7 @@ type ReminderLine = (u8, Uuid, String, Vec<(String, String)>);
 /// "Test all": tests every switched-on key, one after another (all at once would hit the
 /// providers' rate limits), and records each result as the key's own Test button does.
 #[component]
-fn TestAll() -> impl IntoView {
+fn TestAll(rows: KeyRows) -> impl IntoView {
     let session = use_session();
     let total = Memo::new(move |_| {
         session.vault.with(|v| {
@@ -510,8 +510,11 @@ fn TestAll() -> impl IntoView {
                 };
                 let Some(k) = found else { continue };
                 progress.try_set(Some((i + 1, of, k.label.clone())));
+                rows.set_testing(id, true);
                 let test = std::pin::pin!(crate::keytest::test_key(&k));
-                let result = match select(test, &mut rx).await {
+                let result = select(test, &mut rx).await;
+                rows.set_testing(id, false);
+                let result = match result {
                     Either::Left((r, _)) => r,
                     Either::Right(_) => {
                         stopped = true;

@@ -108,12 +108,16 @@ test('"Test all keys" tests each switched-on key in turn, shows progress, can be
   await button.click();
   // Claude, Team and Broken answer at once; Silent never does.
   await expect(status).toContainText('Testing 4 of 6: \u201cSilent\u201d\u2026');
+  // The key being tested says so on its row too, with its Test button held.
+  await expect(keyRow(page, 'Silent').locator('.test-result')).toContainText('Testing the key\u2026');
+  assert.equal(await keyRow(page, 'Silent').getByRole('button', { name: 'Test', exact: true }).isDisabled(), true);
   const stop = page.getByRole('button', { name: 'Stop testing' });
   await expect(stop).toBeFocused();
   await stop.click();
   await expect(status).toContainText('Stopped after testing 3 keys of 6: 2 passed, 1 failed.');
   await eventually(() => mock.requests.find((r) => r.headers.authorization?.includes('fail-stall'))?.closedEarly === true, 'the silent call was ended');
   await expect(button).toBeFocused();
+  await expect(keyRow(page, 'Silent').locator('.test-result')).not.toContainText('Testing');
 
   // Each row as its own Test button would have left it.
   await expect(keyRow(page, 'Claude')).toContainText('Test passed');

@@ -232,27 +232,31 @@ fn resolve_words(e: &ResolveError) -> String {
 }
 
 fn push_vars(out: &mut Resolved, key: &KeyEntry) {
-    let (key_var, url_var) = match key.provider {
-        Provider::Anthropic => ("ANTHROPIC_API_KEY", Some("ANTHROPIC_BASE_URL")),
+    // OPENAI_API_BASE is the older name, still read by LangChain, LiteLLM and openai-python
+    // before 1.0: set with the other, or cleared with it, so that none of them sends the
+    // key to a base URL another key left behind.
+    let (key_var, url_vars): (&'static str, &[&'static str]) = match key.provider {
+        Provider::Anthropic => ("ANTHROPIC_API_KEY", &["ANTHROPIC_BASE_URL"]),
         Provider::Openai | Provider::OpenaiCompatible => {
-            ("OPENAI_API_KEY", Some("OPENAI_BASE_URL"))
+            ("OPENAI_API_KEY", &["OPENAI_BASE_URL", "OPENAI_API_BASE"])
         }
-        Provider::Gemini => ("GEMINI_API_KEY", None),
+        Provider::Gemini => ("GEMINI_API_KEY", &[]),
     };
     out.vars.push(EnvVar {
         name: key_var,
         value: Zeroizing::new(key.secret.expose().to_owned()),
     });
-    match (url_var, &key.base_url) {
-        (Some(name), Some(url)) => out.vars.push(EnvVar {
-            name,
-            value: Zeroizing::new(url.clone()),
-        }),
-        (Some(name), None) => out.cleared.push(Cleared {
-            name,
-            key: format!("the {} key \"{}\"", key.provider, key.label),
-        }),
-        (None, _) => {}
+    for &name in url_vars {
+        match &key.base_url {
+            Some(url) => out.vars.push(EnvVar {
+                name,
+                value: Zeroizing::new(url.clone()),
+            }),
+            None => out.cleared.push(Cleared {
+                name,
+                key: format!("the {} key \"{}\"", key.provider, key.label),
+            }),
+        }
     }
 }
 

@@ -64,8 +64,9 @@ For Anthropic, OpenAI and Gemini the key used is the provider's active default, 
 only active key (the web app's rule): ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY. \
 A provider without a key is left out; one whose key cannot be chosen (several active, \
 none default; expired) is left out with a note on stderr. --name picks one key by its \
-label instead; an OpenAI-compatible key sets OPENAI_API_KEY and OPENAI_BASE_URL. A key \
-without a base URL gets `unset OPENAI_BASE_URL` (or ANTHROPIC_BASE_URL), so one left \
+label instead; an OpenAI-compatible key sets OPENAI_API_KEY, OPENAI_BASE_URL and its older \
+name OPENAI_API_BASE. A key without a base URL gets `unset OPENAI_BASE_URL` and \
+`unset OPENAI_API_BASE` (or ANTHROPIC_BASE_URL), so one left \
 from another key does not send it elsewhere; .env and JSON output cannot unset, and a \
 note says so when such a variable is set.",
         after_help = concat!("Examples:

@@ -68,7 +68,7 @@ fn byok_in(args: &[&str], pass: Option<&str>, stdin: Option<&[u8]>) -> Run {
 }
 
 /// The base-URL variables byok sets, which a developer's own shell may hold too.
-const BASE_URL_VARS: [&str; 2] = ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"];
+const BASE_URL_VARS: [&str; 3] = ["OPENAI_BASE_URL", "OPENAI_API_BASE", "ANTHROPIC_BASE_URL"];
 
 fn byok_with(args: &[&str], pass: Option<&str>, stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(BYOK);
@@ -370,7 +370,7 @@ fn env_by_label() {
     assert_eq!(r.code(), Some(0), "{}", r.stderr());
     assert_eq!(
         r.json(),
-        json!({"OPENAI_API_KEY": "sk-or-v1-TESTTEST", "OPENAI_BASE_URL": "https://openrouter.ai/api/v1"})
+        json!({"OPENAI_API_KEY": "sk-or-v1-TESTTEST", "OPENAI_BASE_URL": "https://openrouter.ai/api/v1", "OPENAI_API_BASE": "https://openrouter.ai/api/v1"})
     );
     let r = byok(
         &["env", s(&f), "--name", "G2", "--format", "json"],
@@ -622,11 +622,13 @@ fn every_subcommand_has_help_with_an_example() {
 fn a_base_url_left_in_the_environment_does_not_go_with_another_key() {
     let dir = tempfile::tempdir().expect("tmp");
     let f = bundle_file(dir.path(), "k.byok.json", &many_keys());
+    // OPENAI_API_BASE: the older name LangChain and LiteLLM still read.
     let inherited = [
         ("OPENAI_BASE_URL", "https://openrouter.ai/api/v1"),
+        ("OPENAI_API_BASE", "https://openrouter.ai/api/v1"),
         ("ANTHROPIC_BASE_URL", "https://proxy.example/anthropic"),
     ];
-    let show = "printf '%s|%s|%s' \"${OPENAI_BASE_URL-unset}\" \"${ANTHROPIC_BASE_URL-unset}\" \"$OPENAI_API_KEY\"";
+    let show = "printf '%s|%s|%s|%s' \"${OPENAI_BASE_URL-unset}\" \"${OPENAI_API_BASE-unset}\" \"${ANTHROPIC_BASE_URL-unset}\" \"$OPENAI_API_KEY\"";
     for name in [None, Some("Work")] {
         let mut args = vec!["run", s(&f)];
         if let Some(n) = name {
@@ -643,7 +645,7 @@ fn a_base_url_left_in_the_environment_does_not_go_with_another_key() {
         };
         assert_eq!(
             r.stdout(),
-            format!("unset|{expect_anthropic}|sk-proj-TESTTEST-'quoted' $HOME \"x\"")
+            format!("unset|unset|{expect_anthropic}|sk-proj-TESTTEST-'quoted' $HOME \"x\"")
         );
     }
     // A key with a base URL still sets it.
@@ -654,14 +656,16 @@ fn a_base_url_left_in_the_environment_does_not_go_with_another_key() {
         &[("OPENAI_BASE_URL", "https://elsewhere.example/v1")],
     );
     assert!(
-        r.stdout()
-            .starts_with("https://openrouter.ai/api/v1|unset|sk-or-v1")
+        r.stdout().starts_with(
+            "https://openrouter.ai/api/v1|https://openrouter.ai/api/v1|unset|sk-or-v1"
+        )
     );
 
     // `env`: the shell format unsets, so eval in such a shell clears it.
     let r = byok(&["env", s(&f), "--name", "Work"], Some(PASS));
     assert!(
-        r.stdout().contains("\nunset OPENAI_BASE_URL\n"),
+        r.stdout()
+            .contains("\nunset OPENAI_BASE_URL\nunset OPENAI_API_BASE\n"),
         "{}",
         r.stdout()
     );
@@ -670,7 +674,7 @@ fn a_base_url_left_in_the_environment_does_not_go_with_another_key() {
         .envs(inherited)
         .output()
         .expect("sh");
-    assert!(String::from_utf8_lossy(&sh.stdout).starts_with("unset|"));
+    assert!(String::from_utf8_lossy(&sh.stdout).starts_with("unset|unset|"));
 
     // dotenv and JSON cannot unset: a note says so, only when the variable is set.
     for format in ["json", "dotenv"] {
