@@ -72,8 +72,8 @@ struct Row {
     entry: RwSignal<Option<KeyEntry>>,
     budget: RwSignal<Option<BudgetStatus>>,
     act: StoredValue<Option<RowActions>, LocalStorage>,
-    /// A test of this key runs (its own Test button, or "Test all keys").
-    testing: RwSignal<bool>,
+    /// How many tests of this key run (its own Test button, "Test all keys"): both can.
+    testing: RwSignal<u8>,
 }
 
 type RowActions = Rc<dyn Fn(Action)>;
@@ -135,7 +135,7 @@ impl KeyRows {
             entry: RwSignal::new(entry),
             budget: RwSignal::new(budget),
             act: StoredValue::new_local(None),
-            testing: RwSignal::new(false),
+            testing: RwSignal::new(0),
         };
         self.0.update_value(|rows| {
             rows.insert(id, row);
@@ -150,7 +150,7 @@ impl KeyRows {
             .try_with_value(|rows| rows.get(&id).copied())
             .flatten()
         {
-            row.testing.try_set(on);
+            row.testing.try_update(|n| count_test(n, on));
         }
     }
 
@@ -231,6 +231,14 @@ impl Default for KeyRows {
     fn default() -> Self {
         Self::new()
     }
+}
+
+fn count_test(n: &mut u8, start: bool) {
+    *n = if start {
+        n.saturating_add(1)
+    } else {
+        n.saturating_sub(1)
+    };
 }
 
 fn budget_of(v: &Vault, id: Uuid, today: time::Date) -> Option<BudgetStatus> {
@@ -335,10 +343,10 @@ pub fn KeyItem(
         let Some(k) = entry.get_untracked() else {
             return;
         };
-        testing.set(true);
+        testing.update(|n| count_test(n, true));
         leptos::task::spawn_local(async move {
             let result = crate::keytest::test_key(&k).await;
-            testing.set(false);
+            testing.try_update(|n| count_test(n, false));
             // A key rotated while the test ran gets no result from its old secret.
             let same_secret = k.secret.clone();
             if let Err(e) = session.mutate(|v| {
@@ -402,14 +410,14 @@ pub fn KeyItem(
                 </code>
                 <KeyMeta entry=entry budget=budget/>
                 <p class="test-result" role="status" aria-live="polite">
-                    {move || if testing.get() {
+                    {move || if testing.get() > 0 {
                         "Testing the key…".to_string()
                     } else {
                         entry.with(|e| e.as_ref().and_then(|e| e.last_test.as_ref().map(|t| t.message.clone())).unwrap_or_default())
                     }}
                 </p>
                 <div class="actions">
-                    <button type="button" class="secondary" data-act=Action::Test.name() disabled=move || testing.get()>"Test"</button>
+                    <button type="button" class="secondary" data-act=Action::Test.name() disabled=move || { testing.get() > 0 }>"Test"</button>
                     <button type="button" class="secondary" data-act=Action::Reveal.name() aria-pressed=move || revealed.get().to_string()>
                         {move || if revealed.get() { "Hide" } else { "Reveal" }}
                     </button>

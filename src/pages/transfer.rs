@@ -469,7 +469,7 @@ fn ImportPanel() -> impl IntoView {
                 Stage::Preview => view! { <ImportPreview plan plan_version replace take_default update/>
                     <Show when=move || !importable()>
                         <p class="hint" role="status">{move || if changes() {
-                            "Nothing to import yet: every key in this bundle is already here. To take what was changed elsewhere, choose \u{201c}Update it from the bundle\u{201d} for those keys."
+                            "Nothing to import yet: every key in this bundle is already here or cannot be imported. To take what was changed elsewhere, choose \u{201c}Update it from the bundle\u{201d} for those keys."
                         } else {
                             "Nothing to import: every key in this bundle is already here or cannot be imported."
                         }}</p>
@@ -559,6 +559,10 @@ fn ImportPreview(
                                     <option value="update">"Update it from the bundle"</option>
                                 </select>
                             }.into_any()
+                        }
+                        // The label is another key's of this same bundle: nothing here to replace.
+                        ItemStatus::LabelClash { existing_id, suggested_label } if existing_id.is_nil() => {
+                            view! { <span class="badge muted">{format!("Label used twice: imported as \u{201c}{suggested_label}\u{201d}")}</span> }.into_any()
                         }
                         ItemStatus::LabelClash { suggested_label, .. } => {
                             let suggested = suggested_label.clone();

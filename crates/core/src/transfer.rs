@@ -103,24 +103,32 @@ fn bundle_notes(key: &BundleKey) -> Option<&str> {
     key.extra
         .get("notes")
         .and_then(serde_json::Value::as_str)
+        .map(str::trim)
         .filter(|n| !n.is_empty())
 }
 
-/// What the (tidied) bundle key says differently about a key the vault holds. A new
-/// label counts only when no other key of the provider has it (`label_free`).
+/// What the (tidied) bundle key says differently about a key the vault holds.
+/// - A new label counts only when no other key of the key's provider has it
+///   (`label_free`).
+/// - A bundle that files the secret under another provider is not believed about the
+///   label or the base URL, which belong to the provider: an update could otherwise
+///   leave an OpenAI-compatible key without one, or point a key at another host.
+/// - What a bundle leaves out (no expiry, no base URL, no notes: a bundle written from
+///   a .env file, say) says nothing, so an update never clears them.
 fn key_changes(
     existing: &KeyEntry,
     key: &BundleKey,
     label_free: impl FnOnce() -> bool,
 ) -> Vec<KeyChange> {
+    let same_provider = existing.provider == key.provider;
     let mut changes = Vec::new();
-    if existing.label != key.label && label_free() {
+    if same_provider && existing.label != key.label && label_free() {
         changes.push(KeyChange::Label);
     }
-    if existing.base_url != key.base_url {
+    if same_provider && key.base_url.is_some() && existing.base_url != key.base_url {
         changes.push(KeyChange::BaseUrl);
     }
-    if existing.expires_at != key.expires_at {
+    if key.expires_at.is_some() && existing.expires_at != key.expires_at {
         changes.push(KeyChange::Expiry);
     }
     if existing.is_active != key.is_active {
@@ -261,16 +269,21 @@ pub fn plan_import(vault: &Vault, mut keys: Vec<BundleKey>) -> ImportPlan {
             Ok(()) => key.secret.expose().trim(),
         };
         let status = match secrets.entry(secret) {
-            Entry::Occupied(e) => match e.get() {
+            Entry::Occupied(mut e) => match *e.get() {
                 Holder::Bundle(label) => ItemStatus::AlreadyPresent {
-                    existing_label: (*label).to_owned(),
+                    existing_label: label.to_owned(),
                 },
                 Holder::Vault(existing) => {
+                    // The same secret again later in the bundle: already dealt with.
+                    e.insert(Holder::Bundle(&existing.label));
                     let changes = key_changes(existing, key, || {
-                        match labels.entry(label_key(key.provider, &key.label)) {
+                        match labels.entry(label_key(existing.provider, &key.label)) {
                             Entry::Occupied(taken) => *taken.get() == existing.id,
+                            // Held, not owned: a new key of the bundle with this label
+                            // is then imported under another label, and never offered
+                            // "replace" of a key that does not have it.
                             Entry::Vacant(free) => {
-                                free.insert(existing.id);
+                                free.insert(Uuid::nil());
                                 true
                             }
                         }
@@ -375,8 +388,19 @@ pub fn apply_import(
             }
             continue;
         }
-        let replacing =
-            matches!(item.status, ItemStatus::LabelClash { .. }) && choices.replace.contains(&i);
+        // Only a key that still has the label the clash is about is replaced. One renamed
+        // or deleted in another tab since the plan, or a label only this bundle holds
+        // (`Uuid::nil()`), and the key is imported under its new label instead.
+        let replace_target = match &item.status {
+            ItemStatus::LabelClash { existing_id, .. } if choices.replace.contains(&i) => vault
+                .get(*existing_id)
+                .filter(|k| {
+                    label_key(k.provider, &k.label) == label_key(item.key.provider, &item.key.label)
+                })
+                .map(|k| k.id),
+            _ => None,
+        };
+        let replacing = replace_target.is_some();
         // The plan may be older than the vault (another tab saved meanwhile): the rule of
         // one entry per secret is checked again here.
         if !replacing && present.contains(&secret) {
@@ -392,9 +416,10 @@ pub fn apply_import(
                 summary.skipped += 1;
                 continue;
             }
-            ItemStatus::LabelClash { existing_id, .. } if choices.replace.contains(&i) => {
-                let Some(existing) = vault.keys.iter_mut().find(|k| k.id == *existing_id) else {
-                    // Deleted in another tab since the plan: nothing to replace.
+            ItemStatus::LabelClash { .. } if replacing => {
+                let Some(existing) = replace_target
+                    .and_then(|target| vault.keys.iter_mut().find(|k| k.id == target))
+                else {
                     summary.skipped += 1;
                     continue;
                 };
@@ -456,9 +481,13 @@ pub fn apply_import(
 /// left to update (the key was deleted, or its secret changed, in another tab since the
 /// plan). A label another key of the provider took meanwhile is not taken.
 fn update_key(vault: &mut Vault, id: Uuid, key: &BundleKey, changes: &[KeyChange]) -> bool {
-    let label_taken = vault.keys.iter().any(|k| {
-        k.id != id && label_key(k.provider, &k.label) == label_key(key.provider, &key.label)
-    });
+    let Some(provider) = vault.get(id).map(|k| k.provider) else {
+        return false;
+    };
+    let label_taken = vault
+        .keys
+        .iter()
+        .any(|k| k.id != id && label_key(k.provider, &k.label) == label_key(provider, &key.label));
     let Some(existing) = vault.keys.iter_mut().find(|k| k.id == id) else {
         return false;
     };
@@ -469,8 +498,16 @@ fn update_key(vault: &mut Vault, id: Uuid, key: &BundleKey, changes: &[KeyChange
         match change {
             KeyChange::Label if !label_taken => existing.label = key.label.clone(),
             KeyChange::Label => {}
-            KeyChange::BaseUrl => existing.base_url = key.base_url.clone(),
-            KeyChange::Expiry => existing.expires_at = key.expires_at,
+            KeyChange::BaseUrl => {
+                if key.base_url.is_some() {
+                    existing.base_url = key.base_url.clone();
+                }
+            }
+            KeyChange::Expiry => {
+                if key.expires_at.is_some() {
+                    existing.expires_at = key.expires_at;
+                }
+            }
             KeyChange::Active => existing.is_active = key.is_active,
             KeyChange::Notes => {
                 if let Some(n) = bundle_notes(key) {
@@ -811,6 +848,80 @@ mod tests {
         let s = apply_import(&mut rotated, &plan, &choices).expect("apply");
         assert_eq!((s.updated, s.skipped), (1, 2));
         assert_eq!(rotated.keys[0].label, "Work");
+    }
+
+    #[test]
+    fn an_update_never_breaks_the_vault_rules_or_another_key() {
+        let here = vault_with(&[
+            (Provider::Openai, "Work", "sk-work"),
+            (Provider::Openai, "Home", "sk-home"),
+        ]);
+        let mut keys = keys_of(&here);
+        // The same secret filed under another provider, relabelled to a label the
+        // vault's provider has, with no base URL: neither label nor base URL is taken.
+        keys[0].provider = Provider::OpenaiCompatible;
+        keys[0].label = "Home".into();
+        keys[0].is_active = false;
+        // Relabelled to "Team"; a new key of the same bundle is called "Team" too.
+        keys[1].label = "Team".into();
+        let mut team = keys[1].clone();
+        team.secret = Secret::new("sk-team");
+        team.id = "new-team".into();
+        keys.push(team);
+        // The same secret twice in one bundle is one row to decide on.
+        let mut twice = keys[1].clone();
+        twice.id = "twice".into();
+        keys.push(twice);
+        // No expiry and no base URL in a bundle clear nothing.
+        keys[1].expires_at = None;
+        keys[1].base_url = None;
+        let mut expiring = here.clone();
+        expiring.keys[1].expires_at = Some(datetime!(2027-01-01 0:00 UTC));
+
+        let plan = plan_import(&expiring, keys);
+        assert!(
+            matches!(&plan.items[0].status, ItemStatus::Changed { changes, .. } if changes == &[KeyChange::Active])
+        );
+        assert!(
+            matches!(&plan.items[1].status, ItemStatus::Changed { changes, .. } if changes == &[KeyChange::Label])
+        );
+        let ItemStatus::LabelClash {
+            existing_id,
+            suggested_label,
+        } = &plan.items[2].status
+        else {
+            panic!("{:?}", plan.items[2].status);
+        };
+        assert!(existing_id.is_nil(), "no key here is called Team yet");
+        assert_eq!(suggested_label, "Team (2)");
+        assert!(matches!(
+            plan.items[3].status,
+            ItemStatus::AlreadyPresent { .. }
+        ));
+
+        // Even asked to "replace" the held label, no key here is overwritten.
+        let mut v = expiring.clone();
+        let choices = Choices {
+            replace: [2].into(),
+            update: [0, 1].into(),
+            ..Default::default()
+        };
+        let s = apply_import(&mut v, &plan, &choices).expect("apply");
+        assert_eq!((s.added, s.updated, s.replaced, s.skipped), (1, 2, 0, 1));
+        let by_label = |l: &str| v.keys.iter().find(|k| k.label == l).expect(l);
+        assert_eq!(by_label("Work").provider, Provider::Openai);
+        assert_eq!(
+            by_label("Work").base_url.as_deref(),
+            Some("https://example.com/v1")
+        );
+        assert!(!by_label("Work").is_active);
+        assert_eq!(by_label("Team").secret.expose(), "sk-home");
+        assert_eq!(
+            by_label("Team").expires_at,
+            Some(datetime!(2027-01-01 0:00 UTC))
+        );
+        assert_eq!(by_label("Team (2)").secret.expose(), "sk-team");
+        assert_eq!(v.keys.len(), 3);
     }
 
     #[test]
