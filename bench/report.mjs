@@ -98,6 +98,10 @@ if (b.scale) {
   }
   row('  Chat page: all conversations listed', ms(m.chatList), '-', '-', '(info: decrypts all)');
   row(`  open a ${r.SCALE_MSGS}-message conversation`, ms(m.open), '-', '-', '< 100 ms', m.open < 100);
+  if (m.convSearch != null) {
+    row('  search every message for a missing word (incl. 250 ms typing pause)', ms(m.convSearch), '-', '-', '(info: decrypts all)');
+    row('  its longest task (0 when none over 50 ms)', ms(m.convSearchLongest), '-', '-', '(info)');
+  }
   row('  JS heap (locked -> unlocked, chat open)', `${MB(m.jsHeapLocked)} -> ${MB(m.jsHeap)}`);
   row('  wasm memory (locked -> unlocked, chat open)', `${MB(m.wasmLocked)} -> ${MB(m.wasm)}`);
   row('  longest task in the run', ms(m.longest), '-', '-', '(info)');

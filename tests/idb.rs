@@ -26,6 +26,40 @@ fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 #[wasm_bindgen_test]
+async fn pages_cover_every_record_once_in_order() {
+    let db = fresh().await;
+    assert_eq!(db.get_page(CONVERSATIONS, None, 2).await, Ok(vec![]));
+    for id in ["d", "a", "c", "b", "e"] {
+        db.put(CONVERSATIONS, id, &format!("value {id}"))
+            .await
+            .expect("put");
+    }
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = db
+            .get_page(CONVERSATIONS, after.as_deref(), 2)
+            .await
+            .expect("page");
+        assert!(page.len() <= 2);
+        let Some((last, _)) = page.last() else { break };
+        after = Some(last.clone());
+        seen.extend(page);
+    }
+    assert_eq!(seen, db.get_all(CONVERSATIONS).await.expect("all"));
+    assert_eq!(seen.len(), 5);
+    // After an id that is not stored, the page starts at the next one.
+    assert_eq!(
+        db.get_page(CONVERSATIONS, Some("bb"), 10).await,
+        Ok(pairs(&[
+            ("c", "value c"),
+            ("d", "value d"),
+            ("e", "value e")
+        ]))
+    );
+}
+
+#[wasm_bindgen_test]
 async fn put_get_overwrite_delete_get_all() {
     let db = fresh().await;
     assert_eq!(db.get(CONVERSATIONS, "missing").await, Ok(None));

@@ -16,8 +16,12 @@ use crate::components::chat::{Chat, ChatPageLink, Resume};
 use crate::components::vault_gate::VaultGate;
 use crate::error::AppError;
 use crate::idb;
-use crate::state::session::{KeyHold, Session, use_session};
+use crate::state::session::{KeyHold, Records, Session, use_session};
 use crate::state::toasts::{Toasts, use_toasts};
+
+/// How long typing in the conversation search must pause before the saved messages
+/// are read for it (every record is decrypted once per search).
+const SEARCH_PAUSE_MS: u32 = 250;
 
 #[component]
 pub fn ChatPage() -> impl IntoView {
@@ -80,9 +84,8 @@ fn Conversations() -> impl IntoView {
     spawn_local(async move {
         let result = async {
             let db = idb::open().await?;
-            let rows = db.get_all(idb::CONVERSATIONS).await?;
             let mut damaged = 0;
-            for summary in session.conversation_summaries(rows).await? {
+            for summary in session.conversation_summaries(Records::Saved(&db)).await? {
                 match summary {
                     Some(s) => {
                         summaries.try_update_value(|m| {
@@ -270,13 +273,94 @@ fn Conversations() -> impl IntoView {
         deleting.set(None);
     };
 
+    // The list keeps only titles: a search of at least two characters also reads every
+    // saved conversation for it, once typing pauses. (the search, the ids that have it)
+    let text_hits = RwSignal::new(None::<(String, HashSet<Uuid>)>);
+    let searching = RwSignal::new(false);
+    let search_run = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        let q = query.get().trim().to_lowercase();
+        let run = search_run.get_value().wrapping_add(1);
+        search_run.set_value(run);
+        let current_run = move || search_run.try_get_value() == Some(run);
+        if q.chars().count() < 2 {
+            searching.set(false);
+            return;
+        }
+        searching.set(true);
+        spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(SEARCH_PAUSE_MS).await;
+            if !current_run() {
+                return;
+            }
+            let found = async {
+                let db = idb::open().await?;
+                session.conversations_mentioning(&db, &q).await
+            }
+            .await;
+            if !current_run() {
+                return;
+            }
+            searching.try_set(false);
+            match found {
+                Ok(ids) => {
+                    let mut ids: HashSet<Uuid> = ids.into_iter().collect();
+                    // What this tab saved last, which its record may not hold yet.
+                    cache.with_value(|m| {
+                        for (id, c) in m {
+                            if c.mentions(&q) {
+                                ids.insert(*id);
+                            } else {
+                                ids.remove(id);
+                            }
+                        }
+                    });
+                    text_hits.try_set(Some((q, ids)));
+                }
+                // Locked meanwhile, or storage failed: the titles still match.
+                Err(_) => {
+                    text_hits.try_set(None);
+                }
+            }
+        });
+    });
     let shown = Memo::new(move |_| {
         let q = query.get().trim().to_lowercase();
-        list.get()
-            .into_iter()
-            .filter(|s| q.is_empty() || s.title.to_lowercase().contains(&q))
-            .collect::<Vec<_>>()
+        text_hits.with(|hits| {
+            let hits = hits
+                .as_ref()
+                .filter(|(for_q, _)| *for_q == q)
+                .map(|(_, ids)| ids);
+            list.get()
+                .into_iter()
+                .filter(|s| {
+                    q.is_empty()
+                        || s.title.to_lowercase().contains(&q)
+                        || hits.is_some_and(|h| h.contains(&s.id))
+                })
+                .collect::<Vec<_>>()
+        })
     });
+    let search_status = move || {
+        let q = query.with(|q| q.trim().chars().count());
+        let n = shown.with(Vec::len);
+        if searching.get() {
+            "Searching titles and messages\u{2026}".to_string()
+        } else if q < 2 {
+            let titles = if n == 1 {
+                "1 title matches".to_string()
+            } else {
+                format!("{n} titles match")
+            };
+            format!("{titles}. Type more to search the messages too.")
+        } else if n == 0 {
+            "No conversation has that in its title or messages.".to_string()
+        } else if n == 1 {
+            "1 conversation has it.".to_string()
+        } else {
+            format!("{n} conversations have it.")
+        }
+    };
 
     view! {
         <div class="chat-layout">
@@ -286,7 +370,10 @@ fn Conversations() -> impl IntoView {
                     // Once the fresh chat is drawn: its message box is where one starts.
                     crate::focus::focus_when_drawn("#chat-input");
                 }>"New conversation"</button>
-                <input type="search" aria-label="Search conversations" placeholder="Search by title" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+                <input type="search" aria-label="Search conversations" placeholder="Search titles and messages" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+                <Show when=move || loaded.get() && query.with(|q| !q.trim().is_empty())>
+                    <p class="hint" role="status" aria-live="polite">{search_status}</p>
+                </Show>
                 <Show when=move || loaded.get() fallback=|| view! { <p class="hint" role="status">"Opening conversations…"</p> }>
                     <ul class="conv-list">
                         <For each=move || shown.get() key=|s| (s.id, s.title.clone()) children=move |s| {
@@ -441,7 +528,7 @@ impl Saved {
             Ok(Some(text)) => {
                 match self
                     .session
-                    .conversation_summaries(vec![(id.to_string(), text)])
+                    .conversation_summaries(Records::These(vec![(id.to_string(), text)]))
                     .await
                     .map(|mut v| v.pop().flatten())
                 {

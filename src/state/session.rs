@@ -12,6 +12,7 @@ use byok_core::vault::{self, VaultError, VaultRecord};
 use leptos::prelude::*;
 
 use crate::error::AppError;
+use crate::idb;
 use crate::storage::{self, Settings};
 use crate::webcrypto;
 
@@ -70,7 +71,17 @@ pub struct Session {
     resume: StoredValue<Option<([u8; crypto::IV_LEN], Vec<u8>)>>,
 }
 
+/// Conversation records to read: every one saved in IndexedDB (a page at a time), or
+/// these `(id, record)` pairs.
+pub enum Records<'a> {
+    Saved(&'a idb::Db),
+    These(Vec<(String, String)>),
+}
+
 const RESUME_AAD: &[u8] = b"byok chat on screen at lock";
+/// How long reading decrypted conversation records may hold the main thread before the
+/// page gets a turn (the long-task limit is 50 ms).
+const READ_SLICE_MS: f64 = 30.0;
 
 impl Default for Session {
     fn default() -> Self {
@@ -497,14 +508,43 @@ impl Session {
             .map_err(Into::into)
     }
 
-    /// The list entries of saved conversation records (`(id, record)` pairs), decrypted
-    /// by the browser's AES-GCM a batch at a time and read only as far as the list needs:
+    /// The list entries of conversation `records`, read a page at a time, decrypted by the browser's AES-GCM and read only as far as the list needs:
     /// hundreds of long conversations list without one long task. Each record gives its
     /// summary, or `None` when it is damaged (it is then left untouched).
     pub async fn conversation_summaries(
         &self,
-        rows: Vec<(String, String)>,
+        records: Records<'_>,
     ) -> Result<Vec<Option<conversation::Summary>>, AppError> {
+        self.read_conversations(records, |pt, id| {
+            conversation::summary_from_plaintext(pt, id).ok()
+        })
+        .await
+    }
+
+    /// The ids of the conversations saved in `db` whose title, system prompt or
+    /// messages hold `needle` (lowercase), read as the list reads them.
+    pub async fn conversations_mentioning(
+        &self,
+        db: &idb::Db,
+        needle: &str,
+    ) -> Result<Vec<uuid::Uuid>, AppError> {
+        let found = self
+            .read_conversations(Records::Saved(db), |pt, id| {
+                conversation::plaintext_mentions(pt, needle)
+                    .unwrap_or(false)
+                    .then_some(id)
+            })
+            .await?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    /// Decrypt conversation records a batch at a time and keep what `read` takes from
+    /// each plaintext (`None` for a damaged record).
+    async fn read_conversations<T>(
+        &self,
+        mut records: Records<'_>,
+        read: impl Fn(&[u8], uuid::Uuid) -> Option<T>,
+    ) -> Result<Vec<Option<T>>, AppError> {
         // A wiped-on-drop copy of the data key, for as long as the batches run.
         let key = self
             .open
@@ -513,16 +553,30 @@ impl Session {
                     .map(|o| AeadKey::from_bytes(*o.data_key.expose()))
             })
             .ok_or(AppError::Locked)?;
+        // Records read and decrypted at once: enough to keep the browser's crypto busy
+        // in parallel, few enough that delivering them is a short task.
+        const PAGE: u32 = 24;
         // Imported once for all records; without `crypto.subtle`, wasm decrypts them.
         let browser = webcrypto::BrowserKey::import(&key).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
             if self.phase.try_get_untracked() != Some(Phase::Unlocked) {
                 return Err(AppError::Locked);
             }
-            let batch: Vec<(String, String)> = rows.by_ref().take(24).collect();
-            let read = futures::future::join_all(batch.iter().map(|(id, text)| {
+            let batch = match &mut records {
+                Records::Saved(db) => {
+                    db.get_page(idb::CONVERSATIONS, after.as_deref(), PAGE)
+                        .await?
+                }
+                Records::These(rows) => std::mem::take(rows),
+            };
+            let Some((last, _)) = batch.last() else {
+                break;
+            };
+            after = Some(last.clone());
+            let more = batch.len() >= PAGE as usize;
+            let plain = futures::future::join_all(batch.iter().map(|(id, text)| {
                 let (key, browser) = (&key, &browser);
                 async move {
                     let uuid = uuid::Uuid::parse_str(id).ok()?;
@@ -533,12 +587,24 @@ impl Session {
                         Some(b) => b.open(&parts.iv, &parts.aad, &parts.ct).await.ok()?,
                         None => crypto::open(key, &parts.iv, &parts.aad, &parts.ct).ok()?,
                     };
-                    conversation::summary_from_plaintext(&pt, uuid).ok()
+                    Some((uuid, pt))
                 }
             }))
             .await;
-            // The records' text is dropped batch by batch: only summaries are kept.
-            out.extend(read);
+            // Read one record at a time, the page answering input whenever reading has
+            // gone on for a while (a search reads whole records, a few ms each for long
+            // ones). The records' text is dropped batch by batch.
+            let mut since = crate::now_ms();
+            for p in plain {
+                out.push(p.and_then(|(id, pt)| read(&pt, id)));
+                if crate::now_ms() - since > READ_SLICE_MS {
+                    gloo_timers::future::TimeoutFuture::new(0).await;
+                    since = crate::now_ms();
+                }
+            }
+            if !more {
+                break;
+            }
             // The page paints and answers input between batches.
             gloo_timers::future::TimeoutFuture::new(0).await;
         }

@@ -311,9 +311,24 @@ describe('conversations', () => {
     await sendMessage('And Porto?');
     await expect(lastAnswer()).toContainText('Mock openai reply to: And Porto?');
 
-    await convs.getByPlaceholder('Search by title').fill('soup');
+    const search = convs.getByPlaceholder('Search titles and messages');
+    const found = convs.getByRole('status');
+    await search.fill('soup');
     await expect(convs.getByRole('listitem', { name: 'Plan a trip to Lisbon' })).toHaveCount(0);
-    await convs.getByPlaceholder('Search by title').fill('');
+    await expect(found).toContainText('1 conversation has it.');
+    // Words only in a question or an answer find their conversation too, in any case.
+    await search.fill('PORTO');
+    await expect(convs.getByRole('listitem', { name: 'Plan a trip to Lisbon' })).toBeVisible();
+    await expect(convs.getByRole('listitem', { name: 'Recipe for soup' })).toHaveCount(0);
+    await expect(found).toContainText('1 conversation has it.');
+    await search.fill('mock anthropic reply');
+    await expect(convs.getByRole('listitem', { name: 'Recipe for soup' })).toBeVisible();
+    await expect(convs.getByRole('listitem', { name: 'Plan a trip to Lisbon' })).toHaveCount(0);
+    await search.fill('nowhere at all');
+    await expect(found).toContainText('No conversation has that in its title or messages.');
+    await expect(convs.getByRole('listitem')).toHaveCount(0);
+    await search.fill('');
+    await expect(found).toHaveCount(0);
     const lisbon = convs.getByRole('listitem', { name: 'Plan a trip to Lisbon' });
     await lisbon.getByRole('button', { name: 'Rename' }).click();
     await lisbon.getByLabel('New title').fill('Portugal trip');

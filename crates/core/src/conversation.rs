@@ -68,6 +68,56 @@ pub struct Conversation {
     pub updated_at: OffsetDateTime,
 }
 
+impl Conversation {
+    /// Whether the title, the system prompt or a message's text holds `needle`, ignoring
+    /// case: the conversation search. `needle` must already be lowercase.
+    pub fn mentions(&self, needle: &str) -> bool {
+        texts_mention(
+            &self.title,
+            self.system.as_deref(),
+            self.messages.iter().map(|m| m.content.as_str()),
+            needle,
+        )
+    }
+}
+
+fn texts_mention<'a>(
+    title: &str,
+    system: Option<&str>,
+    mut messages: impl Iterator<Item = &'a str>,
+    needle: &str,
+) -> bool {
+    let has = |text: &str| text.to_lowercase().contains(needle);
+    has(title) || system.is_some_and(has) || messages.any(has)
+}
+
+/// Only what the search reads of a conversation record: a search of hundreds of
+/// records skips building their dates, usage and the rest.
+#[derive(Deserialize)]
+struct SearchText {
+    title: String,
+    #[serde(default)]
+    system: Option<String>,
+    messages: Vec<SearchMessage>,
+}
+
+#[derive(Deserialize)]
+struct SearchMessage {
+    content: String,
+}
+
+/// [`Conversation::mentions`] on a decrypted record (whose id the decryption already
+/// proved); `None` when it is not a conversation.
+pub fn plaintext_mentions(pt: &[u8], needle: &str) -> Option<bool> {
+    let t: SearchText = serde_json::from_slice(pt).ok()?;
+    Some(texts_mention(
+        &t.title,
+        t.system.as_deref(),
+        t.messages.iter().map(|m| m.content.as_str()),
+        needle,
+    ))
+}
+
 /// A title from the first user message: its first line, shortened on a word boundary.
 pub fn title_from(text: &str) -> String {
     let line = text
@@ -251,6 +301,24 @@ mod tests {
             !text.contains("Secret project") && !text.contains("hello") && !text.contains("gpt-4o")
         );
         assert_eq!(open(&text, conv().id, &k).expect("open"), conv());
+    }
+
+    #[test]
+    fn the_search_finds_words_in_the_title_system_prompt_and_messages_in_any_case() {
+        let mut c = conv();
+        c.messages[0].content = "Wie geht's? ÜBER die Brücke".into();
+        c.system = Some("Answer as a Pirate".into());
+        for hit in ["secret", "über", "brücke", "pirate", "geht's"] {
+            assert!(c.mentions(hit), "{hit}");
+        }
+        for miss in ["hello", "bridge", "gpt-4o"] {
+            assert!(!c.mentions(miss), "{miss}");
+        }
+        // The same answers read straight from the record's plaintext.
+        let pt = serde_json::to_vec(&c).expect("json");
+        assert_eq!(plaintext_mentions(&pt, "brücke"), Some(true));
+        assert_eq!(plaintext_mentions(&pt, "gpt-4o"), Some(false));
+        assert_eq!(plaintext_mentions(b"{}", "x"), None);
     }
 
     #[test]
