@@ -275,19 +275,25 @@ fn Conversations() -> impl IntoView {
 
     // The list keeps only titles: a search of at least two characters also reads every
     // saved conversation for it, once typing pauses. (the search, the ids that have it)
-    let text_hits = RwSignal::new(None::<(String, HashSet<Uuid>)>);
-    let searching = RwSignal::new(false);
+    // What the last finished search of the messages found: (the search, the ids that
+    // have it, or Err when the records could not be read).
+    let text_hits = RwSignal::new(None::<(String, Result<HashSet<Uuid>, ()>)>);
     let search_run = StoredValue::new(0u32);
+    // Counted as the search is: lowercased first ("İ" becomes two characters).
+    let search_text = move || query.with(|q| q.trim().to_lowercase());
+    let searches_messages = |q: &str| q.chars().count() >= 2;
     Effect::new(move |_| {
-        let q = query.get().trim().to_lowercase();
+        let q = search_text();
+        // Again when the list changes (a message saved here, a change from another tab),
+        // so the hits never go stale while the search stays.
+        list.track();
         let run = search_run.get_value().wrapping_add(1);
         search_run.set_value(run);
+        // An older search stops at its next page as soon as a newer one starts.
         let current_run = move || search_run.try_get_value() == Some(run);
-        if q.chars().count() < 2 {
-            searching.set(false);
+        if !searches_messages(&q) {
             return;
         }
-        searching.set(true);
         spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(SEARCH_PAUSE_MS).await;
             if !current_run() {
@@ -295,70 +301,78 @@ fn Conversations() -> impl IntoView {
             }
             let found = async {
                 let db = idb::open().await?;
-                session.conversations_mentioning(&db, &q).await
+                session
+                    .conversations_mentioning(&db, &q, &current_run)
+                    .await
             }
             .await;
             if !current_run() {
                 return;
             }
-            searching.try_set(false);
-            match found {
-                Ok(ids) => {
-                    let mut ids: HashSet<Uuid> = ids.into_iter().collect();
-                    // What this tab saved last, which its record may not hold yet.
-                    cache.with_value(|m| {
-                        for (id, c) in m {
-                            if c.mentions(&q) {
-                                ids.insert(*id);
-                            } else {
-                                ids.remove(id);
-                            }
+            let found = found.map_err(|_| ()).map(|ids| {
+                let mut ids: HashSet<Uuid> = ids.into_iter().collect();
+                // What this tab saved last, which its record may not hold yet.
+                cache.with_value(|m| {
+                    for (id, c) in m {
+                        if c.mentions(&q) {
+                            ids.insert(*id);
+                        } else {
+                            ids.remove(id);
                         }
-                    });
-                    text_hits.try_set(Some((q, ids)));
-                }
-                // Locked meanwhile, or storage failed: the titles still match.
-                Err(_) => {
-                    text_hits.try_set(None);
-                }
-            }
+                    }
+                });
+                ids
+            });
+            text_hits.try_set(Some((q, found)));
         });
     });
-    let shown = Memo::new(move |_| {
-        let q = query.get().trim().to_lowercase();
-        text_hits.with(|hits| {
-            let hits = hits
-                .as_ref()
-                .filter(|(for_q, _)| *for_q == q)
-                .map(|(_, ids)| ids);
-            list.get()
-                .into_iter()
-                .filter(|s| {
-                    q.is_empty()
-                        || s.title.to_lowercase().contains(&q)
-                        || hits.is_some_and(|h| h.contains(&s.id))
-                })
-                .collect::<Vec<_>>()
+    // The message search's outcome for the search as it is now; None while it runs.
+    let hits_now = move || {
+        let q = search_text();
+        text_hits.with(|h| match h {
+            Some((for_q, found)) if *for_q == q => Some(found.as_ref().ok().cloned()),
+            _ => None,
         })
+    };
+    let shown = Memo::new(move |_| {
+        let q = search_text();
+        let hits = hits_now().flatten();
+        list.get()
+            .into_iter()
+            .filter(|s| {
+                q.is_empty()
+                    || s.title.to_lowercase().contains(&q)
+                    || hits.as_ref().is_some_and(|h| h.contains(&s.id))
+            })
+            .collect::<Vec<_>>()
     });
     let search_status = move || {
-        let q = query.with(|q| q.trim().chars().count());
+        let q = search_text();
         let n = shown.with(Vec::len);
-        if searching.get() {
-            "Searching titles and messages\u{2026}".to_string()
-        } else if q < 2 {
-            let titles = if n == 1 {
+        let titles = move || {
+            if n == 1 {
                 "1 title matches".to_string()
             } else {
                 format!("{n} titles match")
-            };
-            format!("{titles}. Type more to search the messages too.")
-        } else if n == 0 {
-            "No conversation has that in its title or messages.".to_string()
-        } else if n == 1 {
-            "1 conversation has it.".to_string()
+            }
+        };
+        if q.is_empty() {
+            String::new()
+        } else if !searches_messages(&q) {
+            format!("{}. Type more to search the messages too.", titles())
         } else {
-            format!("{n} conversations have it.")
+            match hits_now() {
+                None => "Searching titles and messages\u{2026}".to_string(),
+                Some(None) => format!(
+                    "The saved messages could not be read, so only titles were searched: {}.",
+                    titles()
+                ),
+                Some(Some(_)) if n == 0 => {
+                    "No conversation has that in its title or messages.".to_string()
+                }
+                Some(Some(_)) if n == 1 => "1 conversation has it.".to_string(),
+                Some(Some(_)) => format!("{n} conversations have it."),
+            }
         }
     };
 
@@ -371,9 +385,8 @@ fn Conversations() -> impl IntoView {
                     crate::focus::focus_when_drawn("#chat-input");
                 }>"New conversation"</button>
                 <input type="search" aria-label="Search conversations" placeholder="Search titles and messages" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
-                <Show when=move || loaded.get() && query.with(|q| !q.trim().is_empty())>
-                    <p class="hint" role="status" aria-live="polite">{search_status}</p>
-                </Show>
+                // There from the start, so that screen readers announce each change of it.
+                <p class="hint search-status" role="status" aria-live="polite">{move || if loaded.get() { search_status() } else { String::new() }}</p>
                 <Show when=move || loaded.get() fallback=|| view! { <p class="hint" role="status">"Opening conversations…"</p> }>
                     <ul class="conv-list">
                         <For each=move || shown.get() key=|s| (s.id, s.title.clone()) children=move |s| {

@@ -515,21 +515,23 @@ impl Session {
         &self,
         records: Records<'_>,
     ) -> Result<Vec<Option<conversation::Summary>>, AppError> {
-        self.read_conversations(records, |pt, id| {
+        self.read_conversations(records, &|| true, |pt, id| {
             conversation::summary_from_plaintext(pt, id).ok()
         })
         .await
     }
 
     /// The ids of the conversations saved in `db` whose title, system prompt or
-    /// messages hold `needle` (lowercase), read as the list reads them.
+    /// messages hold `needle` (lowercase), read as the list reads them. Stops early,
+    /// with what it found so far, once `keep_going` says no (a newer search started).
     pub async fn conversations_mentioning(
         &self,
         db: &idb::Db,
         needle: &str,
+        keep_going: &dyn Fn() -> bool,
     ) -> Result<Vec<uuid::Uuid>, AppError> {
         let found = self
-            .read_conversations(Records::Saved(db), |pt, id| {
+            .read_conversations(Records::Saved(db), keep_going, |pt, id| {
                 conversation::plaintext_mentions(pt, needle)
                     .unwrap_or(false)
                     .then_some(id)
@@ -543,6 +545,7 @@ impl Session {
     async fn read_conversations<T>(
         &self,
         mut records: Records<'_>,
+        keep_going: &dyn Fn() -> bool,
         read: impl Fn(&[u8], uuid::Uuid) -> Option<T>,
     ) -> Result<Vec<Option<T>>, AppError> {
         // A wiped-on-drop copy of the data key, for as long as the batches run.
@@ -560,9 +563,13 @@ impl Session {
         let browser = webcrypto::BrowserKey::import(&key).await?;
         let mut out = Vec::new();
         let mut after: Option<String> = None;
+        let locked = || self.phase.try_get_untracked() != Some(Phase::Unlocked);
         loop {
-            if self.phase.try_get_untracked() != Some(Phase::Unlocked) {
+            if locked() {
                 return Err(AppError::Locked);
+            }
+            if !keep_going() {
+                return Ok(out);
             }
             let batch = match &mut records {
                 Records::Saved(db) => {
@@ -599,6 +606,12 @@ impl Session {
                 out.push(p.and_then(|(id, pt)| read(&pt, id)));
                 if crate::now_ms() - since > READ_SLICE_MS {
                     gloo_timers::future::TimeoutFuture::new(0).await;
+                    if locked() {
+                        return Err(AppError::Locked);
+                    }
+                    if !keep_going() {
+                        return Ok(out);
+                    }
                     since = crate::now_ms();
                 }
             }
