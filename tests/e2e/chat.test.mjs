@@ -327,8 +327,23 @@ describe('conversations', () => {
     await search.fill('nowhere at all');
     await expect(found).toContainText('No conversation has that in its title or messages.');
     await expect(convs.getByRole('listitem')).toHaveCount(0);
+    // A message saved while the search stays finds its conversation at once.
+    await search.fill('zeppelin');
+    await expect(found).toContainText('No conversation has that');
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await sendMessage('Airships, briefly');
+    await expect(lastAnswer()).toContainText('reply to: Airships, briefly');
+    const airships = convs.getByRole('listitem', { name: 'Airships, briefly' });
+    await expect(found).toContainText('No conversation has that');
+    await sendMessage('And the zeppelin?');
+    await expect(lastAnswer()).toContainText('reply to: And the zeppelin?');
+    await expect(airships).toBeVisible();
+    await expect(found).toContainText('1 conversation has it.');
     await search.fill('');
     await expect(found).not.toContainText(/\S/);
+    await airships.getByRole('button', { name: 'Delete' }).click();
+    await airships.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect(airships).toHaveCount(0);
     const lisbon = convs.getByRole('listitem', { name: 'Plan a trip to Lisbon' });
     await lisbon.getByRole('button', { name: 'Rename' }).click();
     await lisbon.getByLabel('New title').fill('Portugal trip');
