@@ -341,19 +341,10 @@ impl Db {
             .await
     }
 
-    /// Every record as `(id, value)`, in IndexedDB key order (UTF-16 code units).
-    pub async fn get_all(&self, store: &str) -> Result<Vec<(String, String)>, StorageError> {
-        let os = self.read(store)?;
-        // Both requests in one transaction read the same snapshot, so keys and values
-        // line up even if another tab writes meanwhile.
-        let keys_req = os.get_all_keys().map_err(from_js)?;
-        let values_req = os.get_all().map_err(from_js)?;
-        pairs(&keys_req, &values_req).await
-    }
-
     /// Up to `count` records after the id `after` (from the first when `None`), as
-    /// `(id, value)` in key order. A large store read a page at a time never holds the
-    /// main thread for long: one `get_all` of 500 long conversations (about 20 MB) took
+    /// `(id, value)` in IndexedDB key order (UTF-16 code units). Keys and values come from
+    /// one transaction, so they line up even if another tab writes meanwhile. A large store read a page at a time never holds the
+    /// main thread for long: one `getAll` of 500 long conversations (about 20 MB) took
     /// 80 to 120 ms to deliver and convert. Each page is its own snapshot.
     pub async fn get_page(
         &self,

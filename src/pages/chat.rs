@@ -23,6 +23,17 @@ use crate::state::toasts::{Toasts, use_toasts};
 /// are read for it (every record is decrypted once per search).
 const SEARCH_PAUSE_MS: u32 = 250;
 
+/// A finished message search's outcome, if it was for the search `q`.
+type SearchOutcome = Result<HashSet<Uuid>, ()>;
+fn outcome_for<'a>(
+    hits: &'a Option<(String, SearchOutcome)>,
+    q: &str,
+) -> Option<&'a SearchOutcome> {
+    hits.as_ref()
+        .filter(|(for_q, _)| for_q == q)
+        .map(|(_, r)| r)
+}
+
 #[component]
 pub fn ChatPage() -> impl IntoView {
     view! {
@@ -274,10 +285,9 @@ fn Conversations() -> impl IntoView {
     };
 
     // The list keeps only titles: a search of at least two characters also reads every
-    // saved conversation for it, once typing pauses. (the search, the ids that have it)
-    // What the last finished search of the messages found: (the search, the ids that
-    // have it, or Err when the records could not be read).
-    let text_hits = RwSignal::new(None::<(String, Result<HashSet<Uuid>, ()>)>);
+    // saved conversation for it, once typing pauses. The last finished one: (the search,
+    // the ids that have it, or Err when the records could not be read).
+    let text_hits = RwSignal::new(None::<(String, SearchOutcome)>);
     let search_run = StoredValue::new(0u32);
     // Counted as the search is: lowercased first ("İ" becomes two characters).
     let search_text = move || query.with(|q| q.trim().to_lowercase());
@@ -326,26 +336,26 @@ fn Conversations() -> impl IntoView {
             text_hits.try_set(Some((q, found)));
         });
     });
-    // The message search's outcome for the search as it is now; None while it runs.
-    let hits_now = move || {
-        let q = search_text();
-        text_hits.with(|h| match h {
-            Some((for_q, found)) if *for_q == q => Some(found.as_ref().ok().cloned()),
-            _ => None,
-        })
-    };
     let shown = Memo::new(move |_| {
         let q = search_text();
-        let hits = hits_now().flatten();
-        list.get()
-            .into_iter()
-            .filter(|s| {
-                q.is_empty()
-                    || s.title.to_lowercase().contains(&q)
-                    || hits.as_ref().is_some_and(|h| h.contains(&s.id))
-            })
-            .collect::<Vec<_>>()
+        text_hits.with(|h| {
+            let hits = outcome_for(h, &q).and_then(|r| r.as_ref().ok());
+            list.get()
+                .into_iter()
+                .filter(|s| {
+                    q.is_empty()
+                        || s.title.to_lowercase().contains(&q)
+                        || hits.is_some_and(|h| h.contains(&s.id))
+                })
+                .collect::<Vec<_>>()
+        })
     });
+    // Whether the message search for the search as it is now has finished: None while
+    // it runs, Some(false) when the records could not be read.
+    let search_done = move || {
+        let q = search_text();
+        text_hits.with(|h| outcome_for(h, &q).map(Result::is_ok))
+    };
     let search_status = move || {
         let q = search_text();
         let n = shown.with(Vec::len);
@@ -361,17 +371,17 @@ fn Conversations() -> impl IntoView {
         } else if !searches_messages(&q) {
             format!("{}. Type more to search the messages too.", titles())
         } else {
-            match hits_now() {
+            match search_done() {
                 None => "Searching titles and messages\u{2026}".to_string(),
-                Some(None) => format!(
+                Some(false) => format!(
                     "The saved messages could not be read, so only titles were searched: {}.",
                     titles()
                 ),
-                Some(Some(_)) if n == 0 => {
+                Some(true) if n == 0 => {
                     "No conversation has that in its title or messages.".to_string()
                 }
-                Some(Some(_)) if n == 1 => "1 conversation has it.".to_string(),
-                Some(Some(_)) => format!("{n} conversations have it."),
+                Some(true) if n == 1 => "1 conversation has it.".to_string(),
+                Some(true) => format!("{n} conversations have it."),
             }
         }
     };

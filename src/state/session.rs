@@ -508,7 +508,8 @@ impl Session {
             .map_err(Into::into)
     }
 
-    /// The list entries of conversation `records`, read a page at a time, decrypted by the browser's AES-GCM and read only as far as the list needs:
+    /// The list entries of conversation `records`, read a page at a time, decrypted by
+    /// the browser's AES-GCM and read only as far as the list needs:
     /// hundreds of long conversations list without one long task. Each record gives its
     /// summary, or `None` when it is damaged (it is then left untouched).
     pub async fn conversation_summaries(
