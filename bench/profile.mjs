@@ -210,6 +210,8 @@ try {
 // Self time per event name on the busiest renderer main thread (nested events are
 // subtracted from their parent), plus the total of top-level tasks.
 function printTrace(events) {
+  // TRACE_DUMP=file keeps the raw trace (for chrome://tracing or a closer look).
+  if (process.env.TRACE_DUMP) writeFileSync(process.env.TRACE_DUMP, JSON.stringify(events));
   const mains = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
     .map((e) => `${e.pid}:${e.tid}`);
   const count = new Map(mains.map((k) => [k, 0]));

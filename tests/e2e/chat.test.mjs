@@ -192,6 +192,16 @@ describe('providers', () => {
   });
 
   test('stop mid-stream really aborts; a cut stream keeps its partial text with Retry', async () => {
+    // While the model thinks, a spinner says an answer is coming; once its words stream
+    // in they say so themselves, and "Answering…" stays until the end.
+    await sendMessage('think first [[mock:think:1500]] [[mock:stall]]');
+    await expect(lastAnswer().locator('.progress .spinner')).toBeVisible();
+    await expect(lastAnswer().locator('.progress')).toContainText('Answering…');
+    await expect(lastAnswer().locator('.md')).toContainText(/\S/);
+    await expect(lastAnswer().locator('.progress .spinner')).not.toBeVisible();
+    await expect(lastAnswer().locator('.progress')).toContainText('Answering…');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect(lastAnswer()).toContainText('Stopped.');
     for (const p of Object.keys(PREFIX)) {
       await page.getByLabel('Provider').selectOption({ label: NAMES[p] });
       mock.reset();

@@ -91,9 +91,9 @@ function conversation(provider, body) {
   return { all: texts.join(' '), last };
 }
 
-/** Markers in the last user message: modes, and reply/deltas/cached settings; split:N and rate:R (benchmarks) cut the answer into N deltas and send R a second. */
+/** Markers in the last user message: modes, and reply/deltas/cached settings; split:N and rate:R (benchmarks) cut the answer into N deltas and send R a second; think:MS waits before the first delta. */
 function markers(text) {
-  const out = { modes: [], reply: null, deltas: null, deltaSize: null, cached: null, split: null, rate: null };
+  const out = { modes: [], reply: null, deltas: null, deltaSize: null, cached: null, split: null, rate: null, think: null };
   for (const [, name, arg] of text.matchAll(/\[\[mock:([a-z0-9-]+)(?::([^\]]*))?\]\]/g)) {
     if (name === 'reply') out.reply = arg;
     else if (name === 'deltas') {
@@ -103,6 +103,7 @@ function markers(text) {
     } else if (name === 'cached') out.cached = Number.parseInt(arg, 10);
     else if (name === 'split') out.split = Number.parseInt(arg, 10);
     else if (name === 'rate') out.rate = Number.parseInt(arg, 10);
+    else if (name === 'think') out.think = Number.parseInt(arg, 10);
     else if (FAIL_MODES.includes(name)) out.modes.push(name);
   }
   return out;
@@ -303,6 +304,8 @@ async function streamSse(ctx, fmt, deltas, pace) {
   const cutAt = Math.max(1, Math.ceil(n / 2));
   const midAt = Math.floor(n / 2);
   for (const frame of fmt.head) await write(frame);
+  // A model that thinks before it writes: the stream is open, and no text comes yet.
+  if (ctx.think > 0) await sleep(ctx.think);
   for (let i = 0; i < n; i++) {
     if (closed) return;
     if (modes.has('malformed') && i === midAt) await write(fmt.malformed);
@@ -532,6 +535,7 @@ export async function startMockProvider({ port = 0 } = {}) {
     };
     const rate = mark.rate ?? headerInt(h, 'x-mock-rate');
     if (rate) ctx.rate = rate;
+    if (mark.think > 0) ctx.think = mark.think;
     const pace = ctx.modes.has('slow') ? 'slow' : rate ? 'rate'
       : benchN !== null || mark.split !== null || h['x-mock-split'] !== undefined ? 'fast' : 'yield';
     const id = requestId.replace('req_', '');
