@@ -83,7 +83,8 @@ impl Site {
         }
 
         let mut files = Vec::new();
-        collect_files(dir, "", &mut files)
+        std::fs::canonicalize(dir)
+            .and_then(|root| collect_files(&root, dir, "", &mut files))
             .map_err(|e| LoadError::new(format!("cannot read {}: {e}", dir.display())))?;
 
         let mut assets = HashMap::with_capacity(files.len());
@@ -227,8 +228,16 @@ fn common_headers(csp: &str) -> Result<HeaderMap, LoadError> {
 
 /// Collects (url key, path) for every file under `dir`. Dot-files (editor and Trunk
 /// staging leftovers such as `.stage`) are not published, except `.well-known`.
-/// Symlinked directories are not followed, so a link loop cannot hang the start.
-fn collect_files(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> io::Result<()> {
+/// Symlinked directories are not followed, so a link loop cannot hang the start. A
+/// symlinked file is published only when it resolves inside `root` (the served
+/// directory, canonical): a stray link to `~/.ssh/id_ed25519` or `/etc/shadow` must not
+/// put that file on the web.
+fn collect_files(
+    root: &Path,
+    dir: &Path,
+    prefix: &str,
+    out: &mut Vec<(String, PathBuf)>,
+) -> io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let Ok(name) = entry.file_name().into_string() else {
@@ -242,12 +251,29 @@ fn collect_files(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> 
         let file_type = entry.file_type()?;
         let key = format!("{prefix}{name}");
         if file_type.is_dir() {
-            collect_files(&path, &format!("{key}/"), out)?;
-        } else if file_type.is_file() || (file_type.is_symlink() && path.is_file()) {
+            collect_files(root, &path, &format!("{key}/"), out)?;
+        } else if file_type.is_file() || (file_type.is_symlink() && links_inside(root, &path)) {
             out.push((key, path));
         }
     }
     Ok(())
+}
+
+/// `link` is a symlink to a file that is published itself: a regular file inside
+/// `root`, not under a dot-name. A dangling link, a loop or a target outside counts as
+/// not inside.
+fn links_inside(root: &Path, link: &Path) -> bool {
+    let Ok(target) = std::fs::canonicalize(link) else {
+        return false;
+    };
+    let Ok(inside) = target.strip_prefix(root) else {
+        return false;
+    };
+    target.is_file()
+        && inside.components().all(|c| {
+            let name = c.as_os_str().to_string_lossy();
+            !name.starts_with('.') || name == ".well-known"
+        })
 }
 
 fn build_asset(key: &str, content: Vec<u8>) -> io::Result<Asset> {

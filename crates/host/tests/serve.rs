@@ -67,6 +67,16 @@ fn fixture() -> TempDir {
         b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
     );
     write(".env", b"SECRET=1");
+    // A link to a file of the site is published under its own name too; links leading
+    // out of the directory (or nowhere) are not.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::symlink;
+        symlink(root.join("assets/logo.svg"), root.join("logo-link.svg")).expect("symlink");
+        symlink("../.env", root.join("assets/env-link.txt")).expect("symlink");
+        symlink("/etc/hostname", root.join("hostname.txt")).expect("symlink");
+        symlink(root.join("missing.txt"), root.join("dangling.txt")).expect("symlink");
+    }
     dir
 }
 
@@ -313,11 +323,21 @@ async fn routing() {
     let r = get(s.addr, "/favicon.ico").await;
     assert_eq!(r.must("content-type"), "image/x-icon");
 
+    #[cfg(unix)]
+    {
+        let r = get(s.addr, "/logo-link.svg").await;
+        assert_eq!(r.status, 200, "a link inside the site is served");
+        assert_eq!(r.body, b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    }
+
     for path in [
         "/missing.js",
         "/assets/missing.png",
         "/.env",
         "/some/route.json",
+        "/hostname.txt",
+        "/assets/env-link.txt",
+        "/dangling.txt",
     ] {
         let r = get(s.addr, path).await;
         assert_eq!(r.status, 404, "{path}");
