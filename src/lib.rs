@@ -32,6 +32,15 @@ pub fn now() -> time::OffsetDateTime {
     byok_core::model::time_from_millis(now_ms())
 }
 
+/// Now, in the browser's time zone: the same instant as [`now`], for what counts calendar
+/// days where the person is (a key's expiry, "yesterday"). What is stored takes [`now`].
+pub fn now_here() -> time::OffsetDateTime {
+    let t = now();
+    // Minutes behind UTC, at this instant (summer time included).
+    let behind = js_sys::Date::new_0().get_timezone_offset();
+    time::UtcOffset::from_whole_seconds((-behind * 60.0) as i32).map_or(t, |o| t.to_offset(o))
+}
+
 /// Today in the person's own time zone: usage is counted per local calendar day.
 pub fn today() -> time::Date {
     let d = js_sys::Date::new_0();

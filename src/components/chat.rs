@@ -294,7 +294,7 @@ pub fn Chat(
         let explicit = chosen_key
             .get()
             .filter(|id| provider_keys.with(|ks| ks.iter().any(|k| k.id == *id)));
-        let now = crate::now();
+        let now = crate::now_here();
         key_vault.with(|v| {
             v.resolve(p, explicit, now)
                 .map(|k| k.id)
@@ -304,7 +304,7 @@ pub fn Chat(
     // Why the usual key is not the one answering, and budget warnings for the one that is.
     let notices = Memo::new(move |_| {
         let p = provider.get();
-        let now = crate::now();
+        let now = crate::now_here();
         let mut out = Vec::new();
         // A conversation goes on with the key it used; when that key was deleted since,
         // another answers, maybe on another account: said, not done silently.
@@ -656,7 +656,7 @@ pub fn Chat(
                     let tried = reply.tried.try_get_untracked().unwrap_or_default();
                     session.vault.with_untracked(|v| {
                         v.as_ref().and_then(|v| {
-                            v.failover_candidates(key_id, crate::now())
+                            v.failover_candidates(key_id, crate::now_here())
                                 .into_iter()
                                 .find(|k| !tried.contains(&k.id))
                                 .map(|k| k.id)
@@ -764,7 +764,7 @@ pub fn Chat(
         }
         session.vault.with_untracked(|v| {
             v.as_ref().and_then(|v| {
-                v.failover_candidates(failed_key, crate::now())
+                v.failover_candidates(failed_key, crate::now_here())
                     .first()
                     .map(|k| (k.id, k.label.clone()))
             })
@@ -784,9 +784,9 @@ pub fn Chat(
                         let sel = resolved.get().ok();
                         provider_keys.get().into_iter().map(|k| {
                             let id = k.id;
-                            let usable = k.is_usable(crate::now());
+                            let usable = k.is_usable(crate::now_here());
                             let failed = k.last_test.as_ref().is_some_and(|t| t.outcome != byok_core::model::TestOutcome::Ok && !t.outcome.is_transient());
-                            let text = format!("{}{}", k.label, if usable { if failed { " (last test failed)" } else { "" } } else if k.is_expired(crate::now()) { " (expired)" } else { " (inactive)" });
+                            let text = format!("{}{}", k.label, if usable { if failed { " (last test failed)" } else { "" } } else if k.is_expired(crate::now_here()) { " (expired)" } else { " (inactive)" });
                             view! { <option value=id.to_string() selected=sel == Some(id)>{text}</option> }
                         }).collect_view()
                     }}
@@ -976,5 +976,5 @@ pub fn Chat(
 
 /// The key resolution would pick now, for remembering it with a conversation.
 fn resolved_id_untracked(vault: Memo<byok_core::model::Vault>, p: Provider) -> Option<Uuid> {
-    vault.with_untracked(|v| v.resolve(p, None, crate::now()).ok().map(|k| k.id))
+    vault.with_untracked(|v| v.resolve(p, None, crate::now_here()).ok().map(|k| k.id))
 }

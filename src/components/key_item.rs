@@ -31,7 +31,7 @@ pub fn parse_date(s: &str) -> Result<Option<OffsetDateTime>, String> {
 /// which nothing else on the form shows.
 pub fn expiry_warning(s: &str) -> Option<&'static str> {
     match parse_date(s) {
-        Ok(Some(x)) if x <= crate::now() => {
+        Ok(Some(x)) if x.date() <= crate::now_here().date() => {
             Some("This date has passed: the key will not be used for requests.")
         }
         _ => None,
@@ -495,7 +495,7 @@ fn KeyBadges(
         let level = budget.with(|b| b.map(|b| b.level));
         entry.with(|e| {
             let Some(e) = e else { return Vec::new() };
-            let now = crate::now();
+            let now = crate::now_here();
             let mut b: Vec<(&'static str, String)> = Vec::new();
             if e.is_default {
                 b.push(("badge default", "Default".into()));
@@ -550,10 +550,12 @@ fn KeyMeta(
     move || {
         entry.with(|e| {
             let e = e.as_ref()?;
-            let now = crate::now();
-            let mut parts = vec![format!("Added {}", format_date(e.created_at))];
+            let now = crate::now_here();
+            // Moments by the day they were where the person is; the expiry is a date.
+            let here = |t: OffsetDateTime| format_date(t.to_offset(now.offset()));
+            let mut parts = vec![format!("Added {}", here(e.created_at))];
             if let Some(r) = e.rotated_at {
-                parts.push(format!("rotated {}", format_date(r)));
+                parts.push(format!("rotated {}", here(r)));
             }
             parts.push(format!("age {} days", age_days(e, now)));
             if let Some(x) = e.expires_at {

@@ -39,7 +39,7 @@ enum Scope {
 }
 
 fn today() -> String {
-    crate::components::key_item::format_date(crate::now())
+    byok_core::usage::day_string(crate::today())
 }
 
 #[component]

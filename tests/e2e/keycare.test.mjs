@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { addKey, keyRow, localDay, startVaultSession, stopVaultSession } from './app.mjs';
+import { addKey, keyRow, localDay, startVaultSession, stopVaultSession, unlock } from './app.mjs';
 import { expect } from './expect.mjs';
 
 const GEM_OLD = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-careOld-ok-mock';
@@ -121,6 +121,49 @@ describe('key care', () => {
     await chat({ provider: 'OpenAI', model: 'another-new-model', text: 'hello [[mock:deltas:2]]' });
     await nav('Keys');
     await expect(row).toContainText('; 2 requests this month to models without a price are not counted: add their price under Usage \u2192 Prices.');
+    assert.deepEqual(browser.problems, []);
+  });
+
+  test('a key expires at the start of its date where the person is, not at midnight UTC', async () => {
+    const cdp = await page.context().newCDPSession(page);
+    const at = async (timezoneId, iso) => {
+      await cdp.send('Emulation.setTimezoneOverride', { timezoneId });
+      await page.clock.setFixedTime(new Date(iso));
+      await page.reload();
+      await unlock(page);
+    };
+    // 20:00 on 15 June in UTC-12 ("Etc/GMT+12" counts the other way), in UTC already
+    // 08:00 on 16 June: a key dated 16 June is due tomorrow, not expired.
+    await at('Etc/GMT+12', '2030-06-16T08:00:00Z');
+    await page.getByRole('button', { name: 'Add key' }).click();
+    const form = page.getByRole('form', { name: 'Add a key' });
+    const expires = form.getByLabel('Expires on (optional)');
+    await expires.fill('2030-06-15');
+    await expect(form.getByRole('status').filter({ hasText: PASSED })).toBeVisible();
+    await expires.fill('2030-06-16');
+    await expect(form).not.toContainText(PASSED);
+    await form.getByLabel('Secret').fill('sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-careDated-ok-mock');
+    await form.getByLabel('Provider').selectOption({ label: 'OpenAI' });
+    await form.getByLabel('Label').fill('Dated');
+    await form.getByText('Advanced').click();
+    await form.getByLabel('Base URL').fill(mock.url);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form).toHaveCount(0);
+    const row = keyRow(page, 'Dated');
+    await expect(badge(row, 'Active')).toBeVisible();
+    await expect(badge(row, 'Expires soon')).toBeVisible();
+    await expect(row).toContainText('expires 2030-06-16');
+    const reminders = page.getByRole('region', { name: 'Needs attention' });
+    await expect(reminders).toContainText('OpenAI \u201cDated\u201d: Expires tomorrow (2030-06-16)');
+
+    // 08:00 on 16 June in Kiribati (UTC+14), in UTC still 18:00 on 15 June: expired.
+    await at('Pacific/Kiritimati', '2030-06-15T18:00:00Z');
+    await expect(badge(row, 'Expired')).toBeVisible();
+    await expect(badge(row, 'Active')).toHaveCount(0);
+    await expect(row).toContainText('expires 2030-06-16');
+    await expect(reminders).toContainText('OpenAI \u201cDated\u201d: Expired on 2030-06-16');
+    await cdp.send('Emulation.setTimezoneOverride', { timezoneId: '' });
+    await cdp.detach();
     assert.deepEqual(browser.problems, []);
   });
 });

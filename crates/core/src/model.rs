@@ -173,8 +173,14 @@ pub struct KeyEntry {
 }
 
 impl KeyEntry {
+    /// An expiry is a calendar date ("expires on 2026-12-01"), stored as midnight UTC of
+    /// that date: the key is expired from the start of that date where the person is,
+    /// that is in the offset `now` comes in (the app passes the browser's own, the CLI
+    /// UTC). Compared as instants, a key dated 1 December was already expired on the
+    /// afternoon of 30 November in California, and still usable on the morning of
+    /// 1 December in Tokyo. A bundle's expiry with a time of day counts by its date.
     pub fn is_expired(&self, now: OffsetDateTime) -> bool {
-        self.expires_at.is_some_and(|e| e <= now)
+        self.expires_at.is_some_and(|e| e.date() <= now.date())
     }
 
     /// Usable for a request now: active and not expired.
@@ -971,6 +977,25 @@ pub(crate) mod tests {
                 .id,
             id(1)
         );
+    }
+
+    #[test]
+    fn an_expiry_date_starts_at_midnight_where_the_person_is() {
+        use time::macros::offset;
+        let mut v = Vault::default();
+        let mut n = new(Provider::Openai, "Dated", "sk-proj-FAKE-dated-TEST");
+        n.expires_at = Some(datetime!(2026-12-01 0:00 UTC));
+        v.add(n, id(1), NOW).expect("add");
+        let k = v.get(id(1)).expect("k");
+        // 20:00 on 30 November in UTC-12 is already 1 December in UTC: not expired yet.
+        let evening_before = datetime!(2026-11-30 20:00 -12:00);
+        assert!(!k.is_expired(evening_before));
+        // 08:00 on 1 December in UTC+14 is still 30 November in UTC: expired.
+        let morning_of = datetime!(2026-12-01 08:00 +14:00);
+        assert!(k.is_expired(morning_of));
+        assert!(!k.is_expired(morning_of.to_offset(offset!(UTC))));
+        assert!(k.is_expired(datetime!(2026-12-01 0:00 UTC)));
+        assert!(!k.is_expired(datetime!(2026-11-30 23:59 UTC)));
     }
 
     #[test]

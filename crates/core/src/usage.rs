@@ -708,7 +708,6 @@ impl Reminder {
                 day_string(*on)
             ),
             Reminder::ExpiresSoon { on, days } => match days {
-                0 => format!("Expires today ({}).", day_string(*on)),
                 1 => format!("Expires tomorrow ({}).", day_string(*on)),
                 n => format!("Expires in {n} days ({}).", day_string(*on)),
             },
@@ -779,14 +778,13 @@ pub const DEFAULT_ROTATION_DAYS: u32 = 90;
 /// and age are worth a word.
 pub fn reminders(k: &KeyEntry, now: OffsetDateTime, rotation_days: u32) -> Vec<Reminder> {
     let mut out = Vec::new();
+    // By calendar days where the person is, as `KeyEntry::is_expired` counts them.
     if let Some(x) = k.expires_at {
-        if x <= now {
+        let days = (x.date() - now.date()).whole_days();
+        if k.is_expired(now) {
             out.push(Reminder::Expired { on: x.date() });
-        } else if x - now < Duration::days(EXPIRY_WARNING_DAYS) {
-            out.push(Reminder::ExpiresSoon {
-                on: x.date(),
-                days: (x.date() - now.date()).whole_days(),
-            });
+        } else if days < EXPIRY_WARNING_DAYS {
+            out.push(Reminder::ExpiresSoon { on: x.date(), days });
         }
     }
     let age = age_days(k, now);
@@ -812,7 +810,9 @@ pub fn reminders(k: &KeyEntry, now: OffsetDateTime, rotation_days: u32) -> Vec<R
 }
 
 /// "today", "yesterday", "5 days ago", or the date: for last used / last tested.
+/// Days are counted in `now`'s offset (the person's own in the app).
 pub fn ago(then: OffsetDateTime, now: OffsetDateTime) -> String {
+    let then = then.to_offset(now.offset());
     match (now.date() - then.date()).whole_days() {
         i64::MIN..=0 => "today".into(),
         1 => "yesterday".into(),
@@ -1442,6 +1442,31 @@ mod tests {
         e.expires_at = None;
         e.last_test = None;
         assert!(reminders(&e, NOW, 90).is_empty());
+    }
+
+    #[test]
+    fn ago_counts_days_where_the_person_is() {
+        // 23:00 UTC is 08:00 the next morning in Tokyo: two hours before, the same day.
+        let then = datetime!(2026-11-26 23:00 UTC);
+        assert_eq!(ago(then, datetime!(2026-11-27 10:00 +09:00)), "today");
+        assert_eq!(ago(then, datetime!(2026-11-27 01:00 UTC)), "yesterday");
+    }
+
+    #[test]
+    fn an_expiry_is_counted_in_days_where_the_person_is() {
+        let (v, a, _) = vault();
+        let mut e = v.get(a).expect("k").clone();
+        e.expires_at = Some(datetime!(2026-12-01 0:00 UTC));
+        // Evening of 30 November in UTC-12 (1 December in UTC): due tomorrow, not expired.
+        let evening = datetime!(2026-11-30 20:00 -12:00);
+        assert!(reminders(&e, evening, 0).contains(&Reminder::ExpiresSoon {
+            on: date!(2026 - 12 - 01),
+            days: 1
+        }));
+        let morning = datetime!(2026-12-01 08:00 +14:00);
+        assert!(reminders(&e, morning, 0).contains(&Reminder::Expired {
+            on: date!(2026 - 12 - 01)
+        }));
     }
 
     #[test]
