@@ -234,13 +234,14 @@ fn resolve_words(e: &ResolveError) -> String {
 fn push_vars(out: &mut Resolved, key: &KeyEntry) {
     // OPENAI_API_BASE is the older name, still read by LangChain, LiteLLM and openai-python
     // before 1.0: set with the other, or cleared with it, so that none of them sends the
-    // key to a base URL another key left behind.
+    // key to a base URL another key left behind. GOOGLE_GEMINI_BASE_URL is what Google's
+    // genai SDKs and the Gemini CLI read (a root like byok's, they add `/v1beta`).
     let (key_var, url_vars): (&'static str, &[&'static str]) = match key.provider {
         Provider::Anthropic => ("ANTHROPIC_API_KEY", &["ANTHROPIC_BASE_URL"]),
         Provider::Openai | Provider::OpenaiCompatible => {
             ("OPENAI_API_KEY", &["OPENAI_BASE_URL", "OPENAI_API_BASE"])
         }
-        Provider::Gemini => ("GEMINI_API_KEY", &[]),
+        Provider::Gemini => ("GEMINI_API_KEY", &["GOOGLE_GEMINI_BASE_URL"]),
     };
     out.vars.push(EnvVar {
         name: key_var,

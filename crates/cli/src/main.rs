@@ -66,7 +66,7 @@ A provider without a key is left out; one whose key cannot be chosen (several ac
 none default; expired) is left out with a note on stderr. --name picks one key by its \
 label instead; an OpenAI-compatible key sets OPENAI_API_KEY, OPENAI_BASE_URL and its older \
 name OPENAI_API_BASE. A key without a base URL gets `unset OPENAI_BASE_URL` and \
-`unset OPENAI_API_BASE` (or ANTHROPIC_BASE_URL), so one left \
+`unset OPENAI_API_BASE` (or ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL), so one left \
 from another key does not send it elsewhere; .env and JSON output cannot unset, and a \
 note says so when such a variable is set.",
         after_help = concat!("Examples:

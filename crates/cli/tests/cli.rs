@@ -68,7 +68,12 @@ fn byok_in(args: &[&str], pass: Option<&str>, stdin: Option<&[u8]>) -> Run {
 }
 
 /// The base-URL variables byok sets, which a developer's own shell may hold too.
-const BASE_URL_VARS: [&str; 3] = ["OPENAI_BASE_URL", "OPENAI_API_BASE", "ANTHROPIC_BASE_URL"];
+const BASE_URL_VARS: [&str; 4] = [
+    "OPENAI_BASE_URL",
+    "OPENAI_API_BASE",
+    "ANTHROPIC_BASE_URL",
+    "GOOGLE_GEMINI_BASE_URL",
+];
 
 fn byok_with(args: &[&str], pass: Option<&str>, stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(BYOK);
@@ -900,5 +905,46 @@ fn the_passphrase_prompt_names_the_file() {
     assert!(
         out.contains("\"schema\": 1"),
         "the passphrase was read: {out}"
+    );
+}
+
+/// Google's genai SDKs and the Gemini CLI read GOOGLE_GEMINI_BASE_URL: set from a Gemini
+/// key's base URL, and cleared for a key without one, as for the other providers.
+#[test]
+fn a_gemini_key_sets_or_clears_the_base_url_googles_tools_read() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let list = key_list(vec![
+        key(
+            "gemini",
+            "Gateway",
+            "AIzaTESTTEST-gateway",
+            json!({"base_url": "https://gateway.example/gemini"}),
+        ),
+        key("gemini", "Plain", "AIzaTESTTEST-plain", json!({})),
+    ]);
+    let f = bundle_file(dir.path(), "k.byok.json", &list);
+    let show = "printf '%s|%s' \"${GOOGLE_GEMINI_BASE_URL-unset}\" \"$GEMINI_API_KEY\"";
+    let inherited = [("GOOGLE_GEMINI_BASE_URL", "https://left-behind.example")];
+    for (name, expected) in [
+        (
+            "Gateway",
+            "https://gateway.example/gemini|AIzaTESTTEST-gateway",
+        ),
+        ("Plain", "unset|AIzaTESTTEST-plain"),
+    ] {
+        let r = byok_with(
+            &["run", s(&f), "--name", name, "--", "sh", "-c", show],
+            Some(PASS),
+            None,
+            &inherited,
+        );
+        assert_eq!(r.code(), Some(0), "{}", r.stderr());
+        assert_eq!(r.stdout(), expected);
+    }
+    let r = byok(&["env", s(&f), "--name", "Plain"], Some(PASS));
+    assert!(
+        r.stdout().contains("unset GOOGLE_GEMINI_BASE_URL\n"),
+        "{}",
+        r.stdout()
     );
 }
