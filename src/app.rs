@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                 crate::focus::focus_selector("main");
             }>"Skip to content"</a>
             <Header/>
+            <InsecureNotice/>
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=KeysPage/>
@@ -72,6 +73,24 @@ pub fn App() -> impl IntoView {
             <PageTitle/>
         </Router>
     }
+}
+
+/// Over plain http from another machine (not a secure context) the app still works, with
+/// its own PBKDF2 and AES-GCM in place of WebCrypto, which browsers keep from such
+/// pages; but whoever is on the network path can change the page it runs as, and so
+/// read the passphrase and the keys. The person should know before typing either.
+#[component]
+fn InsecureNotice() -> impl IntoView {
+    let insecure = !window().is_secure_context();
+    insecure.then(|| {
+        view! {
+            <p class="warning insecure" role="alert">
+                "This page came over plain http from another computer: anyone on the network "
+                "between could have changed it and could read what you type here, your "
+                "passphrase and keys included. Open byok over https, or on this computer as localhost."
+            </p>
+        }
+    })
 }
 
 /// The tab's title names the page, so a screen reader announces where a link led and

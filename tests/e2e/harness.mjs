@@ -42,12 +42,12 @@ export async function startHost({ connectSrc = [], dir = DIST } = {}) {
  * A fresh Chromium with its own profile. Every page opened through `newPage` records
  * console errors and CSP violations into `problems`; tests assert it stays empty.
  */
-export async function startBrowser() {
+export async function startBrowser({ args = [] } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'byok-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...args],
     viewport: { width: 1100, height: 900 },
   });
   const problems = [];
