@@ -85,7 +85,7 @@ fn InsecureNotice() -> impl IntoView {
     insecure.then(|| {
         view! {
             <p class="warning insecure" role="alert">
-                "This page came over plain http from another computer: anyone on the network "
+                "This page came over plain http, not https: anyone on the network "
                 "between could have changed it and could read what you type here, your "
                 "passphrase and keys included. Open byok over https, or on this computer as localhost."
             </p>

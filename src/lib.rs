@@ -35,18 +35,17 @@ pub fn now() -> time::OffsetDateTime {
 /// Now, in the browser's time zone: the same instant as [`now`], for what counts calendar
 /// days where the person is (a key's expiry, "yesterday"). What is stored takes [`now`].
 pub fn now_here() -> time::OffsetDateTime {
-    let t = now();
-    // Minutes behind UTC, at this instant (summer time included).
-    let behind = js_sys::Date::new_0().get_timezone_offset();
+    let ms = now_ms();
+    let t = byok_core::model::time_from_millis(ms);
+    // Minutes behind UTC at this very instant (summer time included): one clock reading
+    // for both, so a change of summer time between two readings cannot mix them.
+    let behind = js_sys::Date::new(&ms.into()).get_timezone_offset();
     time::UtcOffset::from_whole_seconds((-behind * 60.0) as i32).map_or(t, |o| t.to_offset(o))
 }
 
 /// Today in the person's own time zone: usage is counted per local calendar day.
 pub fn today() -> time::Date {
-    let d = js_sys::Date::new_0();
-    let month = time::Month::try_from(d.get_month() as u8 + 1).unwrap_or(time::Month::January);
-    time::Date::from_calendar_date(d.get_full_year() as i32, month, d.get_date() as u8)
-        .unwrap_or_else(|_| now().date())
+    now_here().date()
 }
 
 /// The price list shipped with the app, parsed once.

@@ -294,6 +294,7 @@ pub fn Chat(
         let explicit = chosen_key
             .get()
             .filter(|id| provider_keys.with(|ks| ks.iter().any(|k| k.id == *id)));
+        session.today.track();
         let now = crate::now_here();
         key_vault.with(|v| {
             v.resolve(p, explicit, now)
@@ -304,6 +305,7 @@ pub fn Chat(
     // Why the usual key is not the one answering, and budget warnings for the one that is.
     let notices = Memo::new(move |_| {
         let p = provider.get();
+        session.today.track();
         let now = crate::now_here();
         let mut out = Vec::new();
         // A conversation goes on with the key it used; when that key was deleted since,
@@ -781,12 +783,14 @@ pub fn Chat(
                 <label for="chat-key">"Key"</label>
                 <select id="chat-key" on:change=move |ev| chosen_key.set(Uuid::parse_str(&event_target_value(&ev)).ok())>
                     {move || {
+                        // `resolved` also follows the date, so this runs again at midnight.
                         let sel = resolved.get().ok();
+                        let now = crate::now_here();
                         provider_keys.get().into_iter().map(|k| {
                             let id = k.id;
-                            let usable = k.is_usable(crate::now_here());
+                            let usable = k.is_usable(now);
                             let failed = k.last_test.as_ref().is_some_and(|t| t.outcome != byok_core::model::TestOutcome::Ok && !t.outcome.is_transient());
-                            let text = format!("{}{}", k.label, if usable { if failed { " (last test failed)" } else { "" } } else if k.is_expired(crate::now_here()) { " (expired)" } else { " (inactive)" });
+                            let text = format!("{}{}", k.label, if usable { if failed { " (last test failed)" } else { "" } } else if k.is_expired(now) { " (expired)" } else { " (inactive)" });
                             view! { <option value=id.to_string() selected=sel == Some(id)>{text}</option> }
                         }).collect_view()
                     }}

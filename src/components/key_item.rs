@@ -495,6 +495,7 @@ fn KeyBadges(
         let level = budget.with(|b| b.map(|b| b.level));
         entry.with(|e| {
             let Some(e) = e else { return Vec::new() };
+            session.today.track();
             let now = crate::now_here();
             let mut b: Vec<(&'static str, String)> = Vec::new();
             if e.is_default {
@@ -547,9 +548,11 @@ fn KeyMeta(
     entry: ReadSignal<Option<KeyEntry>>,
     budget: ReadSignal<Option<BudgetStatus>>,
 ) -> impl IntoView {
+    let session = use_session();
     move || {
         entry.with(|e| {
             let e = e.as_ref()?;
+            session.today.track();
             let now = crate::now_here();
             // Moments by the day they were where the person is; the expiry is a date.
             let here = |t: OffsetDateTime| format_date(t.to_offset(now.offset()));

@@ -374,6 +374,7 @@ fn Reminders(matching_ids: Memo<Option<HashSet<Uuid>>>) -> impl IntoView {
     // or the settings change, not on each keystroke in the search box.
     let items = Memo::new(move |_| {
         let rotation = session.settings.with(|s| s.rotation_days);
+        session.today.track();
         let now = crate::now_here();
         session.vault.with(|v| {
             let Some(v) = v else { return Vec::new() };

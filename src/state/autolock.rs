@@ -19,6 +19,12 @@ pub fn install(session: Session) {
 
     let _ = set_interval_with_handle(
         move || {
+            // A timer to midnight would fire late after the computer slept; a check each
+            // second costs one Date.
+            let today = crate::today();
+            if session.today.get_untracked() != today {
+                session.today.set(today);
+            }
             if session.phase.get_untracked() != Phase::Unlocked {
                 last_activity.set_value(crate::now_ms());
                 return;

@@ -63,6 +63,10 @@ pub struct Session {
     pub external_updates: RwSignal<u32>,
     /// Why the vault locked by itself, for the unlock screen; cleared on unlock.
     pub locked_why: RwSignal<Option<String>>,
+    /// The date where the person is, moved on by [`crate::state::autolock::install`]: what
+    /// depends on it (a key's expiry, its reminders) tracks it, so a tab left open past
+    /// midnight stops choosing a key that expired at midnight.
+    pub today: RwSignal<time::Date>,
     open: StoredValue<Option<Open>>,
     lock_hooks: StoredValue<LockHooks, LocalStorage>,
     /// What the chat had on screen when the vault locked (its conversation, an unsent
@@ -105,6 +109,7 @@ impl Session {
             settings: RwSignal::new(storage::read_settings()),
             external_updates: RwSignal::new(0),
             locked_why: RwSignal::new(None),
+            today: RwSignal::new(crate::today()),
             open: StoredValue::new(None),
             lock_hooks: StoredValue::new_local(Vec::new()),
             resume: StoredValue::new(None),
@@ -120,6 +125,7 @@ impl Session {
             settings: RwSignal::new(Settings::default()),
             external_updates: RwSignal::new(0),
             locked_why: RwSignal::new(None),
+            today: RwSignal::new(crate::today()),
             open: StoredValue::new(None),
             lock_hooks: StoredValue::new_local(Vec::new()),
             resume: StoredValue::new(None),

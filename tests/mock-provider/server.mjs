@@ -284,7 +284,7 @@ function waitDrainOrClose(res) {
  */
 async function streamSse(ctx, fmt, deltas, pace) {
   const { res, modes } = ctx;
-  const started = performance.now();
+  let started = performance.now();
   res.writeHead(200, {
     'request-id': ctx.requestId,
     ...corsHeaders(ctx),
@@ -305,7 +305,10 @@ async function streamSse(ctx, fmt, deltas, pace) {
   const midAt = Math.floor(n / 2);
   for (const frame of fmt.head) await write(frame);
   // A model that thinks before it writes: the stream is open, and no text comes yet.
-  if (ctx.think > 0) await sleep(ctx.think);
+  if (ctx.think > 0) {
+    await sleep(ctx.think);
+    started = performance.now(); // a paced stream's schedule starts with its first delta
+  }
   for (let i = 0; i < n; i++) {
     if (closed) return;
     if (modes.has('malformed') && i === midAt) await write(fmt.malformed);

@@ -61,7 +61,7 @@ enum Command {
     #[command(
         long_about = "Print the resolved keys as environment variable assignments.\n\n\
 For Anthropic, OpenAI and Gemini the key used is the provider's active default, else its \
-only active key (the web app's rule): ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY. \
+only active key (the web app's rule, with expiry dates counted in UTC): ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY. \
 A provider without a key is left out; one whose key cannot be chosen (several active, \
 none default; expired) is left out with a note on stderr. --name picks one key by its \
 label instead; an OpenAI-compatible key sets OPENAI_API_KEY, OPENAI_BASE_URL and its older \

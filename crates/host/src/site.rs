@@ -252,28 +252,29 @@ fn collect_files(
         let key = format!("{prefix}{name}");
         if file_type.is_dir() {
             collect_files(root, &path, &format!("{key}/"), out)?;
-        } else if file_type.is_file() || (file_type.is_symlink() && links_inside(root, &path)) {
+        } else if file_type.is_file() {
             out.push((key, path));
+        } else if file_type.is_symlink() {
+            // The file checked is the file read: a link changed in between is not followed.
+            if let Some(target) = published_target(root, &path) {
+                out.push((key, target));
+            }
         }
     }
     Ok(())
 }
 
-/// `link` is a symlink to a file that is published itself: a regular file inside
-/// `root`, not under a dot-name. A dangling link, a loop or a target outside counts as
-/// not inside.
-fn links_inside(root: &Path, link: &Path) -> bool {
-    let Ok(target) = std::fs::canonicalize(link) else {
-        return false;
-    };
-    let Ok(inside) = target.strip_prefix(root) else {
-        return false;
-    };
-    target.is_file()
-        && inside.components().all(|c| {
-            let name = c.as_os_str().to_string_lossy();
-            !name.starts_with('.') || name == ".well-known"
-        })
+/// Where the symlink `link` leads, if that is a file published itself: a regular file
+/// inside `root`, not under a dot-name. A dangling link, a loop or a target outside
+/// gives `None`.
+fn published_target(root: &Path, link: &Path) -> Option<PathBuf> {
+    let target = std::fs::canonicalize(link).ok()?;
+    let inside = target.strip_prefix(root).ok()?;
+    let published = inside.components().all(|c| {
+        let name = c.as_os_str().to_string_lossy();
+        !name.starts_with('.') || name == ".well-known"
+    });
+    (published && target.is_file()).then_some(target)
 }
 
 fn build_asset(key: &str, content: Vec<u8>) -> io::Result<Asset> {

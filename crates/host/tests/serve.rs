@@ -74,7 +74,9 @@ fn fixture() -> TempDir {
         use std::os::unix::fs::symlink;
         symlink(root.join("assets/logo.svg"), root.join("logo-link.svg")).expect("symlink");
         symlink("../.env", root.join("assets/env-link.txt")).expect("symlink");
-        symlink("/etc/hostname", root.join("hostname.txt")).expect("symlink");
+        // This test's own binary: a file that surely exists, outside the site.
+        let outside = std::env::current_exe().expect("test binary");
+        symlink(outside, root.join("outside.bin")).expect("symlink");
         symlink(root.join("missing.txt"), root.join("dangling.txt")).expect("symlink");
     }
     dir
@@ -335,7 +337,7 @@ async fn routing() {
         "/assets/missing.png",
         "/.env",
         "/some/route.json",
-        "/hostname.txt",
+        "/outside.bin",
         "/assets/env-link.txt",
         "/dangling.txt",
     ] {
