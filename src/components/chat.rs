@@ -257,6 +257,9 @@ pub fn Chat(
     };
     let controller = StoredValue::new_local(None::<web_sys::AbortController>);
     let busy = RwSignal::new(false);
+    // While an answer streams: its key, model and the usage reported so far, for a lock
+    // that cuts it off (the answer's own task finds the vault locked by then).
+    let cut_usage = StoredValue::new(None::<(Uuid, String, u64, u64, Option<u64>)>);
     let error = RwSignal::new(None::<String>);
     let auto_next = RwSignal::new(None::<(Msg, Uuid)>);
     let composer = NodeRef::<html::Textarea>::new();
@@ -397,6 +400,24 @@ pub fn Chat(
     let lock_hook = (!direct).then(|| {
         session.on_lock(move || {
             if busy.try_get_untracked() == Some(true) {
+                // The provider bills what it generated before the cut: counted while the
+                // vault can still be written. A failure here has nobody to tell (the
+                // lock screen is next), as for the answer's own count.
+                if let Some(Some((key_id, model, i, o, c))) =
+                    cut_usage.try_update_value(Option::take)
+                {
+                    let _ = session.mutate(|v| {
+                        v.record_usage(
+                            key_id,
+                            &model,
+                            crate::today(),
+                            i,
+                            o,
+                            c.unwrap_or(0),
+                            crate::now(),
+                        )
+                    });
+                }
                 stop();
                 persist();
             }
@@ -556,8 +577,15 @@ pub fn Chat(
                         .read(|bytes| {
                             let evs = parser.push(bytes);
                             handle(evs, &mut ended, &mut final_status);
+                            cut_usage.try_set_value(
+                                parser
+                                    .usage_so_far()
+                                    .map(|(i, o, c)| (key_id, model_name.clone(), i, o, c)),
+                            );
                         })
                         .await;
+                    // From here this task counts the usage itself (unless locked by then).
+                    cut_usage.try_set_value(None);
                     match read {
                         Ok(()) => {
                             let evs = parser.finish();

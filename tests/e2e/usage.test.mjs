@@ -287,4 +287,25 @@ describe('usage', () => {
     assert.match(csv, /,gemini,Gemini spare \(deleted\),/);
     assert.deepEqual(browser.problems, []);
   });
+
+  test('an answer cut off by a lock still counts the tokens the provider reported', async () => {
+    await nav('Keys');
+    await addKey(page, { secret: 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-usageGemCut-ok-mock', label: 'Gem cut', provider: 'Gemini', baseUrl: mock.url });
+    await nav('Chat');
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page.getByLabel('Provider').selectOption({ label: 'Gemini' });
+    await page.getByLabel('Key', { exact: true }).selectOption({ label: 'Gem cut' });
+    // Gemini reports usage with every chunk: 4 words in, 1 delta out before the silence.
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('one two three [[mock:stall]]');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await expect(lastAnswer().locator('.md')).toContainText(/\S/);
+    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await unlock(page);
+    await nav('Usage');
+    await page.getByRole('button', { name: '7 days' }).click();
+    await expect(usageTable()).toContainText('Gem cut (Gemini)');
+    assert.deepEqual((await tableRows())['Gem cut (Gemini)'].slice(0, 4), ['1', '4', '1', '0']);
+    assert.deepEqual(browser.problems.filter((p) => !/ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_ABORTED/.test(p)), []);
+  });
 });

@@ -349,6 +349,22 @@ fn anthropic_partial_usage_repeat_keeps_cache_counts() {
     );
 }
 
+/// What a lock that cuts an answer off counts: the usage reported so far, as `finish`
+/// would report it, before any end; nothing before the provider said anything.
+#[test]
+fn usage_so_far_is_what_finish_would_report() {
+    let mut p = StreamParser::new(Provider::Anthropic);
+    assert_eq!(p.usage_so_far(), None);
+    p.push(b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":10,\"cache_read_input_tokens\":100,\"output_tokens\":1}}}\n\n");
+    assert_eq!(p.usage_so_far(), Some((110, 1, Some(100))));
+    let finished = p.finish();
+    assert!(finished.contains(&StreamEvent::Usage {
+        input_tokens: 110,
+        output_tokens: 1,
+        cached_tokens: Some(100),
+    }));
+}
+
 /// A server that never ends a line, or never ends its answer, is cut off with a word
 /// instead of filling memory.
 #[test]

@@ -176,6 +176,18 @@ impl StreamParser {
         out
     }
 
+    /// The usage reported so far, as (input, output, cached) tokens, as `finish` would
+    /// give it: what an answer cut off now is billed for.
+    pub fn usage_so_far(&self) -> Option<(u64, u64, Option<u64>)> {
+        self.usage.seen.then(|| {
+            (
+                self.usage.total_input(self.provider),
+                self.usage.output,
+                self.usage.cached,
+            )
+        })
+    }
+
     /// The body ended (or was aborted). Calling it again returns nothing.
     pub fn finish(&mut self) -> Vec<StreamEvent> {
         if self.ended {
