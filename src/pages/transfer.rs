@@ -382,7 +382,7 @@ fn ImportPanel() -> impl IntoView {
                 Ok(s) => {
                     reset();
                     stage.try_set(Stage::Done(format!(
-                        "Imported {} new key{}{}{}{}.",
+                        "Imported {} new key{}{}{}{}{}{}.",
                         s.added,
                         if s.added == 1 { "" } else { "s" },
                         if s.replaced > 0 {
@@ -397,6 +397,19 @@ fn ImportPanel() -> impl IntoView {
                         },
                         if s.skipped > 0 {
                             format!(", skipped {} already here", s.skipped)
+                        } else {
+                            String::new()
+                        },
+                        if s.refused > 0 {
+                            format!(", {} could not be imported", s.refused)
+                        } else {
+                            String::new()
+                        },
+                        if s.stale > 0 {
+                            format!(
+                                ", {} not updated: changed in another tab meanwhile",
+                                s.stale
+                            )
                         } else {
                             String::new()
                         },

@@ -153,12 +153,14 @@ describe('export and import', () => {
     await unlock(page, 'a brand new vault passphrase');
     await page.getByRole('link', { name: 'Export & import' }).click();
     // The same three secrets, edited on another device: one relabelled with notes and a
-    // later expiry, one set inactive, one with notes.
+    // later expiry, one set inactive, one with notes; and a key byok refuses (a base URL
+    // with a password in it).
     const edited = join(dir, 'edited.byok.json');
     writeFileSync(edited, await webcryptoBundle([
       entry('OpenAI work (laptop)', 'openai', KEYS.openai, { expires_at: '2031-06-30T00:00:00Z', notes: 'Team budget, ask Ana' }),
       entry('OpenAI spare', 'openai', KEYS.openai2, { is_active: false }),
       entry('Claude main', 'anthropic', KEYS.anthropic, { notes: 'Shared with design' }),
+      entry('Proxy', 'openai', 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-refusedProxy', { base_url: 'https://user:pw@evil.example/v1' }),
     ], BUNDLE_PASS));
     await importFile(page, edited);
     await expect(page.getByRole('status').filter({ hasText: '0 new, 0 already here, 3 already here but changed elsewhere' })).toBeVisible();
@@ -170,7 +172,7 @@ describe('export and import', () => {
     const before = await page.evaluate(() => localStorage.getItem('byok.vault'));
     await page.getByLabel('What to do with “OpenAI work”').selectOption('update');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'Imported 0 new keys, updated 1, skipped 2 already here.' })).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: 'Imported 0 new keys, updated 1, skipped 2 already here, 1 could not be imported.' })).toBeVisible();
     assert.notEqual(await page.evaluate(() => localStorage.getItem('byok.vault')), before);
     await page.getByRole('link', { name: 'Open the key list' }).click();
     const work = keyRow(page, 'OpenAI work (laptop)');
@@ -186,7 +188,7 @@ describe('export and import', () => {
     await page.getByRole('button', { name: 'Update all 2 changed keys from the bundle' }).click();
     assert.equal(await page.getByLabel('What to do with “OpenAI spare”').inputValue(), 'update');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'updated 2, skipped 1 already here.' })).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: 'updated 2, skipped 1 already here, 1 could not be imported.' })).toBeVisible();
     await page.getByRole('link', { name: 'Open the key list' }).click();
     await expect(keyRow(page, 'OpenAI spare')).toContainText('Inactive');
     await expect(keyRow(page, 'OpenAI spare')).toContainText('Default');

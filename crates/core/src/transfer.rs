@@ -187,7 +187,12 @@ pub struct ImportSummary {
     pub added: usize,
     pub replaced: usize,
     pub updated: usize,
+    /// Already here (kept as it is), now or by the time of the import.
     pub skipped: usize,
+    /// Refused by the checks for a key added by hand.
+    pub refused: usize,
+    /// Chosen for an update, but rotated or deleted in another tab before the import.
+    pub stale: usize,
 }
 
 fn label_key(p: Provider, label: &str) -> (Provider, String) {
@@ -381,10 +386,12 @@ pub fn apply_import(
         } = &item.status
         {
             let chosen = choices.update.contains(&i);
-            if chosen && update_key(vault, *existing_id, &item.key, changes) {
+            if !chosen {
+                summary.skipped += 1;
+            } else if update_key(vault, *existing_id, &item.key, changes) {
                 summary.updated += 1;
             } else {
-                summary.skipped += 1;
+                summary.stale += 1;
             }
             continue;
         }
@@ -410,9 +417,11 @@ pub fn apply_import(
         let wants_default = item.key.is_default
             && (item.default_conflict.is_none() || choices.take_default.contains(&i));
         match &item.status {
-            ItemStatus::AlreadyPresent { .. }
-            | ItemStatus::Changed { .. }
-            | ItemStatus::Refused { .. } => {
+            ItemStatus::Refused { .. } => {
+                summary.refused += 1;
+                continue;
+            }
+            ItemStatus::AlreadyPresent { .. } | ItemStatus::Changed { .. } => {
                 summary.skipped += 1;
                 continue;
             }
@@ -594,7 +603,9 @@ mod tests {
                 added: 2,
                 replaced: 0,
                 updated: 0,
-                skipped: 0
+                skipped: 0,
+                refused: 0,
+                stale: 0
             }
         );
         assert_eq!(
@@ -637,7 +648,9 @@ mod tests {
                 added: 1,
                 replaced: 0,
                 updated: 0,
-                skipped: 1
+                skipped: 1,
+                refused: 0,
+                stale: 0
             }
         );
         assert!(
@@ -658,7 +671,9 @@ mod tests {
                 added: 0,
                 replaced: 1,
                 updated: 0,
-                skipped: 1
+                skipped: 1,
+                refused: 0,
+                stale: 0
             }
         );
         let home = b.keys.iter().find(|k| k.label == "Home").expect("home");
@@ -746,7 +761,7 @@ mod tests {
         );
         let mut v = Vault::default();
         let s = apply_import(&mut v, &plan, &Choices::default()).expect("apply");
-        assert_eq!((s.added, s.skipped), (0, 2));
+        assert_eq!((s.added, s.skipped, s.refused), (0, 0, 2));
         assert!(v.keys.is_empty());
     }
 
@@ -846,7 +861,7 @@ mod tests {
         let mut rotated = here_noted.clone();
         rotated.keys[0].secret = Secret::new("sk-work-new");
         let s = apply_import(&mut rotated, &plan, &choices).expect("apply");
-        assert_eq!((s.updated, s.skipped), (1, 2));
+        assert_eq!((s.updated, s.skipped, s.stale), (1, 1, 1));
         assert_eq!(rotated.keys[0].label, "Work");
     }
 
