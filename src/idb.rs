@@ -342,10 +342,11 @@ impl Db {
     }
 
     /// Up to `count` records after the id `after` (from the first when `None`), as
-    /// `(id, value)` in IndexedDB key order (UTF-16 code units). Keys and values come from
-    /// one transaction, so they line up even if another tab writes meanwhile. A large store read a page at a time never holds the
+    /// `(id, value)` in IndexedDB key order (UTF-16 code units). Keys and values come
+    /// from one transaction, so they line up even if another tab writes meanwhile; each
+    /// page is its own snapshot. A large store read a page at a time never holds the
     /// main thread for long: one `getAll` of 500 long conversations (about 20 MB) took
-    /// 80 to 120 ms to deliver and convert. Each page is its own snapshot.
+    /// 80 to 120 ms to deliver and convert.
     pub async fn get_page(
         &self,
         store: &str,

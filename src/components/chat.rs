@@ -259,7 +259,7 @@ pub fn Chat(
     let busy = RwSignal::new(false);
     // While an answer streams: its key, model and the usage reported so far, for a lock
     // that cuts it off (the answer's own task finds the vault locked by then).
-    let cut_usage = StoredValue::new(None::<(Uuid, String, u64, u64, Option<u64>)>);
+    let cut_usage = StoredValue::new(None::<(Uuid, String, Tokens)>);
     let error = RwSignal::new(None::<String>);
     let auto_next = RwSignal::new(None::<(Msg, Uuid)>);
     let composer = NodeRef::<html::Textarea>::new();
@@ -403,20 +403,10 @@ pub fn Chat(
                 // The provider bills what it generated before the cut: counted while the
                 // vault can still be written. A failure here has nobody to tell (the
                 // lock screen is next), as for the answer's own count.
-                if let Some(Some((key_id, model, i, o, c))) =
+                if let Some(Some((key_id, model, tokens))) =
                     cut_usage.try_update_value(Option::take)
                 {
-                    let _ = session.mutate(|v| {
-                        v.record_usage(
-                            key_id,
-                            &model,
-                            crate::today(),
-                            i,
-                            o,
-                            c.unwrap_or(0),
-                            crate::now(),
-                        )
-                    });
+                    let _ = session.mutate(|v| count_usage(v, key_id, &model, tokens));
                 }
                 stop();
                 persist();
@@ -580,7 +570,7 @@ pub fn Chat(
                             cut_usage.try_set_value(
                                 parser
                                     .usage_so_far()
-                                    .map(|(i, o, c)| (key_id, model_name.clone(), i, o, c)),
+                                    .map(|tokens| (key_id, model_name.clone(), tokens)),
                             );
                         })
                         .await;
@@ -646,17 +636,7 @@ pub fn Chat(
                 if !direct
                     && session.phase.get_untracked() == Phase::Unlocked
                     && let Err(e) = session
-                        .mutate_async(|v| {
-                            v.record_usage(
-                                key_id,
-                                &model_name,
-                                crate::today(),
-                                i,
-                                o,
-                                c.unwrap_or(0),
-                                crate::now(),
-                            )
-                        })
+                        .mutate_async(|v| count_usage(v, key_id, &model_name, (i, o, c)))
                         .await
                 {
                     toasts.error(format!(
@@ -1004,6 +984,28 @@ pub fn Chat(
             </form>
         </section>
     }
+}
+
+/// Input, output and cached tokens, as a provider reports them.
+type Tokens = (u64, u64, Option<u64>);
+
+/// One answer's usage, counted for today where the person is.
+fn count_usage(
+    v: &mut byok_core::model::Vault,
+    key_id: Uuid,
+    model: &str,
+    (input, output, cached): Tokens,
+) -> Result<(), byok_core::model::ModelError> {
+    let today = crate::today();
+    v.record_usage(
+        key_id,
+        model,
+        today,
+        input,
+        output,
+        cached.unwrap_or(0),
+        crate::now(),
+    )
 }
 
 /// The key resolution would pick now, for remembering it with a conversation.

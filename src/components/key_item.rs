@@ -31,7 +31,7 @@ pub fn parse_date(s: &str) -> Result<Option<OffsetDateTime>, String> {
 /// which nothing else on the form shows.
 pub fn expiry_warning(s: &str) -> Option<&'static str> {
     match parse_date(s) {
-        Ok(Some(x)) if x.date() <= crate::now_here().date() => {
+        Ok(Some(x)) if x.date() <= crate::today() => {
             Some("This date has passed: the key will not be used for requests.")
         }
         _ => None,

@@ -8,7 +8,9 @@ use byok_core::bundle::{self, MAX_FILE_BYTES, ParsedBundle};
 use byok_core::crypto::{self, DEFAULT_ITERATIONS, IV_LEN, SALT_LEN};
 use byok_core::model::Provider;
 use byok_core::passphrase;
-use byok_core::transfer::{self, Choices, ImportPlan, ItemStatus, KeyChange, Selection};
+use byok_core::transfer::{
+    self, Choices, ImportPlan, ImportSummary, ItemStatus, KeyChange, Selection,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
@@ -40,6 +42,33 @@ enum Scope {
 
 fn today() -> String {
     byok_core::usage::day_string(crate::today())
+}
+
+/// What an import did, in one sentence: what was added, then each other outcome that
+/// happened.
+fn import_sentence(s: &ImportSummary) -> String {
+    let mut out = format!(
+        "Imported {} new key{}",
+        s.added,
+        if s.added == 1 { "" } else { "s" }
+    );
+    for (n, what) in [
+        (s.replaced, format!("replaced {}", s.replaced)),
+        (s.updated, format!("updated {}", s.updated)),
+        (s.skipped, format!("skipped {} already here", s.skipped)),
+        (s.refused, format!("{} could not be imported", s.refused)),
+        (
+            s.stale,
+            format!("{} not updated: changed in another tab meanwhile", s.stale),
+        ),
+    ] {
+        if n > 0 {
+            out.push_str(", ");
+            out.push_str(&what);
+        }
+    }
+    out.push('.');
+    out
 }
 
 #[component]
@@ -381,39 +410,7 @@ fn ImportPanel() -> impl IntoView {
             match result {
                 Ok(s) => {
                     reset();
-                    stage.try_set(Stage::Done(format!(
-                        "Imported {} new key{}{}{}{}{}{}.",
-                        s.added,
-                        if s.added == 1 { "" } else { "s" },
-                        if s.replaced > 0 {
-                            format!(", replaced {}", s.replaced)
-                        } else {
-                            String::new()
-                        },
-                        if s.updated > 0 {
-                            format!(", updated {}", s.updated)
-                        } else {
-                            String::new()
-                        },
-                        if s.skipped > 0 {
-                            format!(", skipped {} already here", s.skipped)
-                        } else {
-                            String::new()
-                        },
-                        if s.refused > 0 {
-                            format!(", {} could not be imported", s.refused)
-                        } else {
-                            String::new()
-                        },
-                        if s.stale > 0 {
-                            format!(
-                                ", {} not updated: changed in another tab meanwhile",
-                                s.stale
-                            )
-                        } else {
-                            String::new()
-                        },
-                    )));
+                    stage.try_set(Stage::Done(import_sentence(&s)));
                     // The Import button is gone: the result, then the way on, are next.
                     crate::focus::focus_when_drawn("#import-done");
                 }

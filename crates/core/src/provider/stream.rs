@@ -176,8 +176,8 @@ impl StreamParser {
         out
     }
 
-    /// The usage reported so far, as (input, output, cached) tokens, as `finish` would
-    /// give it: what an answer cut off now is billed for.
+    /// The usage reported so far, as (input, output, cached) tokens: what the stream's
+    /// end reports, and what an answer cut off now is billed for.
     pub fn usage_so_far(&self) -> Option<(u64, u64, Option<u64>)> {
         self.usage.seen.then(|| {
             (
@@ -476,11 +476,11 @@ impl StreamParser {
     }
 
     fn end(&mut self, terminal: StreamEvent, out: &mut Vec<StreamEvent>) {
-        if self.usage.seen {
+        if let Some((input_tokens, output_tokens, cached_tokens)) = self.usage_so_far() {
             out.push(StreamEvent::Usage {
-                input_tokens: self.usage.total_input(self.provider),
-                output_tokens: self.usage.output,
-                cached_tokens: self.usage.cached,
+                input_tokens,
+                output_tokens,
+                cached_tokens,
             });
         }
         out.push(terminal);
