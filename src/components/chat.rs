@@ -263,6 +263,10 @@ pub fn Chat(
     let error = RwSignal::new(None::<String>);
     let auto_next = RwSignal::new(None::<(Msg, Uuid)>);
     let composer = NodeRef::<html::Textarea>::new();
+    // Editing a message already sent: one at a time, asked again from there on.
+    let editing = RwSignal::new(None::<u32>);
+    let edit_text = RwSignal::new(String::new());
+    let edit_error = RwSignal::new(None::<String>);
 
     // Providers that have keys, in the usual order; the first one is preselected.
     let providers = Memo::new(move |_| {
@@ -419,7 +423,23 @@ pub fn Chat(
                     .and_then(|ChatPageLink(_, current)| current.try_get_untracked().flatten())
                     .or_else(|| conv_meta.try_get_value().flatten().map(|m| m.0))
                     .filter(|_| saved),
-                draft: draft.try_get_untracked().unwrap_or_default(),
+                // A message being edited is kept the same way, in the message box
+                // when that is empty (there is one draft to bring back).
+                draft: draft
+                    .try_get_untracked()
+                    .filter(|d| !d.trim().is_empty())
+                    .or_else(|| {
+                        let id = editing.try_get_untracked().flatten()?;
+                        let was = messages.try_with_untracked(|ms| {
+                            ms.iter()
+                                .find(|m| m.id == id)
+                                .map(|m| m.text.get_untracked())
+                        })?;
+                        edit_text
+                            .try_get_untracked()
+                            .filter(|t| Some(t) != was.as_ref())
+                    })
+                    .unwrap_or_default(),
                 system: system.try_get_untracked().unwrap_or_default(),
             };
             if (r.conversation.is_some()
@@ -692,41 +712,90 @@ pub fn Chat(
         }
     });
 
+    // A message's signals belong to the chat, not to whatever row's handler makes it:
+    // an edited message's row is taken down with the old message, and would take the
+    // new message's signals with it.
+    let chat_owner = StoredValue::new_local(Owner::current());
+    let new_msg = move |role, t: String| {
+        let id = next_id.get_value();
+        next_id.set_value(id + 1);
+        let make = move || Msg {
+            id,
+            role,
+            text: RwSignal::new(t),
+            status: RwSignal::new(Status::Done),
+            footer: RwSignal::new(String::new()),
+            meta: RwSignal::new(None),
+            tried: RwSignal::new(Vec::new()),
+            render_due: StoredValue::new(false),
+            at: crate::now(),
+        };
+        match chat_owner.try_get_value().flatten() {
+            Some(o) => o.with(make),
+            None => make(),
+        }
+    };
+    // The key and model an answer would use now, or why there is none.
+    let ready = move || -> Result<Uuid, String> {
+        let key_id = resolved.get_untracked()?;
+        if model.with_untracked(|m| m.trim().is_empty()) {
+            return Err("Choose a model, or type its name.".into());
+        }
+        Ok(key_id)
+    };
+
     let send = move || {
         let text = draft.get_untracked();
         if text.trim().is_empty() || busy.get_untracked() {
             return;
         }
-        let key_id = match resolved.get_untracked() {
+        let key_id = match ready() {
             Ok(id) => id,
             Err(e) => return error.set(Some(e)),
         };
-        if model.with_untracked(|m| m.trim().is_empty()) {
-            return error.set(Some("Choose a model, or type its name.".into()));
-        }
         error.set(None);
-        let mk = |role, t: String| {
-            let id = next_id.get_value();
-            next_id.set_value(id + 1);
-            Msg {
-                id,
-                role,
-                text: RwSignal::new(t),
-                status: RwSignal::new(Status::Done),
-                footer: RwSignal::new(String::new()),
-                meta: RwSignal::new(None),
-                tried: RwSignal::new(Vec::new()),
-                render_due: StoredValue::new(false),
-                at: crate::now(),
-            }
-        };
-        let user = mk(Role::User, text);
-        let reply = mk(Role::Assistant, String::new());
+        let user = new_msg(Role::User, text);
+        let reply = new_msg(Role::Assistant, String::new());
         messages.update(|ms| {
             ms.push(user);
             ms.push(reply.clone());
         });
         draft.set(String::new());
+        run(reply, key_id);
+    };
+
+    let resend_edited = move |from: u32| {
+        if busy.get_untracked() {
+            return;
+        }
+        let text = edit_text.get_untracked();
+        if text.trim().is_empty() {
+            return edit_error.set(Some(
+                "Write the message, or choose Cancel to keep it as it was.".into(),
+            ));
+        }
+        let key_id = match ready() {
+            Ok(id) => id,
+            Err(e) => return edit_error.set(Some(e)),
+        };
+        let Some(at) = messages.with_untracked(|ms| ms.iter().position(|m| m.id == from)) else {
+            return editing.set(None);
+        };
+        let user = new_msg(Role::User, text);
+        let reply = new_msg(Role::Assistant, String::new());
+        messages.update(|ms| {
+            // The answers to the old wording go: the conversation goes on from the new one.
+            ms.truncate(at);
+            ms.push(user);
+            ms.push(reply.clone());
+        });
+        editing.set(None);
+        error.set(None);
+        // The editor goes away with the old message: the message box is where the
+        // person goes on, as after Retry.
+        if let Some(c) = composer.get_untracked() {
+            let _ = c.focus();
+        }
         run(reply, key_id);
     };
 
@@ -779,6 +848,61 @@ pub fn Chat(
                     .map(|k| (k.id, k.label.clone()))
             })
         })
+    };
+
+    // The message being edited, in place of its text.
+    let edit_form = move |id: u32| {
+        let later = messages.with_untracked(|ms| {
+            ms.iter()
+                .position(|m| m.id == id)
+                .map_or(0, |i| ms.len() - i - 1)
+        });
+        let warning = match later {
+            0 => None,
+            1 => Some("Its answer will be replaced by a new one.".to_string()),
+            n => Some(format!(
+                "The {n} messages below will be removed, and a new answer written."
+            )),
+        };
+        let cancel = move || {
+            edit_error.set(None);
+            editing.set(None);
+        };
+        let area = NodeRef::<html::Textarea>::new();
+        area.on_load(|el: web_sys::HtmlTextAreaElement| {
+            let _ = el.focus();
+            // At the end of the text, where a change usually goes.
+            let end = el.text_length();
+            let _ = el.set_selection_range(end, end);
+        });
+        view! {
+            <form class="edit-msg stack" aria-label="Edit message" on:submit=move |ev| { ev.prevent_default(); resend_edited(id); }>
+                <textarea
+                    node_ref=area
+                    rows="3"
+                    aria-label="Edited message"
+                    prop:value=move || edit_text.get()
+                    on:input=move |ev| edit_text.set(event_target_value(&ev))
+                    on:keydown=move |ev: KeyboardEvent| {
+                        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                            ev.prevent_default();
+                            resend_edited(id);
+                        } else if ev.key() == "Escape" {
+                            ev.prevent_default();
+                            cancel();
+                        }
+                    }
+                ></textarea>
+                {warning.map(|w| view! { <p class="hint">{w}</p> })}
+                <Show when=move || edit_error.with(Option::is_some)>
+                    <p class="error" role="alert">{move || edit_error.get().unwrap_or_default()}</p>
+                </Show>
+                <div class="row">
+                    <button type="submit" disabled=move || busy.get()>"Save and send"</button>
+                    <button type="button" class="secondary" on:click=move |_| cancel()>"Cancel"</button>
+                </div>
+            </form>
+        }
     };
 
     view! {
@@ -898,7 +1022,22 @@ pub fn Chat(
                     view! {
                         <li class="msg" class:user=role == Role::User class:assistant=role == Role::Assistant aria-label=if role == Role::User { "You" } else { "Answer" }>
                             {if role == Role::User {
-                                view! { <div class="msg-body user-text">{move || text.get()}</div> }.into_any()
+                                let id = m.id;
+                                let is_editing = Memo::new(move |_| editing.get() == Some(id));
+                                (move || if is_editing.get() {
+                                    edit_form(id).into_any()
+                                } else {
+                                    view! {
+                                        <div class="msg-body user-text">{move || text.get()}</div>
+                                        <p class="msg-actions">
+                                            <button type="button" class="secondary" aria-label="Edit this message" disabled=move || busy.get() on:click=move |_| {
+                                                edit_text.set(text.get_untracked());
+                                                edit_error.set(None);
+                                                editing.set(Some(id));
+                                            }>"Edit"</button>
+                                        </p>
+                                    }.into_any()
+                                }).into_any()
                             } else {
                                 view! { <div class="msg-body md" node_ref=body></div> }.into_any()
                             }}

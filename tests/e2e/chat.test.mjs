@@ -575,6 +575,81 @@ describe('conversations', () => {
     await item.getByRole('button', { name: 'Yes, delete' }).click();
     await expect(item).toHaveCount(0);
   });
+  test('a sent message edited: asked again from there, what followed replaced, saved so', async () => {
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page.getByLabel('Provider').selectOption({ label: 'OpenAI' });
+    await page.getByLabel('Key', { exact: true }).selectOption({ label: 'OpenAI good' });
+    for (const q of ['Edit test one', 'Edit test two', 'Edit test three']) {
+      await sendMessage(q);
+      await expect(lastAnswer()).toContainText(`Mock openai reply to: ${q}`);
+    }
+    const mine = page.getByRole('list', { name: 'Messages' }).getByRole('listitem', { name: 'You', exact: true });
+    await expect(mine).toHaveCount(3);
+    // Escape leaves the message as it was, and the keyboard where it was.
+    await mine.nth(0).getByRole('button', { name: 'Edit' }).click();
+    const edited = page.getByRole('textbox', { name: 'Edited message' });
+    await expect(edited).toBeFocused();
+    assert.equal(await edited.inputValue(), 'Edit test one');
+    await expect(page.getByRole('form', { name: 'Edit message' })).toContainText('The 5 messages below will be removed, and a new answer written.');
+    await edited.fill('Edit test one, changed');
+    await edited.press('Escape');
+    await expect(edited).toHaveCount(0);
+    await expect(mine.nth(0)).toContainText('Edit test one');
+    await expect(mine.nth(0)).not.toContainText('changed');
+    await expect(mine.nth(0).getByRole('button', { name: 'Edit' })).toBeFocused();
+
+    // An emptied message is not sent; a changed one is, with only what came before it.
+    await mine.nth(1).getByRole('button', { name: 'Edit' }).click();
+    await expect(page.getByRole('form', { name: 'Edit message' })).toContainText('The 3 messages below will be removed');
+    await edited.fill('  ');
+    await edited.press('Enter');
+    await expect(page.getByRole('form', { name: 'Edit message' }).getByRole('alert')).toContainText('Write the message, or choose Cancel');
+    mock.reset();
+    await edited.fill('Edit test two, reworded');
+    await edited.press('Enter');
+    await expect(lastAnswer()).toContainText('Mock openai reply to: Edit test two, reworded');
+    await expect(page.getByRole('textbox', { name: 'Message', exact: true })).toBeFocused();
+    await expect(mine).toHaveCount(2);
+    await expect(page.getByRole('list', { name: 'Messages' }).getByRole('listitem', { name: 'Answer', exact: true })).toHaveCount(2);
+    await expect(page.getByText('Edit test three')).toHaveCount(0);
+    const chat = mock.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/v1/chat/completions'));
+    assert.equal(chat.length, 1);
+    const asked = JSON.parse(chat[0].body).messages.map((m) => m.content);
+    assert.deepEqual(asked, ['Edit test one', 'Mock openai reply to: Edit test one', 'Edit test two, reworded']);
+
+    // The last question edited replaces only its answer; Save and send works by click.
+    await mine.nth(1).getByRole('button', { name: 'Edit' }).click();
+    await expect(page.getByRole('form', { name: 'Edit message' })).toContainText('Its answer will be replaced by a new one.');
+    await edited.fill('Edit test two, once more');
+    await page.getByRole('button', { name: 'Save and send' }).click();
+    await expect(lastAnswer()).toContainText('Mock openai reply to: Edit test two, once more');
+    await expect(mine).toHaveCount(2);
+
+    // Saved as edited: opened again, the conversation is the new one.
+    const convs = page.getByRole('complementary', { name: 'Conversations' });
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await expect(mine).toHaveCount(0);
+    await convs.getByRole('button', { name: /^Edit test one/ }).click();
+    await expect(lastAnswer()).toContainText('Mock openai reply to: Edit test two, once more');
+    await expect(mine).toHaveCount(2);
+    await expect(page.getByText('Edit test two, reworded')).toHaveCount(0);
+    await expect(convs.getByRole('listitem', { name: /^Edit test one/ })).toHaveCount(1);
+
+    // A change being written when the vault locks comes back in the message box.
+    await mine.nth(0).getByRole('button', { name: 'Edit' }).click();
+    await edited.fill('Edit test one, half rewritten');
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    const box = page.getByRole('textbox', { name: 'Message', exact: true });
+    await eventually(async () => (await box.inputValue()) === 'Edit test one, half rewritten' || 'no draft', 'the change came back');
+    await box.fill('');
+    const item = convs.getByRole('listitem', { name: /^Edit test one/ });
+    await item.getByRole('button', { name: 'Delete' }).click();
+    await item.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect(item).toHaveCount(0);
+    assert.deepEqual(browser.problems, []);
+  });
 });
 
 describe('anonymous direct-key session', () => {
