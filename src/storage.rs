@@ -122,6 +122,8 @@ pub struct Settings {
     pub auto_failover: Vec<byok_core::model::Provider>,
     /// Remind to rotate keys older than this many days; 0 = never.
     pub rotation_days: u32,
+    /// How the Keys page orders each provider's keys.
+    pub key_order: byok_core::model::KeyOrder,
 }
 
 impl Default for Settings {
@@ -131,6 +133,7 @@ impl Default for Settings {
             lock_when_hidden: false,
             auto_failover: Vec::new(),
             rotation_days: byok_core::usage::DEFAULT_ROTATION_DAYS,
+            key_order: byok_core::model::KeyOrder::Added,
         }
     }
 }

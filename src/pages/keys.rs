@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use byok_core::model::{Provider, TestOutcome};
+use byok_core::model::{KeyOrder, Provider, TestOutcome};
 use byok_core::usage::{Reminder, reminders};
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -35,6 +35,7 @@ const BUILD_AHEAD: &str = "1500px 0px";
 #[component]
 fn KeyList() -> impl IntoView {
     let session = use_session();
+    let toasts = crate::state::toasts::use_toasts();
     let adding = RwSignal::new(false);
     let query = RwSignal::new(String::new());
 
@@ -59,25 +60,37 @@ fn KeyList() -> impl IntoView {
             })
         })
     });
-    // Ids per provider that match the search, in the order they were added.
-    let groups = Memo::new(move |_| {
-        let q = query.get().trim().to_lowercase();
+    let order = Memo::new(move |_| session.settings.with(|s| s.key_order));
+    // Each provider's ids in the chosen order.
+    let ordered = Memo::new(move |_| {
+        let o = order.get();
         session.vault.with(|v| {
-            let Some(v) = v else { return Vec::new() };
-            haystacks.with(|hay| {
+            v.as_ref().map_or_else(Vec::new, |v| {
                 Provider::ALL
                     .into_iter()
-                    .filter_map(|p| {
+                    .map(|p| {
+                        let ids = v.keys_in_order(p, o).iter().map(|k| k.id).collect();
+                        (p, ids)
+                    })
+                    .collect::<Vec<(Provider, Vec<Uuid>)>>()
+            })
+        })
+    });
+    // Ids per provider that match the search, in the chosen order.
+    let groups = Memo::new(move |_| {
+        let q = query.get().trim().to_lowercase();
+        ordered.with(|all| {
+            haystacks.with(|hay| {
+                all.iter()
+                    .filter_map(|(p, ids)| {
                         // "anthropic" finds every Anthropic key, whatever its label.
                         let whole_group = p.display_name().to_lowercase().contains(&q);
-                        let ids: Vec<Uuid> = v
-                            .keys_for(p)
-                            .filter(|k| {
-                                whole_group || hay.get(&k.id).is_some_and(|h| h.contains(&q))
-                            })
-                            .map(|k| k.id)
+                        let ids: Vec<Uuid> = ids
+                            .iter()
+                            .filter(|id| whole_group || hay.get(id).is_some_and(|h| h.contains(&q)))
+                            .copied()
                             .collect();
-                        (!ids.is_empty()).then_some((p, ids))
+                        (!ids.is_empty()).then_some((*p, ids))
                     })
                     .collect::<Vec<_>>()
             })
@@ -114,15 +127,13 @@ fn KeyList() -> impl IntoView {
             .unwrap_or_default();
         let mut left = limit.get();
         matching_ids.with(|matching| {
-            session.vault.with(|v| {
-                let Some(v) = v else { return Vec::new() };
+            ordered.with(|all| {
                 known.with_value(|known| {
-                    Provider::ALL
-                        .into_iter()
-                        .filter_map(|p| {
-                            let built: Vec<Uuid> = v
-                                .keys_for(p)
-                                .map(|k| k.id)
+                    all.iter()
+                        .filter_map(|(p, ids)| {
+                            let built: Vec<Uuid> = ids
+                                .iter()
+                                .copied()
                                 .filter(|id| {
                                     if kept(matching, id) && left > 0 {
                                         left -= 1;
@@ -132,7 +143,7 @@ fn KeyList() -> impl IntoView {
                                     }
                                 })
                                 .collect();
-                            (!built.is_empty()).then_some((p, built))
+                            (!built.is_empty()).then_some((*p, built))
                         })
                         .collect::<Vec<_>>()
                 })
@@ -260,6 +271,23 @@ fn KeyList() -> impl IntoView {
                     prop:value=move || query.get()
                     on:input=move |ev| query.set(event_target_value(&ev))
                 />
+                <Show when=move || { total.get() > 1 }>
+                    <label class="key-order">
+                        "Order "
+                        <select on:change=move |ev| {
+                            let Some(o) = KeyOrder::from_id(&event_target_value(&ev)) else { return };
+                            let mut s = session.settings.get_untracked();
+                            s.key_order = o;
+                            if let Err(e) = session.save_settings(s) {
+                                toasts.error(e.message());
+                            }
+                        }>
+                            {KeyOrder::ALL.into_iter().map(|o| view! {
+                                <option value=o.id() selected=move || order.get() == o>{o.display_name()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                </Show>
                 <button type="button" id="open-add-key" on:click=move |_| adding.set(true) disabled=move || adding.get()>
                     "Add key"
                 </button>

@@ -135,3 +135,71 @@ test('300 keys: first screen at once, the rest built on scrolling, End reaches t
   assert.deepEqual(browser.problems, []);
   await page.close();
 });
+
+test('the list in another order: by label, last use or expiry, kept after a reload', async () => {
+  // Into the 300-key vault above, whose rows are built only as far as the reader goes
+  // (the first screen shows Anthropic keys).
+  const keys = [
+    entry('anthropic', 'beta order', 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKE-order1-TEST'),
+    entry('anthropic', 'Alpha order', 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKE-order2-TEST'),
+    entry('anthropic', 'gamma order', 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKE-order3-TEST'),
+    entry('anthropic', 'Delta order', 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKE-order4-TEST'),
+  ];
+  Object.assign(keys[0], { last_used_at: '2026-11-20T10:00:00Z' });
+  Object.assign(keys[1], { expires_at: '2031-02-01T00:00:00Z' });
+  Object.assign(keys[2], { last_used_at: '2026-11-25T10:00:00Z' });
+  Object.assign(keys[3], { last_used_at: '2026-10-01T10:00:00Z', expires_at: '2031-01-10T00:00:00Z' });
+  const path = join(dir, 'order.byok.json');
+  writeFileSync(path, await webcryptoBundle(keys, BUNDLE_PASS));
+  const page = await browser.newPage();
+  await page.goto(host.url);
+  await unlock(page);
+  await page.getByRole('link', { name: 'Export & import' }).click();
+  await openBundleFile(page, path, BUNDLE_PASS);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Imported 4 new keys' })).toBeVisible();
+  await page.getByRole('link', { name: 'Keys' }).click();
+
+  const order = page.getByRole('combobox', { name: 'Order' });
+  const claudeRows = page.getByRole('region', { name: 'Anthropic', exact: true }).locator('li.key');
+  const firstClaude = async (n) => {
+    const labels = await claudeRows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    return labels.slice(0, n);
+  };
+  const inOrder = (want) => eventually(async () => {
+    const got = await firstClaude(want.length);
+    return JSON.stringify(got) === JSON.stringify(want) || `rows: ${got.join(', ')}`;
+  }, `first rows ${want.join(', ')}`);
+
+  assert.equal(await order.inputValue(), 'added');
+  await inOrder(['Team Claude 001', 'Team Claude 002']);
+  await order.selectOption({ label: 'Last used' });
+  // Never-used keys go after every used one.
+  await inOrder(['gamma order', 'beta order', 'Delta order', 'Team Claude 001']);
+  await order.selectOption({ label: 'Expiry date' });
+  await inOrder(['Delta order', 'Alpha order', 'Team Claude 001']);
+  await order.selectOption({ label: 'Label, A to Z' });
+  // Case does not split the alphabet: "beta" comes before "Delta".
+  await inOrder(['Alpha order', 'beta order', 'Delta order', 'gamma order', 'Team Claude 001']);
+
+  // The choice stays: after a reload, and across the lock.
+  await page.reload();
+  await unlock(page);
+  assert.equal(await order.inputValue(), 'name');
+  await inOrder(['Alpha order', 'beta order']);
+  // A search keeps the order of what it leaves.
+  await page.getByRole('searchbox', { name: 'Search keys by label or provider' }).fill('order');
+  const shown = claudeRows.filter({ visible: true });
+  await eventually(async () => {
+    const got = await shown.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    return JSON.stringify(got) === JSON.stringify(['Alpha order', 'beta order', 'Delta order', 'gamma order']) || got.join(', ');
+  }, 'search results in label order');
+  await page.getByRole('searchbox', { name: 'Search keys by label or provider' }).fill('');
+  // By keyboard, like any list box: from "Label, A to Z" up to "Date added".
+  await order.focus();
+  await page.keyboard.press('ArrowUp');
+  assert.equal(await order.inputValue(), 'added');
+  await inOrder(['Team Claude 001', 'Team Claude 002']);
+  assert.deepEqual(browser.problems, []);
+  await page.close();
+});

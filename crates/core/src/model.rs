@@ -8,6 +8,52 @@ use uuid::Uuid;
 
 use crate::secret::Secret;
 
+/// How a list of keys is ordered (within each provider).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyOrder {
+    /// As they were added (or imported).
+    #[default]
+    Added,
+    /// By label, A to Z, ignoring case.
+    Name,
+    /// Most recently used first.
+    LastUsed,
+    /// The soonest expiry first.
+    Expiry,
+}
+
+impl KeyOrder {
+    pub const ALL: [KeyOrder; 4] = [
+        KeyOrder::Added,
+        KeyOrder::Name,
+        KeyOrder::LastUsed,
+        KeyOrder::Expiry,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            KeyOrder::Added => "added",
+            KeyOrder::Name => "name",
+            KeyOrder::LastUsed => "last-used",
+            KeyOrder::Expiry => "expiry",
+        }
+    }
+
+    pub fn from_id(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.id() == s)
+    }
+
+    pub fn display_name(self) -> &'static str {
+        match self {
+            KeyOrder::Added => "Date added",
+            KeyOrder::Name => "Label, A to Z",
+            KeyOrder::LastUsed => "Last used",
+            KeyOrder::Expiry => "Expiry date",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Provider {
@@ -471,6 +517,19 @@ impl Vault {
         self.keys.iter().filter(move |k| k.provider == provider)
     }
 
+    /// A provider's keys in `order`; keys that tie stay in the order they were added.
+    pub fn keys_in_order(&self, provider: Provider, order: KeyOrder) -> Vec<&KeyEntry> {
+        let mut ks: Vec<&KeyEntry> = self.keys_for(provider).collect();
+        match order {
+            KeyOrder::Added => {}
+            KeyOrder::Name => ks.sort_by_cached_key(|k| k.label.to_lowercase()),
+            // Never used, or no expiry date: at the end, not first.
+            KeyOrder::LastUsed => ks.sort_by_key(|k| std::cmp::Reverse(k.last_used_at)),
+            KeyOrder::Expiry => ks.sort_by_key(|k| (k.expires_at.is_none(), k.expires_at)),
+        }
+        ks
+    }
+
     /// The entry holding exactly this secret, if any (compared after trimming, since a
     /// stray newline does not make a different key).
     pub fn find_by_secret(&self, secret: &str) -> Option<&KeyEntry> {
@@ -745,6 +804,43 @@ pub(crate) mod tests {
             notes: String::new(),
             make_default: false,
         }
+    }
+
+    #[test]
+    fn keys_in_each_order_ties_kept_as_added() {
+        let mut v = Vault::default();
+        for (n, label) in [(1, "beta"), (2, "Alpha"), (3, "gamma"), (4, "Delta")] {
+            v.add(new(Provider::Openai, label, &format!("sk-{n}")), id(n), NOW)
+                .expect("add");
+        }
+        v.add(new(Provider::Anthropic, "aaa", "sk-ant-x"), id(9), NOW)
+            .expect("add");
+        let day = |d: u8| NOW.replace_day(d).expect("day");
+        v.get_mut(id(1)).expect("1").last_used_at = Some(day(20));
+        v.get_mut(id(3)).expect("3").last_used_at = Some(day(25));
+        v.get_mut(id(4)).expect("4").last_used_at = Some(day(1));
+        v.get_mut(id(2)).expect("2").expires_at = Some(day(28));
+        v.get_mut(id(4)).expect("4").expires_at = Some(day(27));
+        let labels = |o| {
+            v.keys_in_order(Provider::Openai, o)
+                .iter()
+                .map(|k| k.label.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(labels(KeyOrder::Added), ["beta", "Alpha", "gamma", "Delta"]);
+        assert_eq!(labels(KeyOrder::Name), ["Alpha", "beta", "Delta", "gamma"]);
+        assert_eq!(
+            labels(KeyOrder::LastUsed),
+            ["gamma", "beta", "Delta", "Alpha"]
+        );
+        assert_eq!(
+            labels(KeyOrder::Expiry),
+            ["Delta", "Alpha", "beta", "gamma"]
+        );
+        for o in KeyOrder::ALL {
+            assert_eq!(KeyOrder::from_id(o.id()), Some(o));
+        }
+        assert_eq!(KeyOrder::from_id("sideways"), None);
     }
 
     fn defaults(v: &Vault, p: Provider) -> usize {
