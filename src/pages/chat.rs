@@ -277,6 +277,22 @@ fn Conversations() -> impl IntoView {
         });
     };
 
+    // As a Markdown file, read whole from storage (the list holds only titles).
+    let download = move |id: Uuid| {
+        spawn_local(async move {
+            // Unreadable: `whole` says so itself.
+            let Some(c) = whole(id).await else { return };
+            let name = c.markdown_file_name();
+            match crate::download::save_file(&c.to_markdown(), &name, "text/markdown;charset=utf-8") {
+                Ok(()) => toasts.info(format!(
+                    "\u{201c}{}\u{201d} saved to your downloads as {name}. That file is not encrypted: anyone who opens it can read the conversation.",
+                    c.title
+                )),
+                Err(e) => toasts.error(e.message()),
+            }
+        });
+    };
+
     // Back to the Delete button that asked, first, so that focus is not removed with the
     // question.
     let close_delete = move |id: Uuid| {
@@ -422,6 +438,7 @@ fn Conversations() -> impl IntoView {
                                             let t = title.clone();
                                             move |_| { rename_text.set(t.clone()); deleting.set(None); renaming.set(Some(id)); }
                                         }>"Rename"</button>
+                                        <button type="button" class="secondary" on:click=move |_| download(id)>"Download"</button>
                                         <button type="button" class="danger" id=format!("del-{id}") on:click=move |_| { renaming.set(None); deleting.set(Some(id)); }>"Delete"</button>
                                     </div>
                                     <Show when=move || deleting.get() == Some(id)>

@@ -634,6 +634,23 @@ describe('conversations', () => {
     await expect(mine).toHaveCount(2);
     await expect(page.getByText('Edit test two, reworded')).toHaveCount(0);
     await expect(convs.getByRole('listitem', { name: /^Edit test one/ })).toHaveCount(1);
+    // Downloaded as Markdown, as it is now: the questions, who answered, the answers.
+    const download = page.waitForEvent('download');
+    await convs.getByRole('listitem', { name: /^Edit test one/ }).getByRole('button', { name: 'Download' }).click();
+    const d = await download;
+    assert.equal(d.suggestedFilename(), 'edit-test-one.md');
+    const mdDir = mkdtempSync(join(tmpdir(), 'byok-md-'));
+    try {
+      await d.saveAs(join(mdDir, 'c.md'));
+      const md = readFileSync(join(mdDir, 'c.md'), 'utf8');
+      assert.ok(md.startsWith('# Edit test one\n\nOpenAI · gpt-4o-mini\n'), md.slice(0, 80));
+      assert.ok(md.includes('**You**\n\nEdit test one\n'), md);
+      assert.ok(md.includes('**Answer** (OpenAI good · gpt-4o-mini)\n\nMock openai reply to: Edit test two, once more'), md);
+      assert.ok(!md.includes('reworded') && !md.includes('Edit test three'), md);
+    } finally {
+      rmSync(mdDir, { recursive: true, force: true });
+    }
+    await expect(page.getByRole('status').filter({ hasText: 'saved to your downloads as edit-test-one.md. That file is not encrypted' })).toBeVisible();
 
     // A change being written when the vault locks comes back in the message box.
     await mine.nth(0).getByRole('button', { name: 'Edit' }).click();

@@ -81,6 +81,86 @@ impl Conversation {
     }
 }
 
+impl Conversation {
+    /// The conversation as a Markdown document, for a person to keep or share: the
+    /// questions as written, the answers as the model wrote them (Markdown already).
+    pub fn to_markdown(&self) -> String {
+        let mut out = format!(
+            "# {}\n\n{} \u{b7} {}\n",
+            one_line(&self.title),
+            self.provider.display_name(),
+            one_line(&self.model)
+        );
+        if let Some(system) = self.system.as_deref().filter(|s| !s.trim().is_empty()) {
+            out.push_str("\n> **System prompt**\n>\n");
+            for line in system.lines() {
+                out.push_str(&format!("> {line}\n"));
+            }
+        }
+        for m in &self.messages {
+            out.push_str("\n---\n\n");
+            match m.role {
+                Role::User => out.push_str("**You**\n\n"),
+                Role::Assistant => {
+                    let by: Vec<String> = [&m.key_label, &m.model]
+                        .into_iter()
+                        .flatten()
+                        .map(|s| one_line(s))
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                    if by.is_empty() {
+                        out.push_str("**Answer**\n\n");
+                    } else {
+                        out.push_str(&format!("**Answer** ({})\n\n", by.join(" \u{b7} ")));
+                    }
+                }
+            }
+            let text = m.content.trim_end();
+            if !text.is_empty() {
+                out.push_str(text);
+                out.push('\n');
+            }
+            match m.status {
+                MessageStatus::Done => {}
+                MessageStatus::Stopped => out.push_str("\n*Stopped before the end.*\n"),
+                MessageStatus::Failed => out.push_str(&format!(
+                    "\n*Not finished: {}*\n",
+                    one_line(m.error.as_deref().unwrap_or("the answer failed."))
+                )),
+            }
+        }
+        out
+    }
+
+    /// A file name for [`Conversation::to_markdown`]: the title, kept to letters,
+    /// digits and dashes, so that it is valid on every system.
+    pub fn markdown_file_name(&self) -> String {
+        let mut name = String::new();
+        for c in self.title.chars() {
+            if c.is_alphanumeric() {
+                name.extend(c.to_lowercase());
+            } else if !name.is_empty() && !name.ends_with('-') {
+                name.push('-');
+            }
+            if name.chars().count() >= 60 {
+                break;
+            }
+        }
+        let name = name.trim_end_matches('-');
+        if name.is_empty() {
+            "conversation.md".to_owned()
+        } else {
+            format!("{name}.md")
+        }
+    }
+}
+
+/// A title, label or error on one line (a line break would end the heading or the
+/// emphasis it stands in).
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn texts_mention<'a>(
     title: &str,
     system: Option<&str>,
@@ -291,6 +371,52 @@ mod tests {
             created_at: datetime!(2026-11-26 12:00 UTC),
             updated_at: datetime!(2026-11-26 12:00 UTC),
         }
+    }
+
+    #[test]
+    fn markdown_has_each_message_who_wrote_it_and_how_it_ended() {
+        let mut c = conv();
+        c.system = Some("Be brief.\nUse metric units.".into());
+        let question = c.messages[0].clone();
+        let answer = |content: &str, status, error: Option<&str>| StoredMessage {
+            role: Role::Assistant,
+            content: content.into(),
+            status,
+            error: error.map(str::to_owned),
+            key_label: Some("Work".into()),
+            model: Some("gpt-4o-mini".into()),
+            ..question.clone()
+        };
+        c.messages
+            .push(answer("# Hi\n\n- one\n- two\n", MessageStatus::Done, None));
+        c.messages.push(StoredMessage {
+            content: "and then?".into(),
+            ..question.clone()
+        });
+        c.messages
+            .push(answer("Half an", MessageStatus::Stopped, None));
+        c.messages.push(answer(
+            "",
+            MessageStatus::Failed,
+            Some("Rate limited:\ntry later."),
+        ));
+        let md = c.to_markdown();
+        assert_eq!(
+            md,
+            "# Secret project plans\n\nOpenAI \u{b7} gpt-4o-mini\n\n> **System prompt**\n>\n> Be brief.\n> Use metric units.\n\
+             \n---\n\n**You**\n\nhello\n\
+             \n---\n\n**Answer** (Work \u{b7} gpt-4o-mini)\n\n# Hi\n\n- one\n- two\n\
+             \n---\n\n**You**\n\nand then?\n\
+             \n---\n\n**Answer** (Work \u{b7} gpt-4o-mini)\n\nHalf an\n\n*Stopped before the end.*\n\
+             \n---\n\n**Answer** (Work \u{b7} gpt-4o-mini)\n\n\n*Not finished: Rate limited: try later.*\n"
+        );
+        assert_eq!(c.markdown_file_name(), "secret-project-plans.md");
+        c.title = "  Über: «Lisbon» / Porto?! ".into();
+        assert_eq!(c.markdown_file_name(), "über-lisbon-porto.md");
+        c.title = "../..".into();
+        assert_eq!(c.markdown_file_name(), "conversation.md");
+        c.title = "a".repeat(100);
+        assert_eq!(c.markdown_file_name(), format!("{}.md", "a".repeat(60)));
     }
 
     #[test]
