@@ -27,16 +27,16 @@ pub struct Resume {
     /// The message being written, not sent.
     pub draft: String,
     pub system: String,
+    /// A sent message being edited: its place in the conversation, and the new text.
+    #[serde(default)]
+    pub edit: Option<(usize, String)>,
 }
 
 /// From the Chat page: an unsent message and system prompt for the next chat to mount
 /// (from a [`Resume`]), and the conversation the chat saves to (its copy, when another
 /// tab took the original on), which is the one to reopen.
 #[derive(Clone, Copy)]
-pub struct ChatPageLink(
-    pub StoredValue<Option<(String, String)>>,
-    pub RwSignal<Option<Uuid>>,
-);
+pub struct ChatPageLink(pub StoredValue<Option<Resume>>, pub RwSignal<Option<Uuid>>);
 
 use crate::components::markdown;
 use crate::net::{self, NetError};
@@ -159,12 +159,14 @@ pub fn Chat(
     let draft = RwSignal::new(String::new());
     // Back from a lock: the message that was being written, and the system prompt.
     let page = use_context::<ChatPageLink>();
-    if let Some(ChatPageLink(p, _)) = page
-        && let Some(Some((d, s))) = p.try_update_value(Option::take)
-    {
-        draft.set(d);
-        system.set(s);
-    }
+    let resumed_edit = match page.and_then(|ChatPageLink(p, _)| p.try_update_value(Option::take)) {
+        Some(Some(r)) => {
+            draft.set(r.draft);
+            system.set(r.system);
+            r.edit
+        }
+        _ => None,
+    };
     let next_id = StoredValue::new(1u32);
     let restored: Vec<Msg> = conversation
         .as_ref()
@@ -259,7 +261,7 @@ pub fn Chat(
     let busy = RwSignal::new(false);
     // While an answer streams: its key, model and the usage reported so far, for a lock
     // that cuts it off (the answer's own task finds the vault locked by then).
-    let cut_usage = StoredValue::new(None::<(Uuid, String, Tokens)>);
+    let cut_usage = StoredValue::new(None::<(Uuid, String, Option<Tokens>)>);
     let error = RwSignal::new(None::<String>);
     let auto_next = RwSignal::new(None::<(Msg, Uuid)>);
     let composer = NodeRef::<html::Textarea>::new();
@@ -267,6 +269,14 @@ pub fn Chat(
     let editing = RwSignal::new(None::<u32>);
     let edit_text = RwSignal::new(String::new());
     let edit_error = RwSignal::new(None::<String>);
+    // Back from a lock in the middle of an edit: the editor opens again where it was.
+    if let Some((at, text)) = resumed_edit
+        && let Some(id) =
+            messages.with_untracked(|ms| ms.get(at).filter(|m| m.role == Role::User).map(|m| m.id))
+    {
+        edit_text.set(text);
+        editing.set(Some(id));
+    }
 
     // Providers that have keys, in the usual order; the first one is preselected.
     let providers = Memo::new(move |_| {
@@ -286,11 +296,13 @@ pub fn Chat(
             provider.set(*p);
         }
     });
+    // In the order the Keys page shows them.
     let provider_keys = Memo::new(move |_| {
         let p = provider.get();
-        keys.with(|ks| {
-            ks.iter()
-                .filter(|k| k.provider == p)
+        let order = session.settings.with(|s| s.key_order);
+        key_vault.with(|v| {
+            v.keys_in_order(p, order)
+                .into_iter()
                 .cloned()
                 .collect::<Vec<_>>()
         })
@@ -410,7 +422,11 @@ pub fn Chat(
                 if let Some(Some((key_id, model, tokens))) =
                     cut_usage.try_update_value(Option::take)
                 {
-                    let _ = session.mutate(|v| count_usage(v, key_id, &model, tokens));
+                    let _ = session.mutate(|v| match tokens {
+                        Some(t) => count_usage(v, key_id, &model, t),
+                        // No count yet (OpenAI reports at the end): still a use.
+                        None => v.record_use(key_id, crate::now()),
+                    });
                 }
                 stop();
                 persist();
@@ -423,24 +439,14 @@ pub fn Chat(
                     .and_then(|ChatPageLink(_, current)| current.try_get_untracked().flatten())
                     .or_else(|| conv_meta.try_get_value().flatten().map(|m| m.0))
                     .filter(|_| saved),
-                // A message being edited is kept the same way, in the message box
-                // when that is empty (there is one draft to bring back).
-                draft: draft
-                    .try_get_untracked()
-                    .filter(|d| !d.trim().is_empty())
-                    .or_else(|| {
-                        let id = editing.try_get_untracked().flatten()?;
-                        let was = messages.try_with_untracked(|ms| {
-                            ms.iter()
-                                .find(|m| m.id == id)
-                                .map(|m| m.text.get_untracked())
-                        })?;
-                        edit_text
-                            .try_get_untracked()
-                            .filter(|t| Some(t) != was.as_ref())
-                    })
-                    .unwrap_or_default(),
+                draft: draft.try_get_untracked().unwrap_or_default(),
                 system: system.try_get_untracked().unwrap_or_default(),
+                // Where it is in the conversation: the messages get new ids when it opens.
+                edit: editing.try_get_untracked().flatten().and_then(|id| {
+                    let at =
+                        messages.try_with_untracked(|ms| ms.iter().position(|m| m.id == id))??;
+                    Some((at, edit_text.try_get_untracked()?))
+                }),
             };
             if (r.conversation.is_some()
                 || !r.draft.trim().is_empty()
@@ -539,8 +545,12 @@ pub fn Chat(
         spawn_local(async move {
             let mut usage = None;
             let mut final_status = Status::Done;
+            // The provider took the request and began an answer: the key was used, with
+            // or without a token count (a stopped OpenAI answer has none).
+            let mut answered = false;
             match net::send(&req, Some(&signal)).await {
                 Ok(f) if (200..300).contains(&f.status) => {
+                    answered = true;
                     let mut parser = StreamParser::new(provider);
                     let mut ended = false;
                     let mut handle =
@@ -587,11 +597,11 @@ pub fn Chat(
                         .read(|bytes| {
                             let evs = parser.push(bytes);
                             handle(evs, &mut ended, &mut final_status);
-                            cut_usage.try_set_value(
-                                parser
-                                    .usage_so_far()
-                                    .map(|tokens| (key_id, model_name.clone(), tokens)),
-                            );
+                            cut_usage.try_set_value(Some((
+                                key_id,
+                                model_name.clone(),
+                                parser.usage_so_far(),
+                            )));
                         })
                         .await;
                     // From here this task counts the usage itself (unless locked by then).
@@ -664,6 +674,17 @@ pub fn Chat(
                         e.message()
                     ));
                 }
+            } else if answered
+                && !direct
+                && session.phase.get_untracked() == Phase::Unlocked
+                && let Err(e) = session
+                    .mutate_async(|v| v.record_use(key_id, crate::now()))
+                    .await
+            {
+                toasts.error(format!(
+                    "The use of this key could not be saved: {}",
+                    e.message()
+                ));
             }
             reply.meta.try_set(Some(AnswerMeta {
                 key_id,
@@ -822,7 +843,12 @@ pub fn Chat(
         }
     };
     let esc = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" && busy.try_get_untracked().unwrap_or(false) {
+        // Escape in the message editor closes the editor, and only that.
+        let in_editor = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|e| e.closest(".edit-msg").ok().flatten().is_some());
+        if ev.key() == "Escape" && !in_editor && busy.try_get_untracked().unwrap_or(false) {
             stop();
         }
     });
@@ -852,18 +878,20 @@ pub fn Chat(
 
     // The message being edited, in place of its text.
     let edit_form = move |id: u32| {
-        let later = messages.with_untracked(|ms| {
-            ms.iter()
-                .position(|m| m.id == id)
-                .map_or(0, |i| ms.len() - i - 1)
-        });
-        let warning = match later {
-            0 => None,
-            1 => Some("Its answer will be replaced by a new one.".to_string()),
-            n => Some(format!(
-                "The {n} messages below will be removed, and a new answer written."
-            )),
+        // Counted afresh as answers arrive: the composer still sends meanwhile.
+        let warning = move || {
+            let later = messages.with(|ms| {
+                ms.iter()
+                    .position(|m| m.id == id)
+                    .map_or(0, |i| ms.len() - i - 1)
+            });
+            match later {
+                0 => String::new(),
+                1 => "Its answer will be replaced by a new one.".to_string(),
+                n => format!("The {n} messages below will be removed, and a new answer written."),
+            }
         };
+        let hint_id = format!("edit-hint-{id}");
         let cancel = move || {
             edit_error.set(None);
             editing.set(None);
@@ -871,16 +899,23 @@ pub fn Chat(
         let area = NodeRef::<html::Textarea>::new();
         area.on_load(|el: web_sys::HtmlTextAreaElement| {
             let _ = el.focus();
-            // At the end of the text, where a change usually goes.
+            // At the end of the text, where a change usually goes, and in sight.
             let end = el.text_length();
             let _ = el.set_selection_range(end, end);
+            el.set_scroll_top(el.scroll_height());
         });
+        // Tall enough for the message as sent, up to a screenful.
+        let rows = edit_text
+            .with_untracked(|t| t.lines().count() + 1)
+            .clamp(3, 16)
+            .to_string();
         view! {
             <form class="edit-msg stack" aria-label="Edit message" on:submit=move |ev| { ev.prevent_default(); resend_edited(id); }>
                 <textarea
                     node_ref=area
-                    rows="3"
+                    rows=rows
                     aria-label="Edited message"
+                    aria-describedby=hint_id.clone()
                     prop:value=move || edit_text.get()
                     on:input=move |ev| edit_text.set(event_target_value(&ev))
                     on:keydown=move |ev: KeyboardEvent| {
@@ -893,7 +928,7 @@ pub fn Chat(
                         }
                     }
                 ></textarea>
-                {warning.map(|w| view! { <p class="hint">{w}</p> })}
+                <p class="hint" id=hint_id>{warning}</p>
                 <Show when=move || edit_error.with(Option::is_some)>
                     <p class="error" role="alert">{move || edit_error.get().unwrap_or_default()}</p>
                 </Show>
@@ -1030,7 +1065,9 @@ pub fn Chat(
                                     view! {
                                         <div class="msg-body user-text">{move || text.get()}</div>
                                         <p class="msg-actions">
-                                            <button type="button" class="secondary" aria-label="Edit this message" disabled=move || busy.get() on:click=move |_| {
+                                            // One edit at a time: another one open keeps its text. (While an
+                                            // answer streams the editor opens; it sends once that is over.)
+                                            <button type="button" class="secondary" aria-label="Edit this message" disabled=move || editing.with(Option::is_some) on:click=move |_| {
                                                 edit_text.set(text.get_untracked());
                                                 edit_error.set(None);
                                                 editing.set(Some(id));

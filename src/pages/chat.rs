@@ -173,13 +173,12 @@ fn Conversations() -> impl IntoView {
     };
 
     // Back from a lock: the conversation that was shown, and what was being written.
-    let pending = StoredValue::new(None::<(String, String)>);
+    let pending = StoredValue::new(None::<Resume>);
     provide_context(ChatPageLink(pending, current));
     if let Some(r) = session
         .take_resume()
         .and_then(|pt| serde_json::from_slice::<Resume>(&pt).ok())
     {
-        let d = (r.draft, r.system);
         match r.conversation {
             // Mounted after the read, with the draft (the blank chat before it has none).
             Some(id) => spawn_local(async move {
@@ -190,10 +189,10 @@ fn Conversations() -> impl IntoView {
                     });
                 }
                 // Deleted meanwhile (in another tab): the draft still comes back.
-                pending.try_set_value(Some(d));
+                pending.try_set_value(Some(r));
                 show(found.then_some(id));
             }),
-            None => pending.set_value(Some(d)),
+            None => pending.set_value(Some(r)),
         }
     }
 

@@ -583,35 +583,53 @@ describe('conversations', () => {
       await sendMessage(q);
       await expect(lastAnswer()).toContainText(`Mock openai reply to: ${q}`);
     }
-    const mine = page.getByRole('list', { name: 'Messages' }).getByRole('listitem', { name: 'You', exact: true });
-    await expect(mine).toHaveCount(3);
-    // Escape leaves the message as it was, and the keyboard where it was.
-    await mine.nth(0).getByRole('button', { name: 'Edit' }).click();
+    const messages = page.getByRole('list', { name: 'Messages' });
+    const mine = messages.getByRole('listitem', { name: 'You', exact: true });
+    const composer = page.getByRole('textbox', { name: 'Message', exact: true });
+    const editor = page.getByRole('form', { name: 'Edit message' });
     const edited = page.getByRole('textbox', { name: 'Edited message' });
+    await expect(mine).toHaveCount(3);
+    await mine.nth(0).getByRole('button', { name: 'Edit' }).click();
     await expect(edited).toBeFocused();
     assert.equal(await edited.inputValue(), 'Edit test one');
-    await expect(page.getByRole('form', { name: 'Edit message' })).toContainText('The 5 messages below will be removed, and a new answer written.');
+    // What sending would remove is said, also to a screen reader in the box.
+    await expect(editor).toContainText('The 5 messages below will be removed, and a new answer written.');
+    const hint = await edited.getAttribute('aria-describedby');
+    assert.match(await page.locator(`#${hint}`).innerText(), /The 5 messages below will be removed/);
+    // One edit at a time: another message's Edit waits.
+    assert.ok(await mine.nth(1).getByRole('button', { name: 'Edit' }).isDisabled());
     await edited.fill('Edit test one, changed');
+    // The message box still sends meanwhile, and the count follows.
+    await composer.fill('Edit test four [[mock:slow]]');
+    await composer.press('Enter');
+    await expect(editor).toContainText('The 7 messages below will be removed');
+    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+    // Escape in the editor closes it (the message stays as it was, the keyboard where it
+    // was), and leaves the answer streaming.
     await edited.press('Escape');
     await expect(edited).toHaveCount(0);
     await expect(mine.nth(0)).toContainText('Edit test one');
     await expect(mine.nth(0)).not.toContainText('changed');
     await expect(mine.nth(0).getByRole('button', { name: 'Edit' })).toBeFocused();
+    await expect(lastAnswer()).toContainText(/\d+ in \/ \d+ out tokens/);
+    await expect(lastAnswer()).toContainText('Mock openai reply to: Edit test four');
+    await expect(lastAnswer()).not.toContainText('Stopped.');
 
     // An emptied message is not sent; a changed one is, with only what came before it.
     await mine.nth(1).getByRole('button', { name: 'Edit' }).click();
-    await expect(page.getByRole('form', { name: 'Edit message' })).toContainText('The 3 messages below will be removed');
+    await expect(editor).toContainText('The 5 messages below will be removed');
     await edited.fill('  ');
     await edited.press('Enter');
-    await expect(page.getByRole('form', { name: 'Edit message' }).getByRole('alert')).toContainText('Write the message, or choose Cancel');
+    await expect(editor.getByRole('alert')).toContainText('Write the message, or choose Cancel');
     mock.reset();
     await edited.fill('Edit test two, reworded');
     await edited.press('Enter');
     await expect(lastAnswer()).toContainText('Mock openai reply to: Edit test two, reworded');
-    await expect(page.getByRole('textbox', { name: 'Message', exact: true })).toBeFocused();
+    await expect(composer).toBeFocused();
     await expect(mine).toHaveCount(2);
-    await expect(page.getByRole('list', { name: 'Messages' }).getByRole('listitem', { name: 'Answer', exact: true })).toHaveCount(2);
+    await expect(messages.getByRole('listitem', { name: 'Answer', exact: true })).toHaveCount(2);
     await expect(page.getByText('Edit test three')).toHaveCount(0);
+    await expect(page.getByText('Edit test four')).toHaveCount(0);
     const chat = mock.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/v1/chat/completions'));
     assert.equal(chat.length, 1);
     const asked = JSON.parse(chat[0].body).messages.map((m) => m.content);
@@ -619,7 +637,7 @@ describe('conversations', () => {
 
     // The last question edited replaces only its answer; Save and send works by click.
     await mine.nth(1).getByRole('button', { name: 'Edit' }).click();
-    await expect(page.getByRole('form', { name: 'Edit message' })).toContainText('Its answer will be replaced by a new one.');
+    await expect(editor).toContainText('Its answer will be replaced by a new one.');
     await edited.fill('Edit test two, once more');
     await page.getByRole('button', { name: 'Save and send' }).click();
     await expect(lastAnswer()).toContainText('Mock openai reply to: Edit test two, once more');
@@ -652,20 +670,59 @@ describe('conversations', () => {
     }
     await expect(page.getByRole('status').filter({ hasText: 'saved to your downloads as edit-test-one.md. That file is not encrypted' })).toBeVisible();
 
-    // A change being written when the vault locks comes back in the message box.
+    // An edit under way when the vault locks is still that edit after the unlock, and
+    // the message box keeps its own draft.
     await mine.nth(0).getByRole('button', { name: 'Edit' }).click();
     await edited.fill('Edit test one, half rewritten');
+    await composer.fill('A draft of its own');
     await page.getByRole('button', { name: 'Lock' }).click();
     await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
     await page.getByRole('button', { name: 'Unlock' }).click();
-    const box = page.getByRole('textbox', { name: 'Message', exact: true });
-    await eventually(async () => (await box.inputValue()) === 'Edit test one, half rewritten' || 'no draft', 'the change came back');
-    await box.fill('');
+    await eventually(async () => (await edited.count()) === 1 && (await edited.inputValue()) === 'Edit test one, half rewritten' || 'no edit', 'the edit came back');
+    await expect(editor).toContainText('The 3 messages below will be removed');
+    assert.equal(await composer.inputValue(), 'A draft of its own');
+    await editor.getByRole('button', { name: 'Cancel' }).click();
+    await composer.fill('');
+
+    // A long message opens in a box tall enough to show it.
+    const long = Array.from({ length: 10 }, (_, i) => `Line ${i + 1} of a long question`).join('\n');
+    await composer.fill(long);
+    await composer.press('Enter');
+    await expect(lastAnswer()).toContainText('Mock openai reply to: Line 1');
+    await mine.last().getByRole('button', { name: 'Edit' }).click();
+    const fits = await edited.evaluate((el) => el.scrollHeight <= el.clientHeight + 2);
+    assert.ok(fits, 'the edit box scrolls for a 10-line message');
+    await edited.press('Escape');
+
     const item = convs.getByRole('listitem', { name: /^Edit test one/ });
     await item.getByRole('button', { name: 'Delete' }).click();
     await item.getByRole('button', { name: 'Yes, delete' }).click();
     await expect(item).toHaveCount(0);
     assert.deepEqual(browser.problems, []);
+  });
+
+  test('a stopped answer counts as a use of its key, with no token count', async () => {
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await addKey(page, { secret: key('openai', 'stoponly'), label: 'OpenAI stopped once', provider: 'OpenAI', baseUrl: mock.url });
+    // Far down the list: rows out of sight are not laid out, and have no text to read.
+    await keyRow(page, 'OpenAI stopped once').scrollIntoViewIfNeeded();
+    await expect(keyRow(page, 'OpenAI stopped once')).toContainText('never used');
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page.getByLabel('Provider').selectOption({ label: 'OpenAI' });
+    await page.getByLabel('Key', { exact: true }).selectOption({ label: 'OpenAI stopped once' });
+    await sendMessage('Stop this one [[mock:stall]]');
+    await expect(lastAnswer().locator('.md')).toContainText(/\S/);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect(lastAnswer()).toContainText('Stopped.');
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await keyRow(page, 'OpenAI stopped once').scrollIntoViewIfNeeded();
+    await expect(keyRow(page, 'OpenAI stopped once')).toContainText('last used today');
+    await page.getByRole('link', { name: 'Chat' }).click();
+    const item = page.getByRole('complementary', { name: 'Conversations' }).getByRole('listitem', { name: /^Stop this one/ });
+    await item.getByRole('button', { name: 'Delete' }).click();
+    await item.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect(item).toHaveCount(0);
   });
 });
 

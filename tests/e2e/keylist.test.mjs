@@ -187,6 +187,14 @@ test('the list in another order: by label, last use or expiry, kept after a relo
   await unlock(page);
   assert.equal(await order.inputValue(), 'name');
   await inOrder(['Alpha order', 'beta order']);
+  // The chat's key picker lists them the same way.
+  await page.getByRole('link', { name: 'Chat' }).click();
+  await page.getByLabel('Provider').selectOption({ label: 'Anthropic' });
+  const picker = await page.getByLabel('Key', { exact: true }).locator('option').allTextContents();
+  // (An option may say more after the label, "(last test failed)" say.)
+  const want = ['Alpha order', 'beta order', 'Delta order', 'gamma order', 'Team Claude 001'];
+  assert.deepEqual(picker.slice(0, 5).map((t, i) => t.startsWith(want[i])), [true, true, true, true, true], picker.slice(0, 5).join(', '));
+  await page.getByRole('link', { name: 'Keys' }).click();
   // A search keeps the order of what it leaves.
   await page.getByRole('searchbox', { name: 'Search keys by label or provider' }).fill('order');
   const shown = claudeRows.filter({ visible: true });
