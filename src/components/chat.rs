@@ -840,6 +840,23 @@ pub fn Chat(
             send();
         } else if ev.key() == "Escape" {
             stop();
+        } else if ev.key() == "ArrowUp"
+            && draft.with_untracked(String::is_empty)
+            && editing.get_untracked().is_none()
+        {
+            // As in most chat apps: Up in an empty message box edits the last question.
+            let last = messages.with_untracked(|ms| {
+                ms.iter()
+                    .rev()
+                    .find(|m| m.role == Role::User)
+                    .map(|m| (m.id, m.text.get_untracked()))
+            });
+            if let Some((id, text)) = last {
+                ev.prevent_default();
+                edit_text.set(text);
+                edit_error.set(None);
+                editing.set(Some(id));
+            }
         }
     };
     let esc = window_event_listener(leptos::ev::keydown, move |ev| {
@@ -1147,7 +1164,7 @@ pub fn Chat(
                     id="chat-input"
                     node_ref=composer
                     rows="3"
-                    placeholder="Write a message. Enter sends, Shift+Enter adds a line."
+                    placeholder="Write a message. Enter sends, Shift+Enter adds a line, Up edits your last one."
                     prop:value=move || draft.get()
                     on:input=move |ev| draft.set(event_target_value(&ev))
                     on:keydown=on_key

@@ -683,6 +683,16 @@ describe('conversations', () => {
     assert.equal(await composer.inputValue(), 'A draft of its own');
     await editor.getByRole('button', { name: 'Cancel' }).click();
     await composer.fill('');
+    // Up in the empty message box edits the last question; with text in it, Up moves
+    // the caret as usual.
+    await composer.fill('Not empty');
+    await composer.press('ArrowUp');
+    await expect(edited).toHaveCount(0);
+    await composer.fill('');
+    await composer.press('ArrowUp');
+    await expect(edited).toBeFocused();
+    assert.equal(await edited.inputValue(), 'Edit test two, once more');
+    await edited.press('Escape');
 
     // A long message opens in a box tall enough to show it.
     const long = Array.from({ length: 10 }, (_, i) => `Line ${i + 1} of a long question`).join('\n');
