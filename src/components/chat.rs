@@ -28,8 +28,10 @@ pub struct Resume {
     pub draft: String,
     pub system: String,
     /// A sent message being edited: its place in the conversation, and the new text.
+    /// (With its text as sent, to find it again: another tab may have changed the
+    /// conversation meanwhile.)
     #[serde(default)]
-    pub edit: Option<(usize, String)>,
+    pub edit: Option<(usize, String, String)>,
 }
 
 /// From the Chat page: an unsent message and system prompt for the next chat to mount
@@ -269,13 +271,31 @@ pub fn Chat(
     let editing = RwSignal::new(None::<u32>);
     let edit_text = RwSignal::new(String::new());
     let edit_error = RwSignal::new(None::<String>);
-    // Back from a lock in the middle of an edit: the editor opens again where it was.
-    if let Some((at, text)) = resumed_edit
-        && let Some(id) =
-            messages.with_untracked(|ms| ms.get(at).filter(|m| m.role == Role::User).map(|m| m.id))
-    {
-        edit_text.set(text);
-        editing.set(Some(id));
+    // Back from a lock in the middle of an edit: the editor opens again on that message
+    // (where it was, or else wherever it is now). When it is gone (the conversation was
+    // deleted or changed in another tab meanwhile), the new text waits in the message box.
+    if let Some((at, was, text)) = resumed_edit {
+        let found = messages.with_untracked(|ms| {
+            let is_it = |m: &&Msg| m.role == Role::User && m.text.with_untracked(|t| *t == was);
+            ms.get(at)
+                .filter(is_it)
+                .or_else(|| ms.iter().find(is_it))
+                .map(|m| m.id)
+        });
+        match found {
+            Some(id) => {
+                edit_text.set(text);
+                editing.set(Some(id));
+            }
+            None => draft.update(|d| {
+                if d.trim().is_empty() {
+                    *d = text;
+                } else {
+                    d.push_str("\n\n");
+                    d.push_str(&text);
+                }
+            }),
+        }
     }
 
     // Providers that have keys, in the usual order; the first one is preselected.
@@ -443,9 +463,12 @@ pub fn Chat(
                 system: system.try_get_untracked().unwrap_or_default(),
                 // Where it is in the conversation: the messages get new ids when it opens.
                 edit: editing.try_get_untracked().flatten().and_then(|id| {
-                    let at =
-                        messages.try_with_untracked(|ms| ms.iter().position(|m| m.id == id))??;
-                    Some((at, edit_text.try_get_untracked()?))
+                    let (at, was) = messages.try_with_untracked(|ms| {
+                        ms.iter()
+                            .position(|m| m.id == id)
+                            .map(|i| (i, ms[i].text.get_untracked()))
+                    })??;
+                    Some((at, was, edit_text.try_get_untracked()?))
                 }),
             };
             if (r.conversation.is_some()
@@ -787,7 +810,9 @@ pub fn Chat(
 
     let resend_edited = move |from: u32| {
         if busy.get_untracked() {
-            return;
+            return edit_error.set(Some(
+                "An answer is still arriving: wait for it, or stop it, then send this.".into(),
+            ));
         }
         let text = edit_text.get_untracked();
         if text.trim().is_empty() {

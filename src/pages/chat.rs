@@ -279,15 +279,20 @@ fn Conversations() -> impl IntoView {
     // As a Markdown file, read whole from storage (the list holds only titles).
     let download = move |id: Uuid| {
         spawn_local(async move {
-            // Unreadable: `whole` says so itself.
-            let Some(c) = whole(id).await else { return };
-            let name = c.markdown_file_name();
-            match crate::download::save_file(&c.to_markdown(), &name, "text/markdown;charset=utf-8") {
-                Ok(()) => toasts.info(format!(
-                    "\u{201c}{}\u{201d} saved to your downloads as {name}. That file is not encrypted: anyone who opens it can read the conversation.",
-                    c.title
+            let saved_file = async {
+                let c = saved.read_only(id).await?;
+                let name = c.markdown_file_name();
+                crate::download::save_file(&c.to_markdown(), &name, "text/markdown;charset=utf-8")?;
+                Ok::<_, AppError>((c.title, name))
+            };
+            match saved_file.await {
+                Ok((title, name)) => toasts.info(format!(
+                    "\u{201c}{title}\u{201d} saved to your downloads as {name}. That file is not encrypted: anyone who opens it can read the conversation."
                 )),
-                Err(e) => toasts.error(e.message()),
+                Err(e) => toasts.error(format!(
+                    "The conversation could not be downloaded: {}",
+                    e.message()
+                )),
             }
         });
     };
@@ -603,6 +608,17 @@ impl Saved {
         };
         v.sort_by_key(|s| std::cmp::Reverse(s.updated_at));
         self.list.try_set(v);
+    }
+
+    /// The conversation as saved now, once this tab's saves of it have landed, read
+    /// without taking it on: the chat showing it keeps the version it is based on, so
+    /// its next save is still checked against what another tab saved meanwhile.
+    async fn read_only(self, id: Uuid) -> Result<Conversation, AppError> {
+        self.saves_landed(id).await;
+        let text = stored(id)
+            .await?
+            .ok_or_else(|| AppError::Invalid("It is no longer saved in this browser.".into()))?;
+        self.session.open_conversation(&text, id)
     }
 
     /// The whole conversation as saved now (another tab may have added to it), once

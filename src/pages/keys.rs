@@ -117,16 +117,38 @@ fn KeyList() -> impl IntoView {
             .map(|v| v.keys.iter().map(|k| k.id).collect())
             .unwrap_or_default()
     }));
-    // The rows in the page: the first `limit` that match, plus every row built before.
-    // A search hides the rows it leaves out instead of dropping them, and clearing it
-    // shows them again: unmounting or rebuilding a thousand rows is one 50-150 ms task,
-    // and an edit open in a row the search hides is kept.
+    // The rows on view: the first `limit` that match, in the chosen order, and keys
+    // added since the list opened. Rows built before and not among them (left out by a
+    // search, or further down after a change of order) stay in the page, hidden, instead
+    // of showing out of sequence with gaps between them: unmounting or rebuilding a
+    // thousand rows is one 50-150 ms task, and an edit open in a hidden row is kept.
+    let visible = Memo::new(move |_| {
+        let mut left = limit.get();
+        matching_ids.with(|matching| {
+            ordered.with(|all| {
+                known.with_value(|known| {
+                    all.iter()
+                        .flat_map(|(_, ids)| ids.iter().copied())
+                        .filter(|id| kept(matching, id))
+                        .filter(|id| {
+                            if left > 0 {
+                                left -= 1;
+                                true
+                            } else {
+                                !known.contains(id)
+                            }
+                        })
+                        .collect::<HashSet<Uuid>>()
+                })
+            })
+        })
+    });
+    // The rows in the page: those on view, and every row built before.
     let shown = Memo::new(move |prev: Option<&Vec<(Provider, Vec<Uuid>)>>| {
         let before: HashSet<Uuid> = prev
             .map(|g| g.iter().flat_map(|(_, ids)| ids.iter().copied()).collect())
             .unwrap_or_default();
-        let mut left = limit.get();
-        matching_ids.with(|matching| {
+        visible.with(|visible| {
             ordered.with(|all| {
                 known.with_value(|known| {
                     all.iter()
@@ -135,12 +157,9 @@ fn KeyList() -> impl IntoView {
                                 .iter()
                                 .copied()
                                 .filter(|id| {
-                                    if kept(matching, id) && left > 0 {
-                                        left -= 1;
-                                        true
-                                    } else {
-                                        before.contains(id) || !known.contains(id)
-                                    }
+                                    visible.contains(id)
+                                        || before.contains(id)
+                                        || !known.contains(id)
                                 })
                                 .collect();
                             (!built.is_empty()).then_some((*p, built))
@@ -150,18 +169,8 @@ fn KeyList() -> impl IntoView {
             })
         })
     });
-    let unbuilt = Memo::new(move |_| {
-        let built = matching_ids.with(|matching| {
-            shown.with(|g| {
-                g.iter()
-                    .flat_map(|(_, ids)| ids.iter())
-                    .filter(|id| kept(matching, id))
-                    .count()
-            })
-        });
-        matching.get().saturating_sub(built)
-    });
-    let filtered = move |id: Uuid| Signal::derive(move || matching_ids.with(|m| !kept(m, &id)));
+    let unbuilt = Memo::new(move |_| matching.get().saturating_sub(visible.with(HashSet::len)));
+    let filtered = move |id: Uuid| Signal::derive(move || visible.with(|v| !v.contains(&id)));
     let rows = KeyRows::new();
     // The first run only subscribes: each row was filled from this vault when built.
     Effect::new(move |prev: Option<()>| {
@@ -274,7 +283,9 @@ fn KeyList() -> impl IntoView {
                 <Show when=move || { total.get() > 1 }>
                     <label class="key-order">
                         "Order "
-                        <select on:change=move |ev| {
+                        // `selected` places the first choice; the property follows a
+                        // change made in another tab, or one that could not be saved.
+                        <select prop:value=move || order.get().id() on:change=move |ev| {
                             let Some(o) = KeyOrder::from_id(&event_target_value(&ev)) else { return };
                             let mut s = session.settings.get_untracked();
                             s.key_order = o;
@@ -318,7 +329,17 @@ fn KeyList() -> impl IntoView {
                 children=move |p| {
                     let heading = format!("h-{}", p.id());
                     let labelled_by = heading.clone();
-                    let empty = move || groups.with(|g| !g.iter().any(|(q, _)| *q == p));
+                    // No row of it on view (a search leaves none, or only rows further
+                    // down are built): the heading waits with them.
+                    let empty = move || {
+                        visible.with(|v| {
+                            shown.with(|g| {
+                                !g.iter()
+                                    .filter(|(q, _)| *q == p)
+                                    .any(|(_, ids)| ids.iter().any(|id| v.contains(id)))
+                            })
+                        })
+                    };
                     view! {
                         <section class="provider" class:filtered=empty aria-labelledby=labelled_by>
                             <h2 id=heading>{p.display_name()}</h2>

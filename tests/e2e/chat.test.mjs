@@ -494,6 +494,11 @@ describe('conversations', () => {
     // A goes on; then B, still showing the version before A's answer, goes on too: B
     // is told, and goes on in a copy, without a new copy per answer.
     await send(page, 'What about Faro?');
+    // B downloads it meanwhile: reading it for the file does not make B's chat take on
+    // A's version unseen, so B's next answer is still checked against it.
+    const dl = b.waitForEvent('download');
+    await item(b, 'Portugal trip').getByRole('button', { name: 'Download' }).click();
+    assert.equal((await dl).suggestedFilename(), 'portugal-trip.md');
     await send(b, 'And Sintra?');
     await expect(b.getByRole('status').filter({ hasText: 'was changed in another tab meanwhile' })).toBeVisible();
     await expect(item(b, 'Portugal trip (copy)')).toBeVisible();
@@ -662,7 +667,7 @@ describe('conversations', () => {
       await d.saveAs(join(mdDir, 'c.md'));
       const md = readFileSync(join(mdDir, 'c.md'), 'utf8');
       assert.ok(md.startsWith('# Edit test one\n\nOpenAI · gpt-4o-mini\n'), md.slice(0, 80));
-      assert.ok(md.includes('**You**\n\nEdit test one\n'), md);
+      assert.ok(md.includes('**You**\n\n```\nEdit test one\n```\n'), md);
       assert.ok(md.includes('**Answer** (OpenAI good · gpt-4o-mini)\n\nMock openai reply to: Edit test two, once more'), md);
       assert.ok(!md.includes('reworded') && !md.includes('Edit test three'), md);
     } finally {

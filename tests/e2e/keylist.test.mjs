@@ -208,6 +208,31 @@ test('the list in another order: by label, last use or expiry, kept after a relo
   await page.keyboard.press('ArrowUp');
   assert.equal(await order.inputValue(), 'added');
   await inOrder(['Team Claude 001', 'Team Claude 002']);
+
+  // A row built for a search, far down the list, is not left on view out of sequence
+  // once the search is cleared: the first rows show, then room for the rest.
+  await page.reload();
+  await unlock(page);
+  const search = page.getByRole('searchbox', { name: 'Search keys by label or provider' });
+  await search.fill('OpenAI 150');
+  await expect(keyRow(page, 'Team OpenAI 150')).toBeVisible();
+  await search.fill('');
+  await expect(page.getByText(`${ALL + 5} keys`, { exact: true })).toBeVisible();
+  await expect(keyRow(page, 'Team Claude 001')).toBeVisible();
+  // Whatever of the OpenAI keys is on view is the start of them, with no gap.
+  const openaiOnView = () => page.getByRole('region', { name: 'OpenAI', exact: true }).locator('li.key').evaluateAll(
+    (els) => els.filter((e) => e.checkVisibility({ visibilityProperty: true })).map((e) => e.getAttribute('aria-label')));
+  const onView = await openaiOnView();
+  assert.deepEqual(onView, onView.map((_, i) => `Team OpenAI ${pad(i + 1)}`));
+  assert.ok(onView.length < 150, `${onView.length} OpenAI rows on view`);
+  // Further down, it is there in its place.
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press('End');
+  await expect(keyRow(page, 'Team OpenAI 200')).toBeVisible();
+  await keyRow(page, 'Team OpenAI 150').scrollIntoViewIfNeeded();
+  const around = await openaiOnView();
+  const at = around.indexOf('Team OpenAI 150');
+  assert.deepEqual(around.slice(at - 1, at + 2), ['Team OpenAI 149', 'Team OpenAI 150', 'Team OpenAI 151']);
   assert.deepEqual(browser.problems, []);
   await page.close();
 });

@@ -82,30 +82,34 @@ impl Conversation {
 }
 
 impl Conversation {
-    /// The conversation as a Markdown document, for a person to keep or share: the
-    /// questions as written, the answers as the model wrote them (Markdown already).
+    /// The conversation as a Markdown document, for a person to keep or share. The
+    /// questions are shown as written (the chat shows them as plain text, so they go in
+    /// a code fence, line breaks and all); the answers as the model wrote them, in
+    /// Markdown already, with a code block a stopped answer left open closed, so that it
+    /// does not swallow the rest of the file.
     pub fn to_markdown(&self) -> String {
         let mut out = format!(
             "# {}\n\n{} \u{b7} {}\n",
-            one_line(&self.title),
+            inline(&self.title),
             self.provider.display_name(),
-            one_line(&self.model)
+            inline(&self.model)
         );
         if let Some(system) = self.system.as_deref().filter(|s| !s.trim().is_empty()) {
-            out.push_str("\n> **System prompt**\n>\n");
-            for line in system.lines() {
-                out.push_str(&format!("> {line}\n"));
-            }
+            out.push_str("\n**System prompt**\n\n");
+            out.push_str(&fenced(system));
         }
         for m in &self.messages {
             out.push_str("\n---\n\n");
             match m.role {
-                Role::User => out.push_str("**You**\n\n"),
+                Role::User => {
+                    out.push_str("**You**\n\n");
+                    out.push_str(&fenced(&m.content));
+                }
                 Role::Assistant => {
                     let by: Vec<String> = [&m.key_label, &m.model]
                         .into_iter()
                         .flatten()
-                        .map(|s| one_line(s))
+                        .map(|s| inline(s))
                         .filter(|s| !s.is_empty())
                         .collect();
                     if by.is_empty() {
@@ -113,19 +117,19 @@ impl Conversation {
                     } else {
                         out.push_str(&format!("**Answer** ({})\n\n", by.join(" \u{b7} ")));
                     }
+                    let text = m.content.trim_end();
+                    if !text.is_empty() {
+                        out.push_str(&close_fences(text));
+                        out.push('\n');
+                    }
                 }
-            }
-            let text = m.content.trim_end();
-            if !text.is_empty() {
-                out.push_str(text);
-                out.push('\n');
             }
             match m.status {
                 MessageStatus::Done => {}
                 MessageStatus::Stopped => out.push_str("\n*Stopped before the end.*\n"),
                 MessageStatus::Failed => out.push_str(&format!(
                     "\n*Not finished: {}*\n",
-                    one_line(m.error.as_deref().unwrap_or("the answer failed."))
+                    inline(m.error.as_deref().unwrap_or("the answer failed."))
                 )),
             }
         }
@@ -155,10 +159,56 @@ impl Conversation {
     }
 }
 
-/// A title, label or error on one line (a line break would end the heading or the
-/// emphasis it stands in).
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+/// A title, label or error as plain text on one line, in the middle of Markdown: a line
+/// break would end the heading or emphasis it stands in, and `*`, `#`, `[` and the like
+/// would be read as Markdown.
+fn inline(s: &str) -> String {
+    let mut out = String::new();
+    for (i, word) in s.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            if "\\`*_[]<>#|~".contains(c) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Text shown exactly as it is: in a code fence longer than any run of backticks in it.
+fn fenced(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat((longest + 1).max(3));
+    format!("{fence}\n{}\n{fence}\n", text.trim_end())
+}
+
+/// `text` with a code fence it leaves open closed (CommonMark: a fence of three or more
+/// backticks or tildes, indented at most three spaces, is closed by at least as many of
+/// the same character and nothing else on the line).
+fn close_fences(text: &str) -> String {
+    let fence_of = |line: &str| -> Option<(char, usize, bool)> {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let rest = &line[indent..];
+        let c = rest.chars().next().filter(|c| *c == '`' || *c == '~')?;
+        let n = rest.chars().take_while(|x| *x == c).count();
+        let bare = rest[n..].trim().is_empty();
+        (indent <= 3 && n >= 3).then_some((c, n, bare))
+    };
+    let mut open: Option<(char, usize)> = None;
+    for line in text.lines() {
+        match (open, fence_of(line)) {
+            (None, Some((c, n, _))) => open = Some((c, n)),
+            (Some((c, n)), Some((d, m, true))) if c == d && m >= n => open = None,
+            _ => {}
+        }
+    }
+    match open {
+        Some((c, n)) => format!("{text}\n{}", c.to_string().repeat(n)),
+        None => text.to_owned(),
+    }
 }
 
 fn texts_mention<'a>(
@@ -403,14 +453,42 @@ mod tests {
         let md = c.to_markdown();
         assert_eq!(
             md,
-            "# Secret project plans\n\nOpenAI \u{b7} gpt-4o-mini\n\n> **System prompt**\n>\n> Be brief.\n> Use metric units.\n\
-             \n---\n\n**You**\n\nhello\n\
+            "# Secret project plans\n\nOpenAI \u{b7} gpt-4o-mini\n\n**System prompt**\n\n```\nBe brief.\nUse metric units.\n```\n\
+             \n---\n\n**You**\n\n```\nhello\n```\n\
              \n---\n\n**Answer** (Work \u{b7} gpt-4o-mini)\n\n# Hi\n\n- one\n- two\n\
-             \n---\n\n**You**\n\nand then?\n\
+             \n---\n\n**You**\n\n```\nand then?\n```\n\
              \n---\n\n**Answer** (Work \u{b7} gpt-4o-mini)\n\nHalf an\n\n*Stopped before the end.*\n\
              \n---\n\n**Answer** (Work \u{b7} gpt-4o-mini)\n\n\n*Not finished: Rate limited: try later.*\n"
         );
-        assert_eq!(c.markdown_file_name(), "secret-project-plans.md");
+        // What could be read as Markdown where it does not belong is not: a question
+        // with backticks of its own, a label with stars, a title ending in '#', and an
+        // answer stopped inside a code block (which would run on to the end of the file).
+        let mut c = conv();
+        c.title = "C# tips #".into();
+        c.messages[0].content = "Why does ``` break?\n# not a heading".into();
+        c.messages
+            .push(answer("```rust\nfn main() {", MessageStatus::Stopped, None));
+        c.messages[1].key_label = Some("*Work* [main]".into());
+        let md = c.to_markdown();
+        assert!(md.starts_with("# C\\# tips \\#\n"), "{md}");
+        assert!(
+            md.contains("````\nWhy does ``` break?\n# not a heading\n````\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("**Answer** (\\*Work\\* \\[main\\] \u{b7} gpt-4o-mini)"),
+            "{md}"
+        );
+        assert!(
+            md.ends_with("```rust\nfn main() {\n```\n\n*Stopped before the end.*\n"),
+            "{md}"
+        );
+        // A fence closed in the answer itself is left alone; a longer one needs as long.
+        assert_eq!(close_fences("~~~~\nx\n~~~~\ny"), "~~~~\nx\n~~~~\ny");
+        assert_eq!(close_fences("````\n```\nx"), "````\n```\nx\n````");
+        assert_eq!(close_fences("    ```\ncode"), "    ```\ncode");
+        assert_eq!(conv().markdown_file_name(), "secret-project-plans.md");
+        assert_eq!(c.markdown_file_name(), "c-tips.md");
         c.title = "  Über: «Lisbon» / Porto?! ".into();
         assert_eq!(c.markdown_file_name(), "über-lisbon-porto.md");
         c.title = "../..".into();

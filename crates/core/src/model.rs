@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::secret::Secret;
 
 /// How a list of keys is ordered (within each provider).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyOrder {
     /// As they were added (or imported).
@@ -21,6 +21,15 @@ pub enum KeyOrder {
     LastUsed,
     /// The soonest expiry first.
     Expiry,
+}
+
+/// An order this version does not know reads as the default, so that settings saved
+/// by a newer byok stay readable.
+impl<'de> Deserialize<'de> for KeyOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let id = std::borrow::Cow::<str>::deserialize(d)?;
+        Ok(KeyOrder::from_id(&id).unwrap_or_default())
+    }
 }
 
 impl KeyOrder {
@@ -841,6 +850,9 @@ pub(crate) mod tests {
             assert_eq!(KeyOrder::from_id(o.id()), Some(o));
         }
         assert_eq!(KeyOrder::from_id("sideways"), None);
+        let read = |j: &str| serde_json::from_str::<KeyOrder>(j).ok();
+        assert_eq!(read("\"last-used\""), Some(KeyOrder::LastUsed));
+        assert_eq!(read("\"by-colour\""), Some(KeyOrder::Added));
     }
 
     fn defaults(v: &Vault, p: Provider) -> usize {
