@@ -709,10 +709,26 @@ describe('conversations', () => {
     assert.ok(fits, 'the edit box scrolls for a 10-line message');
     await edited.press('Escape');
 
-    const item = convs.getByRole('listitem', { name: /^Edit test one/ });
-    await item.getByRole('button', { name: 'Delete' }).click();
-    await item.getByRole('button', { name: 'Yes, delete' }).click();
-    await expect(item).toHaveCount(0);
+    // An edit under way whose conversation is deleted in another tab while this one is
+    // locked: its new text comes back in the message box, not lost.
+    await mine.nth(0).getByRole('button', { name: 'Edit' }).click();
+    await edited.fill('Edit test one, rescued');
+    await page.getByRole('button', { name: 'Lock' }).click();
+    const other = await browser.newPage();
+    await other.goto(host.url);
+    await unlock(other);
+    await other.getByRole('link', { name: 'Chat' }).click();
+    const item = (p) => p.getByRole('complementary', { name: 'Conversations' }).getByRole('listitem', { name: /^Edit test one/ });
+    await item(other).getByRole('button', { name: 'Delete' }).click();
+    await item(other).getByRole('button', { name: 'Yes, delete' }).click();
+    await expect(item(other)).toHaveCount(0);
+    await other.close();
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await eventually(async () => (await composer.inputValue()) === 'Edit test one, rescued' || 'not in the message box', 'the edit came back as a draft');
+    await expect(edited).toHaveCount(0);
+    await expect(item(page)).toHaveCount(0);
+    await composer.fill('');
     assert.deepEqual(browser.problems, []);
   });
 
