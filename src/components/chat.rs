@@ -684,30 +684,6 @@ pub fn Chat(
                 reply
                     .footer
                     .try_set(format!("{}{note}", fmt_usage(&label, &model_name, i, o, c)));
-                // Locked meanwhile (the answer was cut by the lock): the vault cannot be
-                // written, and a toast on the lock screen would only puzzle.
-                if !direct
-                    && session.phase.get_untracked() == Phase::Unlocked
-                    && let Err(e) = session
-                        .mutate_async(|v| count_usage(v, key_id, &model_name, (i, o, c)))
-                        .await
-                {
-                    toasts.error(format!(
-                        "The usage of this answer could not be saved: {}",
-                        e.message()
-                    ));
-                }
-            } else if answered
-                && !direct
-                && session.phase.get_untracked() == Phase::Unlocked
-                && let Err(e) = session
-                    .mutate_async(|v| v.record_use(key_id, crate::now()))
-                    .await
-            {
-                toasts.error(format!(
-                    "The use of this key could not be saved: {}",
-                    e.message()
-                ));
             }
             reply.meta.try_set(Some(AnswerMeta {
                 key_id,
@@ -738,14 +714,40 @@ pub fn Chat(
                     })
                 })
                 .flatten();
+            // The answer is complete on screen at once (its final render), not after
+            // the saves below.
+            if next.is_none() {
+                reply.status.try_set(final_status);
+            }
+            // Locked meanwhile (the answer was cut by the lock): the vault cannot be
+            // written, and a toast on the lock screen would only puzzle.
+            if !direct && session.phase.get_untracked() == Phase::Unlocked {
+                if let Some(tokens) = usage {
+                    if let Err(e) = session
+                        .mutate_async(|v| count_usage(v, key_id, &model_name, tokens))
+                        .await
+                    {
+                        toasts.error(format!(
+                            "The usage of this answer could not be saved: {}",
+                            e.message()
+                        ));
+                    }
+                } else if answered
+                    && let Err(e) = session
+                        .mutate_async(|v| v.record_use(key_id, crate::now()))
+                        .await
+                {
+                    toasts.error(format!(
+                        "The use of this key could not be saved: {}",
+                        e.message()
+                    ));
+                }
+            }
             match next {
                 Some(next_key) => {
                     auto_next.try_set(Some((reply, next_key)));
                 }
-                None => {
-                    reply.status.try_set(final_status);
-                    persist();
-                }
+                None => persist(),
             }
         });
     };

@@ -519,6 +519,15 @@ fn TestAll(rows: KeyRows) -> impl IntoView {
     // (which, of how many, the key's name) while a run goes on.
     let progress = RwSignal::new(None::<(usize, usize, String)>);
     let outcome = RwSignal::new(None::<String>);
+    // A run's summary speaks of the keys as they were: once one is added, deleted or
+    // switched off or on, its figures no longer add up to the list, so it goes.
+    Effect::new(move |prev: Option<usize>| {
+        let n = total.get();
+        if prev.is_some_and(|p| p != n) {
+            outcome.set(None);
+        }
+        n
+    });
     // Dropping the sender (Stop, or leaving the page) ends the run at once; the key
     // being tested then keeps its previous result.
     let stopper = StoredValue::new_local(None::<futures::channel::oneshot::Sender<()>>);

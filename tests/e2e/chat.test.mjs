@@ -852,8 +852,11 @@ async function directChat(p, url, tag) {
 async function longAnswerShown(p) {
   await sendMessage('long one [[mock:reply:long]] [[mock:split:400]]', p);
   await expect(lastAnswer(p)).toContainText(/\d+ in \/ \d+ out tokens/);
-  const shown = await lastAnswer(p).locator('.md').innerText();
-  assert.ok(shown.length > 40_000, `the whole long answer is shown (${shown.length} characters)`);
+  // The usage shows as the stream ends; the final render follows once its save is done.
+  await eventually(async () => {
+    const n = (await lastAnswer(p).locator('.md').innerText()).length;
+    return n > 40_000 || `${n} characters`;
+  }, 'the whole long answer is shown');
 }
 
 describe('provider calls where no worker can run', () => {

@@ -141,6 +141,8 @@ test('"Test all keys" tests each switched-on key in turn, shows progress, can be
 
   // A rate limit is not the key's fault: counted apart, as its row says.
   await addKey(page, { secret: KEYS.limited, label: 'Limited', provider: 'OpenAI', baseUrl: mock.url });
+  // The last run's figures no longer add up to the list: its summary goes.
+  await expect(page.locator('.test-all')).not.toContainText('Tested 5 keys');
   await button.click();
   await expect(status).toContainText('Tested 6 keys: 4 passed, 1 failed, 1 to try again later.');
   await expect(keyRow(page, 'Limited')).toContainText('Test: try again later');
