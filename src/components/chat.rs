@@ -574,6 +574,8 @@ pub fn Chat(
             match net::send(&req, Some(&signal)).await {
                 Ok(f) if (200..300).contains(&f.status) => {
                     answered = true;
+                    // A lock from here on still counts the key as used (see the hook).
+                    cut_usage.try_set_value(Some((key_id, model_name.clone(), None)));
                     let mut parser = StreamParser::new(provider);
                     let mut ended = false;
                     let mut handle =

@@ -749,6 +749,27 @@ describe('conversations', () => {
     await page.getByRole('link', { name: 'Keys' }).click();
     await keyRow(page, 'OpenAI stopped once').scrollIntoViewIfNeeded();
     await expect(keyRow(page, 'OpenAI stopped once')).toContainText('last used today');
+    // So does one cut by a lock while the model is still thinking: the provider took
+    // the call, and no word of the answer has come yet.
+    await addKey(page, { secret: key('openai', 'lockthink'), label: 'OpenAI locked while thinking', provider: 'OpenAI', baseUrl: mock.url });
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page.getByLabel('Provider').selectOption({ label: 'OpenAI' });
+    await page.getByLabel('Key', { exact: true }).selectOption({ label: 'OpenAI locked while thinking' });
+    await sendMessage('Think long [[mock:think:20000]]');
+    await expect(lastAnswer().locator('.progress .spinner')).toBeVisible();
+    await eventually(() => mock.requests.some((r) => r.method === 'POST' && JSON.stringify(r.headers).includes('lockthink')) || 'not asked', 'the call reached the provider');
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await keyRow(page, 'OpenAI locked while thinking').scrollIntoViewIfNeeded();
+    await expect(keyRow(page, 'OpenAI locked while thinking')).toContainText('last used today');
+    await page.getByRole('link', { name: 'Chat' }).click();
+    const thought = page.getByRole('complementary', { name: 'Conversations' }).getByRole('listitem', { name: /^Think long/ });
+    await thought.getByRole('button', { name: 'Delete' }).click();
+    await thought.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect(thought).toHaveCount(0);
     await page.getByRole('link', { name: 'Chat' }).click();
     const item = page.getByRole('complementary', { name: 'Conversations' }).getByRole('listitem', { name: /^Stop this one/ });
     await item.getByRole('button', { name: 'Delete' }).click();
