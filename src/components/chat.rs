@@ -442,11 +442,7 @@ pub fn Chat(
                 if let Some(Some((key_id, model, tokens))) =
                     cut_usage.try_update_value(Option::take)
                 {
-                    let _ = session.mutate(|v| match tokens {
-                        Some(t) => count_usage(v, key_id, &model, t),
-                        // No count yet (OpenAI reports at the end): still a use.
-                        None => v.record_use(key_id, crate::now()),
-                    });
+                    let _ = session.mutate(|v| count_usage(v, key_id, &model, tokens));
                 }
                 stop();
                 persist();
@@ -723,27 +719,17 @@ pub fn Chat(
             }
             // Locked meanwhile (the answer was cut by the lock): the vault cannot be
             // written, and a toast on the lock screen would only puzzle.
-            if !direct && session.phase.get_untracked() == Phase::Unlocked {
-                if let Some(tokens) = usage {
-                    if let Err(e) = session
-                        .mutate_async(|v| count_usage(v, key_id, &model_name, tokens))
-                        .await
-                    {
-                        toasts.error(format!(
-                            "The usage of this answer could not be saved: {}",
-                            e.message()
-                        ));
-                    }
-                } else if answered
-                    && let Err(e) = session
-                        .mutate_async(|v| v.record_use(key_id, crate::now()))
-                        .await
-                {
-                    toasts.error(format!(
-                        "The use of this key could not be saved: {}",
-                        e.message()
-                    ));
-                }
+            if !direct
+                && answered
+                && session.phase.get_untracked() == Phase::Unlocked
+                && let Err(e) = session
+                    .mutate_async(|v| count_usage(v, key_id, &model_name, usage))
+                    .await
+            {
+                toasts.error(format!(
+                    "The usage of this answer could not be saved: {}",
+                    e.message()
+                ));
             }
             match next {
                 Some(next_key) => {
@@ -1211,13 +1197,17 @@ pub fn Chat(
 /// Input, output and cached tokens, as a provider reports them.
 type Tokens = (u64, u64, Option<u64>);
 
-/// One answer's usage, counted for today where the person is.
+/// One answer's use of its key: its usage counted for today where the person is, or,
+/// with no count reported (a stopped OpenAI answer), the use alone.
 fn count_usage(
     v: &mut byok_core::model::Vault,
     key_id: Uuid,
     model: &str,
-    (input, output, cached): Tokens,
+    tokens: Option<Tokens>,
 ) -> Result<(), byok_core::model::ModelError> {
+    let Some((input, output, cached)) = tokens else {
+        return v.record_use(key_id, crate::now());
+    };
     let today = crate::today();
     v.record_usage(
         key_id,

@@ -280,7 +280,7 @@ fn Conversations() -> impl IntoView {
     let download = move |id: Uuid| {
         spawn_local(async move {
             let saved_file = async {
-                let c = saved.read_only(id).await?;
+                let (_, c) = saved.read_record(id).await?;
                 let name = c.markdown_file_name();
                 crate::download::save_file(&c.to_markdown(), &name, "text/markdown;charset=utf-8")?;
                 Ok::<_, AppError>((c.title, name))
@@ -290,8 +290,8 @@ fn Conversations() -> impl IntoView {
                     "\u{201c}{title}\u{201d} saved to your downloads as {name}. That file is not encrypted: anyone who opens it can read the conversation."
                 )),
                 Err(e) => toasts.error(format!(
-                    "The conversation could not be downloaded: {}",
-                    e.message()
+                    "The conversation could not be downloaded: {}. It was left as it is.",
+                    record_problem(e)
                 )),
             }
         });
@@ -610,29 +610,22 @@ impl Saved {
         self.list.try_set(v);
     }
 
-    /// The conversation as saved now, once this tab's saves of it have landed, read
-    /// without taking it on: the chat showing it keeps the version it is based on, so
-    /// its next save is still checked against what another tab saved meanwhile.
-    async fn read_only(self, id: Uuid) -> Result<Conversation, AppError> {
+    /// The record as saved now (another tab may have added to it) and the conversation
+    /// in it, once this tab's saves of it have landed. Read only: the chat showing it
+    /// keeps the version it is based on until the caller takes this one on (`whole`),
+    /// so its next save is still checked against what another tab saved meanwhile.
+    async fn read_record(self, id: Uuid) -> Result<(String, Conversation), AppError> {
         self.saves_landed(id).await;
         let text = stored(id)
             .await?
             .ok_or_else(|| AppError::Invalid("It is no longer saved in this browser.".into()))?;
-        self.session.open_conversation(&text, id)
+        let c = self.session.open_conversation(&text, id)?;
+        Ok((text, c))
     }
 
-    /// The whole conversation as saved now (another tab may have added to it), once
-    /// this tab's saves of it have landed.
+    /// The whole conversation as saved now, taken on by this tab.
     async fn whole(self, id: Uuid) -> Option<Conversation> {
-        self.saves_landed(id).await;
-        let read = async {
-            let text = stored(id).await?.ok_or_else(|| {
-                crate::error::AppError::Invalid("It is no longer saved in this browser.".into())
-            })?;
-            let c = self.session.open_conversation(&text, id)?;
-            Ok::<_, AppError>((text, c))
-        };
-        let read = read.await;
+        let read = self.read_record(id).await;
         // A save that began during the read holds a newer version than the one read.
         if self.writing.try_with_value(|w| w.contains_key(&id)) == Some(true)
             && let Some(Some(c)) = self.cache.try_with_value(|m| m.get(&id).cloned())
@@ -654,20 +647,9 @@ impl Saved {
                 Some(c)
             }
             Err(e) => {
-                // The vault's own wording ("the saved vault is damaged") would alarm
-                // about the wrong thing: only this record is affected.
-                let why = match e {
-                    AppError::Vault(VaultError::Corrupt(_)) => {
-                        "its saved record is damaged".to_string()
-                    }
-                    AppError::Vault(VaultError::NewerVersion) => {
-                        "it was saved by a newer version of byok; update to open it".to_string()
-                    }
-                    other => other.message(),
-                };
                 self.toasts.error(format!(
                         "This conversation could not be opened: {}. It was left as it is; your other conversations and keys are not affected.",
-                        why.trim_end_matches('.')
+                        record_problem(e)
                     ));
                 None
             }
@@ -940,6 +922,19 @@ type Listening = (
 );
 
 /// Conversation `id`'s record as stored now, if it is.
+/// Why a conversation record could not be read, in words about that record: the
+/// vault's own wording ("the saved vault is damaged") would alarm about the wrong thing.
+fn record_problem(e: AppError) -> String {
+    let why = match e {
+        AppError::Vault(VaultError::Corrupt(_)) => "its saved record is damaged".to_string(),
+        AppError::Vault(VaultError::NewerVersion) => {
+            "it was saved by a newer version of byok; update to open it".to_string()
+        }
+        other => other.message(),
+    };
+    why.trim_end_matches('.').to_string()
+}
+
 async fn stored(id: Uuid) -> Result<Option<String>, crate::storage::StorageError> {
     idb::open()
         .await?
