@@ -117,9 +117,15 @@ pub struct Settings {
     /// Lock after this many minutes without a key press, click or touch; 0 = never.
     pub auto_lock_minutes: f64,
     pub lock_when_hidden: bool,
-    /// Providers for which a rate-limited answer is resent with the next active key
-    /// without asking.
-    pub auto_failover: Vec<byok_core::model::Provider>,
+    /// Read only: before 2026-11-28 the automatic-failover providers were kept here, in
+    /// plaintext. The next unlock moves them into the encrypted vault
+    /// (`Vault::auto_failover`) and empties this; until then it is written back as read.
+    #[serde(
+        default,
+        rename = "auto_failover",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub legacy_failover: Vec<byok_core::model::Provider>,
     /// Remind to rotate keys older than this many days; 0 = never.
     pub rotation_days: u32,
     /// How the Keys page orders each provider's keys.
@@ -131,7 +137,7 @@ impl Default for Settings {
         Self {
             auto_lock_minutes: 15.0,
             lock_when_hidden: false,
-            auto_failover: Vec::new(),
+            legacy_failover: Vec::new(),
             rotation_days: byok_core::usage::DEFAULT_ROTATION_DAYS,
             key_order: byok_core::model::KeyOrder::Added,
         }

@@ -697,8 +697,8 @@ pub fn Chat(
             let auto = !direct
                 && matches!(final_status, Status::Failed { failover: true, .. })
                 && session
-                    .settings
-                    .with_untracked(|s| s.auto_failover.contains(&provider));
+                    .vault
+                    .with_untracked(|v| v.as_ref().is_some_and(|v| v.auto_failover(provider)));
             let next = auto
                 .then(|| {
                     let tried = reply.tried.try_get_untracked().unwrap_or_default();
@@ -1010,14 +1010,21 @@ pub fn Chat(
                             <label class="check">
                                 <input
                                     type="checkbox"
-                                    prop:checked=move || session.settings.with(|s| s.auto_failover.contains(&provider.get()))
+                                    prop:checked=move || session.vault.with(|v| v.as_ref().is_some_and(|v| v.auto_failover(provider.get())))
                                     on:change=move |ev| {
                                         let on = event_target_checked(&ev);
                                         let p = provider.get_untracked();
-                                        let mut s = session.settings.get_untracked();
-                                        s.auto_failover.retain(|x| *x != p);
-                                        if on { s.auto_failover.push(p); }
-                                        if let Err(e) = session.save_settings(s) { toasts.error(e.message()); }
+                                        let saved = session.mutate(|v| {
+                                            v.set_auto_failover(p, on);
+                                            Ok::<_, crate::error::AppError>(())
+                                        });
+                                        if let Err(e) = saved {
+                                            // The box shows what is saved, not the click.
+                                            if let Some(el) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok()) {
+                                                el.set_checked(!on);
+                                            }
+                                            toasts.error(e.message());
+                                        }
                                     }
                                 />
                                 {move || format!("When {} key is rate-limited, resend with the next key automatically", provider.get().with_article())}

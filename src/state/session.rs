@@ -184,7 +184,32 @@ impl Session {
         let (record, dk, v) = open_text(&text, passphrase).await?;
         storage::request_persistence();
         self.enter(dk, record, text, v);
+        self.move_legacy_failover();
         Ok(())
+    }
+
+    /// Settings written before the automatic-failover list moved into the vault still
+    /// name those providers in plaintext: move them in, then drop them from the settings.
+    /// A failed save leaves both as they were; the next unlock tries again.
+    fn move_legacy_failover(&self) {
+        // Read from storage, not the page's copy: another tab of an earlier version may
+        // have written them since this page loaded.
+        let mut stored = storage::read_settings();
+        let legacy = std::mem::take(&mut stored.legacy_failover);
+        if legacy.is_empty() {
+            return;
+        }
+        let moved = self.mutate(|v| {
+            for p in &legacy {
+                v.set_auto_failover(*p, true);
+            }
+            Ok::<_, AppError>(())
+        });
+        if moved.is_ok() {
+            // Left in place on failure: the vault already has the list, so the next
+            // unlock only clears it.
+            let _ = self.save_settings(stored);
+        }
     }
 
     /// Whether a previous copy exists that could be offered when the current record is
@@ -202,6 +227,7 @@ impl Session {
         let damaged = storage::read_vault()?.unwrap_or_default();
         storage::restore_previous(&damaged, &prev)?;
         self.enter(dk, record, prev, v);
+        self.move_legacy_failover();
         Ok(())
     }
 

@@ -270,6 +270,29 @@ describe('providers', () => {
     await expect(lastAnswer()).toContainText('Mock gemini reply to: automatic this time');
     await expect(lastAnswer()).toContainText('Gemini good · gemini');
     await expect(lastAnswer()).toContainText('(after “Gemini limited” hit a rate limit)');
+    // The choice names a provider the person has keys with: it is kept in the encrypted
+    // vault, not in the plaintext settings.
+    const settingsText = () => page.evaluate(() => localStorage.getItem('byok.settings') || '');
+    assert.doesNotMatch(await settingsText(), /gemini|failover/i);
+    await page.getByRole('checkbox', { name: /When a Gemini key is rate-limited/ }).uncheck();
+    await page.getByText('Options').click();
+    // Settings saved by an earlier version named the providers in plaintext: the next
+    // unlock moves them into the vault and out of the settings.
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.evaluate(() => {
+      const s = JSON.parse(localStorage.getItem('byok.settings') || '{}');
+      localStorage.setItem('byok.settings', JSON.stringify({ ...s, auto_failover: ['gemini'] }));
+    });
+    await unlock(page);
+    await eventually(async () => !/gemini|failover/i.test(await settingsText()) || await settingsText(), 'the old plaintext list is gone');
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await page.getByLabel('Provider').selectOption({ label: 'Gemini' });
+    await page.getByText('Options').click();
+    await expect(page.getByRole('checkbox', { name: /When a Gemini key is rate-limited/ })).toBeChecked();
+    await page.getByLabel('Key', { exact: true }).selectOption({ label: 'Gemini limited' });
+    await sendMessage('moved into the vault');
+    await expect(lastAnswer()).toContainText('Mock gemini reply to: moved into the vault');
+    await expect(lastAnswer()).toContainText('(after “Gemini limited” hit a rate limit)');
     await page.getByRole('checkbox', { name: /When a Gemini key is rate-limited/ }).uncheck();
     await page.getByText('Options').click();
     // A typed model stays when another key of the provider is picked, though that key's

@@ -51,6 +51,9 @@ export function expect(locator) {
         return inside !== negate || `in viewport=${inside}`;
       }, `${locator} ${negate ? 'outside' : 'inside'} the viewport`, opts?.timeout);
     },
+    async toBeChecked(opts) {
+      await poll(async () => (await locator.isChecked()) !== negate || 'checked=' + negate, `${locator} ${negate ? 'not ' : ''}checked`, opts?.timeout);
+    },
     async toBeFocused(opts) {
       await poll(async () => (await locator.evaluate((el) => el === document.activeElement)) !== negate || 'focus elsewhere', `${locator} focused`, opts?.timeout);
     },

@@ -458,9 +458,27 @@ pub struct Vault {
     /// spending it was.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deleted_keys: Vec<crate::usage::DeletedKey>,
+    /// Providers whose rate-limited answers are resent with the next key without
+    /// asking. Encrypted, not a plain setting: the list names the services someone has
+    /// keys with. A provider this version does not know is left out rather than making
+    /// the whole vault unreadable.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "known_providers"
+    )]
+    pub auto_failover: Vec<Provider>,
     /// Sections added by later versions survive an older tab's save.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+fn known_providers<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Provider>, D::Error> {
+    let names = Vec::<serde_json::Value>::deserialize(d)?;
+    Ok(names
+        .into_iter()
+        .filter_map(|n| Provider::deserialize(n).ok())
+        .collect())
 }
 
 impl Default for Vault {
@@ -472,6 +490,7 @@ impl Default for Vault {
             budgets: Default::default(),
             prices: Vec::new(),
             deleted_keys: Vec::new(),
+            auto_failover: Vec::new(),
             extra: serde_json::Map::new(),
         }
     }
@@ -749,6 +768,24 @@ impl Vault {
             .min_by_key(|k| !k.is_default)
     }
 
+    pub fn auto_failover(&self, provider: Provider) -> bool {
+        self.auto_failover.contains(&provider)
+    }
+
+    /// Turn automatic failover on or off for `provider`. Returns whether anything changed.
+    pub fn set_auto_failover(&mut self, provider: Provider, on: bool) -> bool {
+        if self.auto_failover(provider) == on {
+            return false;
+        }
+        if on {
+            self.auto_failover.push(provider);
+            self.auto_failover.sort();
+        } else {
+            self.auto_failover.retain(|p| *p != provider);
+        }
+        true
+    }
+
     /// Keys to try after `failed` when it hit a rate limit: the other usable ones of the
     /// same service (provider and address: two OpenAI-compatible keys may be two
     /// companies, and a conversation must not move to another one unasked), default
@@ -813,6 +850,35 @@ pub(crate) mod tests {
             notes: String::new(),
             make_default: false,
         }
+    }
+
+    #[test]
+    fn auto_failover_is_kept_in_the_vault_and_unknown_providers_are_dropped() {
+        let mut v = Vault::default();
+        assert!(v.set_auto_failover(Provider::Gemini, true));
+        assert!(!v.set_auto_failover(Provider::Gemini, true));
+        assert!(v.set_auto_failover(Provider::Anthropic, true));
+        assert!(v.auto_failover(Provider::Gemini) && !v.auto_failover(Provider::Openai));
+        let json = serde_json::to_string(&v).expect("json");
+        assert!(
+            json.contains(r#""auto_failover":["anthropic","gemini"]"#),
+            "{json}"
+        );
+        let back: Vault = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back, v);
+        assert!(v.set_auto_failover(Provider::Gemini, false));
+        assert_eq!(v.auto_failover, vec![Provider::Anthropic]);
+        // A provider from a later version does not make the vault unreadable.
+        let later: Vault =
+            serde_json::from_str(r#"{"schema":1,"keys":[],"auto_failover":["mistral","openai"]}"#)
+                .expect("parse");
+        assert_eq!(later.auto_failover, vec![Provider::Openai]);
+        // An empty list is not written at all.
+        assert!(
+            !serde_json::to_string(&Vault::default())
+                .expect("json")
+                .contains("failover")
+        );
     }
 
     #[test]
