@@ -8,7 +8,7 @@ use leptos_router::path;
 use crate::components::header::Header;
 use crate::components::toasts::ToastRegion;
 use crate::pages::chat::ChatPage;
-use crate::pages::direct::{DirectPage, PendingSave};
+use crate::pages::direct::{DirectMemory, DirectPage, PendingSave};
 use crate::pages::keys::KeysPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::settings::SettingsPage;
@@ -24,6 +24,7 @@ pub fn App() -> impl IntoView {
     provide_context(session);
     provide_context(toasts);
     provide_context(PendingSave(RwSignal::new(None)));
+    provide_context(DirectMemory::default());
     autolock::install(session);
     crate::focus::install();
 
@@ -107,7 +108,7 @@ fn PageTitle() -> impl IntoView {
             "/" => "Keys",
             "/chat" => "Chat",
             "/usage" => "Usage",
-            "/transfer" => "Export and import",
+            "/transfer" => "Export & import",
             "/settings" => "Settings",
             _ => "Page not found",
         };

@@ -37,9 +37,43 @@ pub enum AppError {
     Invalid(String),
 }
 
+/// What to do about a file that is not a bundle byok can read.
+const CHOOSE_EXPORT: &str = "Choose the file byok exported: its name ends in .byok.json, as in byok-keys-2026-11-28.byok.json.";
+
 /// The core's bundle messages are written to follow `byok: FILE: ` in a terminal; on a
-/// page each is a sentence of its own, and the passphrase one says what to try.
+/// page each is a sentence of its own, and the passphrase one says what to try. Those
+/// about the file's inner format lead with what a person can act on; the exact rule
+/// follows, for whoever made the file.
 fn bundle_sentence(e: &BundleError) -> String {
+    match e {
+        BundleError::NotJson { cut_off: false, .. } => {
+            return format!("This file is not a byok bundle: it is not JSON text. {CHOOSE_EXPORT}");
+        }
+        BundleError::NotABundle { .. } | BundleError::UnknownFormat { .. } => {
+            return format!(
+                "This file is not a byok bundle. {CHOOSE_EXPORT} (In detail: {}.)",
+                e.user_message()
+            );
+        }
+        BundleError::DuplicateKey { .. }
+        | BundleError::HeaderMismatch { .. }
+        | BundleError::Malformed { .. }
+        | BundleError::BadBase64 { .. }
+        | BundleError::UnsupportedKdf { .. }
+        | BundleError::UnsupportedCipher { .. }
+        | BundleError::BadIterations { .. }
+        | BundleError::SaltTooShort { .. }
+        | BundleError::BadIvLength { .. }
+        | BundleError::CiphertextTooShort { .. }
+        | BundleError::BadContentType { .. }
+        | BundleError::UnsupportedVersion { .. } => {
+            return format!(
+                "This bundle is damaged or was not made by byok, so it cannot be read. If you edited it, export it again. (In detail: {}.)",
+                e.user_message()
+            );
+        }
+        _ => {}
+    }
     let text = e.user_message();
     let mut chars = text.chars();
     let mut out: String = chars

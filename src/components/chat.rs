@@ -169,6 +169,13 @@ pub fn Chat(
         }
         _ => None,
     };
+    // A direct session keeps the message being written while its page is left.
+    let direct_memory = direct
+        .then(use_context::<crate::pages::direct::DirectMemory>)
+        .flatten();
+    if let Some(m) = direct_memory {
+        draft.set(m.draft.get_value());
+    }
     let next_id = StoredValue::new(1u32);
     let restored: Vec<Msg> = conversation
         .as_ref()
@@ -485,9 +492,14 @@ pub fn Chat(
         }
         let was_answering = busy.try_get_untracked() == Some(true);
         stop();
-        // A lock saved it already (above), and a locked vault saves nothing more.
-        if was_answering && session.phase.get_untracked() == Phase::Unlocked {
+        // A lock saved it already (above), and a locked vault saves nothing more. A
+        // direct session's memory has no lock.
+        if was_answering && (direct || session.phase.get_untracked() == Phase::Unlocked) {
             persist();
+        }
+        if let Some(m) = direct_memory {
+            m.draft
+                .try_set_value(draft.try_get_untracked().unwrap_or_default());
         }
     });
 

@@ -6,6 +6,7 @@ use byok_core::model::{NewKey, Provider, new_id};
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::components::field_error::{Field, FieldErr};
 use crate::components::key_item::{expiry_warning, parse_date};
 use crate::error::AppError;
 use crate::state::session::use_session;
@@ -98,7 +99,17 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
     let expires = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());
     let make_default = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let error = FieldErr::new("add");
+    let input_of = |f: Field| {
+        match f {
+            Field::Secret => Some("add-secret"),
+            Field::Label => Some("add-label"),
+            Field::BaseUrl => Some("add-base-url"),
+            Field::Expires => Some("add-expires"),
+            _ => None,
+        }
+        .map(str::to_string)
+    };
     // The mismatch question was asked for the form as it is now.
     let mismatch_asked = RwSignal::new(false);
     let secret_input = NodeRef::<html::Input>::new();
@@ -129,20 +140,17 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
                 secret.with_untracked(|s| mismatch_question(s, provider.get_untracked()))
         {
             mismatch_asked.set(true);
-            return error.set(Some(q));
+            // By the button, which stays focused: pressing it again keeps the key as is.
+            return error.show(Field::Form, q, None);
         }
         let expires_at = match expires.with_untracked(|e| parse_date(e)) {
             Ok(d) => d,
-            Err(msg) => {
-                error.set(Some(msg));
-                return;
-            }
+            Err(msg) => return error.show(Field::Expires, msg, input_of(Field::Expires)),
         };
         let id = match new_id() {
             Ok(id) => id,
             Err(e) => {
-                error.set(Some(AppError::Crypto(e.to_string()).message()));
-                return;
+                return error.show(Field::Form, AppError::Crypto(e.to_string()).message(), None);
             }
         };
         let new = NewKey {
@@ -161,7 +169,10 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
                 toasts.info(format!("Saved the key \u{201c}{shown_label}\u{201d}."));
                 on_done.run(());
             }
-            Err(e) => error.set(Some(e.message())),
+            Err(e) => {
+                let f = Field::of(&e);
+                error.show(f, e.message(), input_of(f));
+            }
         }
     };
 
@@ -172,9 +183,12 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
                 id="add-base-url"
                 type="url"
                 placeholder="https://api.example.com/v1"
+                aria-invalid=error.invalid(Field::BaseUrl)
+                aria-describedby=error.id(Field::BaseUrl)
                 prop:value=move || base_url.get()
                 on:input=move |ev| base_url.set(event_target_value(&ev))
             />
+            {error.view(Field::BaseUrl)}
         }
     };
 
@@ -191,7 +205,7 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
         }
         // An error is about what was there at Save: any change may have mended it.
         on:input=move |_| {
-            error.set(None);
+            error.clear();
             mismatch_asked.set(false);
         }>
             <h2 id="add-title">"Add a key"</h2>
@@ -202,10 +216,12 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
                 type="password"
                 autocomplete="off"
                 spellcheck="false"
-                aria-describedby="add-secret-hints"
+                aria-describedby="add-secret-error add-secret-hints"
+                aria-invalid=error.invalid(Field::Secret)
                 prop:value=move || secret.get()
                 on:input=on_secret
             />
+            {error.view(Field::Secret)}
             <div id="add-secret-hints" role="status">
                 {move || guess_kind.get().map(|k| view! { <p class="hint">"Looks like: " {k}</p> })}
                 <ul class="warnings">
@@ -234,18 +250,23 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
                 type="text"
                 placeholder="Personal, Work, …"
                 maxlength="80"
+                aria-invalid=error.invalid(Field::Label)
+                aria-describedby=error.id(Field::Label)
                 prop:value=move || label.get()
                 on:input=move |ev| label.set(event_target_value(&ev))
             />
+            {error.view(Field::Label)}
             <Show when=move || provider.get() == Provider::OpenaiCompatible>{base_url_field}</Show>
             <label for="add-expires">"Expires on (optional)"</label>
             <input
                 id="add-expires"
                 type="date"
-                aria-describedby="add-expires-hints"
+                aria-describedby="add-expires-error add-expires-hints"
+                aria-invalid=error.invalid(Field::Expires)
                 prop:value=move || expires.get()
                 on:input=move |ev| expires.set(event_target_value(&ev))
             />
+            {error.view(Field::Expires)}
             <ul class="warnings" id="add-expires-hints" role="status">
                 {move || expires.with(|x| expiry_warning(x)).map(|w| view! { <li>{w}</li> })}
             </ul>
@@ -265,9 +286,7 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
                 {move || format!("Make this the default {} key", provider.get().display_name())}
             </label>
             <AdvancedBaseUrl provider field=base_url_field/>
-            <Show when=move || error.get().is_some()>
-                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
-            </Show>
+            {error.view(Field::Form)}
             <div class="row">
                 <button type="submit">"Save"</button>
                 <button type="button" class="secondary" on:click=move |_| on_done.run(())>"Cancel"</button>

@@ -5,12 +5,14 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use byok_core::Secret;
-use byok_core::model::{KeyEdit, KeyEntry, ModelError, Vault};
+use byok_core::model::{KeyEdit, KeyEntry, ModelError, TestOutcome, TestResult, Vault};
 use byok_core::usage::{BudgetLevel, BudgetStatus, Prices, Reminder, age_days, ago, reminders};
 use leptos::prelude::*;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::components::field_error::{Field, FieldErr};
+use crate::error::AppError;
 use crate::state::session::use_session;
 use crate::state::toasts::use_toasts;
 
@@ -436,8 +438,8 @@ pub fn KeyItem(
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
                 {move || match panel.get() {
                     Panel::None => ().into_any(),
-                    Panel::Edit => view! { <EditPanel id entry panel error/> }.into_any(),
-                    Panel::Rotate => view! { <RotatePanel id entry panel error/> }.into_any(),
+                    Panel::Edit => view! { <EditPanel id entry panel/> }.into_any(),
+                    Panel::Rotate => view! { <RotatePanel id entry panel/> }.into_any(),
                     Panel::Delete => {
                         let (name, masked) = entry.with_untracked(|e| e.as_ref().map(|e| (e.label.clone(), e.masked())).unwrap_or_default());
                         view! {
@@ -595,7 +597,6 @@ fn EditPanel(
     id: Uuid,
     entry: ReadSignal<Option<KeyEntry>>,
     panel: RwSignal<Panel>,
-    error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
@@ -614,11 +615,21 @@ fn EditPanel(
     );
     let notes = RwSignal::new(e.as_ref().map(|e| e.notes.clone()).unwrap_or_default());
     let pid = id.simple().to_string();
+    let error = FieldErr::new(format!("e-{pid}"));
+    let input_of = move |f: Field| {
+        let p = id.simple();
+        match f {
+            Field::Label => Some(format!("l-{p}")),
+            Field::BaseUrl => Some(format!("u-{p}")),
+            Field::Expires => Some(format!("x-{p}")),
+            _ => None,
+        }
+    };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let expires_at = match parse_date(&expires.get_untracked()) {
             Ok(d) => d,
-            Err(m) => return error.set(Some(m)),
+            Err(m) => return error.show(Field::Expires, m, input_of(Field::Expires)),
         };
         let edit = KeyEdit {
             label: label.get_untracked(),
@@ -628,26 +639,32 @@ fn EditPanel(
         };
         match session.mutate(|v| v.edit(id, edit)) {
             Ok(()) => {
-                error.set(None);
                 close_panel(id, panel);
                 toasts.info("Changes saved.");
             }
-            Err(e) => error.set(Some(e.message())),
+            Err(e) => {
+                let f = Field::of(&e);
+                error.show(f, e.message(), input_of(f));
+            }
         }
     };
     view! {
-        <form class="panel stack" novalidate on:submit=save aria-label="Edit key" on:keydown=move |ev| close_on_escape(&ev, id, panel)>
+        <form class="panel stack" novalidate on:submit=save aria-label="Edit key" on:keydown=move |ev| close_on_escape(&ev, id, panel) on:input=move |_| error.clear()>
             <label for=format!("l-{pid}")>"Label"</label>
-            <input id=format!("l-{pid}") type="text" maxlength="80" node_ref=crate::focus::focus_on_show() prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/>
+            <input id=format!("l-{pid}") type="text" maxlength="80" node_ref=crate::focus::focus_on_show() aria-invalid=error.invalid(Field::Label) aria-describedby=error.id(Field::Label) prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/>
+            {error.view(Field::Label)}
             <label for=format!("u-{pid}")>"Base URL"</label>
-            <input id=format!("u-{pid}") type="url" prop:value=move || base_url.get() on:input=move |ev| base_url.set(event_target_value(&ev))/>
+            <input id=format!("u-{pid}") type="url" aria-invalid=error.invalid(Field::BaseUrl) aria-describedby=error.id(Field::BaseUrl) prop:value=move || base_url.get() on:input=move |ev| base_url.set(event_target_value(&ev))/>
+            {error.view(Field::BaseUrl)}
             <label for=format!("x-{pid}")>"Expires on (optional)"</label>
-            <input id=format!("x-{pid}") type="date" aria-describedby=format!("x-{pid}-hints") prop:value=move || expires.get() on:input=move |ev| expires.set(event_target_value(&ev))/>
+            <input id=format!("x-{pid}") type="date" aria-invalid=error.invalid(Field::Expires) aria-describedby=format!("{} x-{pid}-hints", error.id(Field::Expires)) prop:value=move || expires.get() on:input=move |ev| expires.set(event_target_value(&ev))/>
+            {error.view(Field::Expires)}
             <ul class="warnings" id=format!("x-{pid}-hints") role="status">
                 {move || expires.with(|x| expiry_warning(x)).map(|w| view! { <li>{w}</li> })}
             </ul>
             <label for=format!("n-{pid}")>"Notes (optional)"</label>
             <textarea id=format!("n-{pid}") rows="2" prop:value=move || notes.get() on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
+            {error.view(Field::Form)}
             <div class="row">
                 <button type="submit">"Save"</button>
                 <button type="button" class="secondary" on:click=move |_| close_panel(id, panel)>"Cancel"</button>
@@ -656,12 +673,21 @@ fn EditPanel(
     }
 }
 
+/// Where a rotation stands: the new secret is tried with its provider before it
+/// replaces the old one, so a mistyped paste does not cost a working key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RotateStep {
+    Ready,
+    Testing,
+    /// The test failed, or could not run: saving again replaces the secret untested.
+    Failed,
+}
+
 #[component]
 fn RotatePanel(
     id: Uuid,
     entry: ReadSignal<Option<KeyEntry>>,
     panel: RwSignal<Panel>,
-    error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
@@ -669,53 +695,148 @@ fn RotatePanel(
     // Empty, not the old secret's date: a new secret has its own expiry, if any.
     let expires = RwSignal::new(String::new());
     let pid = id.simple().to_string();
+    let error = FieldErr::new(format!("r-{pid}"));
+    let step = RwSignal::new(RotateStep::Ready);
     // As in the Add form: a key for another provider, quotes, a cut-off paste.
     let provider = entry.with_untracked(|e| e.as_ref().map(|e| e.provider));
     let warnings = crate::components::key_form::live_warnings(secret, move || provider);
     let mismatch_asked = RwSignal::new(false);
+    let secret_input = Some(format!("r-{pid}"));
+    let replace = move |expires_at, tested: Option<TestResult>| {
+        let s = Secret::new(secret.get_untracked());
+        let works = tested.is_some();
+        let now = crate::now();
+        let saved = session.mutate(|v| {
+            v.rotate(id, s, expires_at, now)?;
+            match tested {
+                Some(t) => v.record_test(id, t, now),
+                None => Ok(()),
+            }
+        });
+        match saved {
+            Ok(()) => {
+                secret.set(String::new());
+                close_panel(id, panel);
+                toasts.info(if works {
+                    "Key rotated: the new secret works, and replaces the old one."
+                } else {
+                    "Key rotated without a test: the new secret replaces the old one."
+                });
+            }
+            Err(e) => {
+                step.set(RotateStep::Ready);
+                let f = Field::of(&e);
+                let input = (f == Field::Secret).then(|| format!("r-{}", id.simple()));
+                error.show(f, e.message(), input);
+            }
+        }
+    };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if step.get_untracked() == RotateStep::Testing {
+            return;
+        }
         if !mismatch_asked.get_untracked()
             && let Some(q) = provider.and_then(|p| {
                 secret.with_untracked(|s| crate::components::key_form::mismatch_question(s, p))
             })
         {
             mismatch_asked.set(true);
-            return error.set(Some(q));
+            return error.show(Field::Form, q, None);
         }
         let expires_at = match expires.with_untracked(|x| parse_date(x)) {
             Ok(d) => d,
-            Err(m) => return error.set(Some(m)),
+            Err(m) => return error.show(Field::Expires, m, Some(format!("rx-{}", id.simple()))),
         };
-        let s = Secret::new(secret.get_untracked());
-        match session.mutate(|v| v.rotate(id, s, expires_at, crate::now())) {
-            Ok(()) => {
-                secret.set(String::new());
-                error.set(None);
-                close_panel(id, panel);
-                toasts.info("Key rotated: the new secret replaces the old one.");
+        let typed = secret.get_untracked();
+        let checked = session.vault.with_untracked(|v| {
+            v.as_ref()
+                .map(|v| v.check_rotation(id, &typed))
+                .unwrap_or(Err(ModelError::NotFound))
+        });
+        if let Err(e) = checked {
+            let e = AppError::from(e);
+            let f = Field::of(&e);
+            return error.show(
+                f,
+                e.message(),
+                (f == Field::Secret).then(|| secret_input.clone()).flatten(),
+            );
+        }
+        if step.get_untracked() == RotateStep::Failed {
+            return replace(expires_at, None);
+        }
+        let Some(mut candidate) = entry.get_untracked() else {
+            return;
+        };
+        candidate.secret = Secret::new(typed.trim());
+        step.set(RotateStep::Testing);
+        error.clear();
+        leptos::task::spawn_local(async move {
+            let result = crate::keytest::test_key(&candidate).await;
+            // Closed, or the secret changed, while the test ran: its answer is moot.
+            if step.try_get_untracked() != Some(RotateStep::Testing)
+                || secret.try_with_untracked(|s| s.trim() == candidate.secret.expose())
+                    != Some(true)
+            {
+                return;
             }
-            Err(e) => error.set(Some(e.message())),
+            if result.outcome == TestOutcome::Ok {
+                return replace(expires_at, Some(result));
+            }
+            step.set(RotateStep::Failed);
+            let name = candidate.provider.display_name();
+            let text = if result.outcome.is_transient() {
+                format!(
+                    "The new secret could not be tested: {} The old secret is kept. Try again later, or choose \u{201c}Save anyway\u{201d} to replace it without a test.",
+                    result.message
+                )
+            } else {
+                format!(
+                    "{name} did not accept the new secret: {} The old secret is kept. Check the paste, or choose \u{201c}Save anyway\u{201d} to replace it all the same.",
+                    result.message
+                )
+            };
+            error.show(Field::Secret, text, Some(format!("r-{}", id.simple())));
+        });
+    };
+    let reset = move || {
+        error.clear();
+        mismatch_asked.set(false);
+        if step.get_untracked() != RotateStep::Ready {
+            step.set(RotateStep::Ready);
         }
     };
     view! {
-        <form class="panel stack" on:submit=save aria-label="Rotate key" on:keydown=move |ev| close_on_escape(&ev, id, panel)>
-            <p>"Paste the new secret from your provider. The label and settings stay; the old secret and its expiry are discarded."</p>
+        <form class="panel stack" novalidate on:submit=save aria-label="Rotate key" aria-busy=move || (step.get() == RotateStep::Testing).to_string() on:keydown=move |ev| close_on_escape(&ev, id, panel)>
+            <p>"Paste the new secret from your provider. It is tested with the provider before it replaces the old one. The label and settings stay; the old secret and its expiry are discarded."</p>
             <label for=format!("r-{pid}")>"New secret"</label>
-            <input id=format!("r-{pid}") type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() aria-describedby=format!("r-{pid}-hints") prop:value=move || secret.get() on:input=move |ev| { secret.set(event_target_value(&ev)); error.set(None); mismatch_asked.set(false); }/>
+            <input id=format!("r-{pid}") type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() aria-invalid=error.invalid(Field::Secret) aria-describedby=format!("{} r-{pid}-hints", error.id(Field::Secret)) prop:value=move || secret.get() on:input=move |ev| { secret.set(event_target_value(&ev)); reset(); }/>
+            {error.view(Field::Secret)}
             <ul class="warnings" id=format!("r-{pid}-hints") role="status">
                 {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
             </ul>
             <label for=format!("rx-{pid}")>"Expires on (optional)"</label>
-            <input id=format!("rx-{pid}") type="date" aria-describedby=format!("rx-{pid}-hint rx-{pid}-hints") prop:value=move || expires.get() on:input=move |ev| { expires.set(event_target_value(&ev)); error.set(None); }/>
+            <input id=format!("rx-{pid}") type="date" aria-invalid=error.invalid(Field::Expires) aria-describedby=format!("{} rx-{pid}-hint rx-{pid}-hints", error.id(Field::Expires)) prop:value=move || expires.get() on:input=move |ev| { expires.set(event_target_value(&ev)); if error.is_on(Field::Expires) { error.clear(); } }/>
+            {error.view(Field::Expires)}
             <p class="hint" id=format!("rx-{pid}-hint")>"The new secret's expiry, if it has one. Leave it empty if the new secret does not expire."</p>
             <ul class="warnings" id=format!("rx-{pid}-hints") role="status">
                 {move || expires.with(|x| expiry_warning(x)).map(|w| view! { <li>{w}</li> })}
             </ul>
+            {error.view(Field::Form)}
             <div class="row">
-                <button type="submit">"Save new secret"</button>
-                <button type="button" class="secondary" on:click=move |_| close_panel(id, panel)>"Cancel"</button>
+                <button type="submit" disabled=move || step.get() == RotateStep::Testing>
+                    {move || match step.get() {
+                        RotateStep::Ready => "Save new secret",
+                        RotateStep::Testing => "Testing the new secret…",
+                        RotateStep::Failed => "Save anyway",
+                    }}
+                </button>
+                <button type="button" class="secondary" on:click=move |_| { step.set(RotateStep::Ready); close_panel(id, panel); }>"Cancel"</button>
             </div>
+            <Show when=move || step.get() == RotateStep::Testing>
+                <p class="progress" role="status"><span class="spinner" aria-hidden="true"></span>"Testing the new secret with the provider…"</p>
+            </Show>
         </form>
     }
 }

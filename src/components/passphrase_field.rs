@@ -8,6 +8,10 @@ pub fn PassphraseWithStrength(
     value: RwSignal<String>,
     #[prop(into)] label: String,
     #[prop(into)] id: String,
+    /// Set when the form was sent with a passphrase it refuses: the field is marked
+    /// invalid and its hint, which says why, is shown as the error.
+    #[prop(optional, into)]
+    invalid: Signal<bool>,
 ) -> impl IntoView {
     let strength = Memo::new(move |_| value.with(|v| passphrase::assess(v)));
     let hint_id = format!("{id}-strength");
@@ -18,16 +22,21 @@ pub fn PassphraseWithStrength(
             type="password"
             autocomplete="new-password"
             aria-describedby=hint_id.clone()
+            aria-invalid=move || invalid.get().then_some("true")
             prop:value=move || value.get()
             on:input=move |ev| value.set(event_target_value(&ev))
         />
-        <div class="strength" id=hint_id>
+        <div class="strength" class:invalid=move || invalid.get() id=hint_id>
             <meter min="0" max="4" low="2" high="3" optimum="4" value=move || strength.get().score aria-label="Passphrase strength"></meter>
             <span>
                 {move || {
                     let s = strength.get();
                     if value.with(|v| v.is_empty()) {
-                        "At least 12 characters; several unrelated words work well.".to_string()
+                        if invalid.get() {
+                            "Type a passphrase: at least 12 characters; several unrelated words work well.".to_string()
+                        } else {
+                            "At least 12 characters; several unrelated words work well.".to_string()
+                        }
                     } else {
                         match s.refusal {
                             Some(r) => format!("Strength: {}. {}", s.label(), r),

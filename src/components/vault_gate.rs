@@ -7,6 +7,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::components::field_error::{Field, FieldErr};
 use crate::components::passphrase_field::PassphraseWithStrength;
 use crate::error::AppError;
 use crate::state::session::{Phase, use_session};
@@ -39,7 +40,9 @@ fn CreateVaultForm() -> impl IntoView {
     let session = use_session();
     let pass = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let error = FieldErr::new("create");
+    // The strength hint under the field already says why a passphrase is refused.
+    let refused = RwSignal::new(false);
     let busy = RwSignal::new(false);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -49,17 +52,19 @@ fn CreateVaultForm() -> impl IntoView {
         }
         let p = pass.get_untracked();
         let s = passphrase::assess(&p);
-        if let Some(reason) = s.refusal {
-            error.set(Some(reason.to_string()));
+        if s.refusal.is_some() {
+            refused.set(true);
+            crate::focus::focus_when_drawn("#new-pass");
             return;
         }
         if p != repeat.get_untracked() {
-            error.set(Some(
-                "The two passphrases differ. Type the same passphrase twice.".into(),
-            ));
-            return;
+            return error.show(
+                Field::Repeat,
+                "The two passphrases differ. Type the same passphrase twice.",
+                Some("new-pass-repeat".into()),
+            );
         }
-        error.set(None);
+        error.clear();
         busy.set(true);
         spawn_local(async move {
             let result = session.create(&p).await;
@@ -69,7 +74,7 @@ fn CreateVaultForm() -> impl IntoView {
                     pass.set(String::new());
                     repeat.set(String::new());
                 }
-                Err(e) => error.set(Some(e.message())),
+                Err(e) => error.show(Field::Form, e.message(), None),
             }
         });
     };
@@ -81,23 +86,24 @@ fn CreateVaultForm() -> impl IntoView {
                 "byok keeps your LLM API keys in this browser, encrypted with a passphrase only you know. "
                 "Keys are sent only to the provider they belong to."
             </p>
-            <form on:submit=submit class="stack" aria-busy=move || busy.get().to_string()>
-                <PassphraseWithStrength value=pass label="Passphrase" id="new-pass"/>
+            <form on:submit=submit class="stack" novalidate aria-busy=move || busy.get().to_string() on:input=move |_| { refused.set(false); error.clear(); }>
+                <PassphraseWithStrength value=pass label="Passphrase" id="new-pass" invalid=refused/>
                 <label for="new-pass-repeat">"Repeat passphrase"</label>
                 <input
                     id="new-pass-repeat"
                     type="password"
                     autocomplete="new-password"
+                    aria-invalid=error.invalid(Field::Repeat)
+                    aria-describedby=error.id(Field::Repeat)
                     prop:value=move || repeat.get()
                     on:input=move |ev| repeat.set(event_target_value(&ev))
                 />
+                {error.view(Field::Repeat)}
                 <p class="warning">
                     <strong>"There is no way to recover a lost passphrase."</strong>
-                    " Nobody can reset it, not even us. Once you have added keys, export an encrypted bundle: it is your backup."
+                    " Nobody can reset it, not even us. Once you have added keys, export an encrypted bundle: it is the backup of your keys."
                 </p>
-                <Show when=move || error.get().is_some()>
-                    <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
-                </Show>
+                {error.view(Field::Form)}
                 <button type="submit" disabled=move || busy.get()>
                     {move || if busy.get() { "Creating vault…" } else { "Create vault" }}
                 </button>

@@ -11,6 +11,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::components::chat::Chat;
+use crate::components::field_error::{Field, FieldErr};
 use crate::components::key_form::AdvancedBaseUrl;
 use crate::error::AppError;
 
@@ -18,14 +19,49 @@ use crate::error::AppError;
 #[derive(Clone, Copy)]
 pub struct PendingSave(pub RwSignal<Option<KeyEntry>>);
 
+/// The direct session, held by the app rather than the page: a look at the vault or the
+/// Settings page in between must not cost the key and the conversation. Still memory
+/// only: a reload, closing the tab or "End and forget" ends it.
+#[derive(Clone, Copy)]
+pub struct DirectMemory {
+    pub keys: RwSignal<Vec<KeyEntry>>,
+    /// The conversation as of its last finished answer (or an answer cut by leaving).
+    pub conversation: StoredValue<Option<byok_core::conversation::Conversation>>,
+    /// The message being written when the page was left.
+    pub draft: StoredValue<String>,
+}
+
+impl Default for DirectMemory {
+    fn default() -> Self {
+        Self {
+            keys: RwSignal::new(Vec::new()),
+            conversation: StoredValue::new(None),
+            draft: StoredValue::new(String::new()),
+        }
+    }
+}
+
+impl DirectMemory {
+    fn forget(&self) {
+        self.conversation.set_value(None);
+        self.draft.set_value(String::new());
+        self.keys.set(Vec::new());
+    }
+}
+
 #[component]
 pub fn DirectPage() -> impl IntoView {
-    let keys = RwSignal::new(Vec::<KeyEntry>::new());
+    let memory = use_context::<DirectMemory>().unwrap_or_default();
+    let keys = memory.keys;
     let secret = RwSignal::new(String::new());
     let provider = RwSignal::new(Provider::Anthropic);
     let base_url = RwSignal::new(String::new());
     let auto_base_url = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
+    // Each form says what is wrong under its own field; `notice` is about keys a
+    // bundle brought, once the chat is open.
+    let error = FieldErr::new("direct");
+    let bundle_error = FieldErr::new("direct-bundle");
+    let notice = RwSignal::new(None::<String>);
     let bundle_pass = RwSignal::new(String::new());
     let bundle_text = StoredValue::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -36,7 +72,7 @@ pub fn DirectPage() -> impl IntoView {
         let mut v = Vault::default();
         let id = match new_id() {
             Ok(id) => id,
-            Err(e) => return error.set(Some(AppError::from(e).message())),
+            Err(e) => return error.show(Field::Form, AppError::from(e).message(), None),
         };
         let new = NewKey {
             provider: provider.get_untracked(),
@@ -51,18 +87,35 @@ pub fn DirectPage() -> impl IntoView {
             Ok(_) => {
                 keys.set(v.keys);
                 secret.set(String::new());
-                error.set(None);
+                error.clear();
+                notice.set(None);
                 // The form gives way to the chat: start in its message box.
                 crate::focus::focus_when_drawn("#chat-input");
             }
-            Err(e) => error.set(Some(e.to_string())),
+            Err(e) => {
+                let e = AppError::from(e);
+                let f = Field::of(&e);
+                let input = match f {
+                    Field::BaseUrl => "direct-base",
+                    _ => "direct-secret",
+                };
+                // The field here is "API key": the core's word is "secret".
+                let text = e
+                    .message()
+                    .replace("The secret is empty", "The API key is empty");
+                error.show(f, text, Some(input.to_string()));
+            }
         }
     };
 
     let open_bundle = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(text) = bundle_text.get_value() else {
-            return error.set(Some("Choose a bundle file first.".into()));
+            return bundle_error.show(
+                Field::Form,
+                "Choose a bundle file first.",
+                Some("direct-bundle".into()),
+            );
         };
         let pass = bundle_pass.get_untracked();
         busy.set(true);
@@ -90,14 +143,15 @@ pub fn DirectPage() -> impl IntoView {
             busy.try_set(false);
             match r {
                 Ok((ks, refused)) if ks.is_empty() && refused > 0 => {
-                    error.try_set(Some(
-                        "No key in this bundle can be used: each has an empty label or secret, or a base URL byok does not accept. Import it on the Export & import page to see why."
-                            .into(),
-                    ));
+                    bundle_error.show(
+                        Field::Form,
+                        "No key in this bundle can be used: each has an empty label or secret, or a base URL byok does not accept. Import it on the Export & import page to see why.",
+                        None,
+                    );
                 }
                 Ok((ks, refused)) => {
                     bundle_pass.try_set(String::new());
-                    error.try_set((refused > 0).then(|| {
+                    notice.try_set((refused > 0).then(|| {
                         let (n, was) = if refused == 1 { ("key", "was") } else { ("keys", "were") };
                         format!(
                             "{refused} {n} of this bundle {was} left out: an empty label or secret, or a base URL byok does not accept."
@@ -106,7 +160,14 @@ pub fn DirectPage() -> impl IntoView {
                     keys.try_set(ks);
                 }
                 Err(e) => {
-                    error.try_set(Some(e.message()));
+                    // A wrong passphrase is mended in its field; anything else is the file.
+                    let (f, input) = match e {
+                        AppError::Bundle(
+                            byok_core::bundle::BundleError::WrongPassphraseOrTampered,
+                        ) => (Field::Passphrase, "direct-bundle-pass"),
+                        _ => (Field::Form, "direct-bundle"),
+                    };
+                    bundle_error.show(f, e.message(), Some(input.into()));
                 }
             }
         });
@@ -118,9 +179,11 @@ pub fn DirectPage() -> impl IntoView {
             return;
         };
         if f.size() > bundle::MAX_FILE_BYTES as f64 {
-            return error.set(Some(
-                "This file is larger than any byok bundle (16 MB at most).".into(),
-            ));
+            return bundle_error.show(
+                Field::Form,
+                "This file is larger than any byok bundle (16 MB at most).",
+                None,
+            );
         }
         spawn_local(async move {
             let t = wasm_bindgen_futures::JsFuture::from(f.text())
@@ -135,7 +198,9 @@ pub fn DirectPage() -> impl IntoView {
         view! {
             <label for="direct-base">"Base URL"</label>
             <input id="direct-base" type="url" placeholder="https://api.example.com/v1"
+                aria-invalid=error.invalid(Field::BaseUrl) aria-describedby=error.id(Field::BaseUrl)
                 prop:value=move || base_url.get() on:input=move |ev| base_url.set(event_target_value(&ev))/>
+            {error.view(Field::BaseUrl)}
         }
     };
 
@@ -143,12 +208,15 @@ pub fn DirectPage() -> impl IntoView {
         <h1>"Chat without saving a key"</h1>
         <p class="banner" role="note">
             <strong>"Nothing is saved."</strong>
-            " The key and the conversation live only in this tab's memory: no browser storage is used, and reloading the page forgets them."
+            " The key and the conversation live only in this tab's memory: no browser storage is used. They stay while you visit other pages of byok; reloading the page, closing the tab or "
+            <em>"End and forget"</em>
+            " ends them."
         </p>
         <Show when=move || keys.with(Vec::is_empty)>
-            <form class="card stack" novalidate on:submit=start aria-label="Use a key for this session">
+            <form class="card stack" novalidate on:submit=start aria-label="Use a key for this session" on:input=move |_| error.clear()>
                 <label for="direct-secret">"API key"</label>
                 <input id="direct-secret" type="password" autocomplete="off" spellcheck="false"
+                    aria-invalid=error.invalid(Field::Secret) aria-describedby=error.id(Field::Secret)
                     prop:value=move || secret.get()
                     on:input=move |ev| {
                         let v = event_target_value(&ev);
@@ -157,6 +225,7 @@ pub fn DirectPage() -> impl IntoView {
                         crate::components::key_form::follow_guess(base_url, auto_base_url, g.suggested_base_url);
                         secret.set(v);
                     }/>
+                {error.view(Field::Secret)}
                 <label for="direct-provider">"Provider"</label>
                 <select id="direct-provider" on:change=move |ev| if let Some(p) = Provider::from_id(&event_target_value(&ev)) { provider.set(p) }>
                     {Provider::ALL.into_iter().map(|p| view! { <option value=p.id() selected=move || provider.get() == p>{p.display_name()}</option> }).collect_view()}
@@ -165,23 +234,28 @@ pub fn DirectPage() -> impl IntoView {
                 // for the prefixes byok knows, such as OpenRouter's); the others have one.
                 <Show when=move || provider.get() == Provider::OpenaiCompatible>{base_url_field}</Show>
                 <AdvancedBaseUrl provider field=base_url_field/>
+                {error.view(Field::Form)}
                 <button type="submit">"Start chatting"</button>
             </form>
-            <form class="card stack" on:submit=open_bundle aria-label="Use the keys of a bundle">
+            <form class="card stack" novalidate on:submit=open_bundle aria-label="Use the keys of a bundle" on:input=move |_| bundle_error.clear()>
                 <h2>"Or use the keys of a bundle"</h2>
                 <label for="direct-bundle">"Bundle file"</label>
                 <input id="direct-bundle" type="file" accept=".json,application/json" on:change=on_file/>
                 <label for="direct-bundle-pass">"Passphrase for this bundle"</label>
-                <input id="direct-bundle-pass" type="password" autocomplete="off" prop:value=move || bundle_pass.get() on:input=move |ev| bundle_pass.set(event_target_value(&ev))/>
+                <input id="direct-bundle-pass" type="password" autocomplete="off"
+                    aria-invalid=bundle_error.invalid(Field::Passphrase) aria-describedby=bundle_error.id(Field::Passphrase)
+                    prop:value=move || bundle_pass.get() on:input=move |ev| bundle_pass.set(event_target_value(&ev))/>
+                {bundle_error.view(Field::Passphrase)}
+                {bundle_error.view(Field::Form)}
                 <button type="submit" disabled=move || busy.get()>{move || if busy.get() { "Opening…" } else { "Open bundle" }}</button>
             </form>
         </Show>
-        <Show when=move || error.get().is_some()>
-            <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
-        </Show>
         <Show when=move || !keys.with(Vec::is_empty)>
-            <div class="row">
-                <button type="button" class="secondary" on:click=move |_| keys.set(Vec::new())>"Forget this key"</button>
+            <Show when=move || notice.get().is_some()>
+                <p class="warning" role="status">{move || notice.get().unwrap_or_default()}</p>
+            </Show>
+            <div class="row direct-actions">
+                <button type="button" class="secondary" on:click=move |_| { notice.set(None); memory.forget(); }>"End and forget"</button>
                 {pending.map(|p| view! {
                     <button type="button" class="secondary" on:click=move |_| {
                         p.0.set(keys.with_untracked(|k| k.first().cloned()));
@@ -189,7 +263,13 @@ pub fn DirectPage() -> impl IntoView {
                     }>"Save this key in a vault"</button>
                 })}
             </div>
-            <Chat keys direct=true/>
+            {move || {
+                let on_save = Callback::new(move |c| memory.conversation.set_value(Some(c)));
+                match memory.conversation.get_value() {
+                    Some(c) => view! { <Chat keys direct=true conversation=c on_save/> }.into_any(),
+                    None => view! { <Chat keys direct=true on_save/> }.into_any(),
+                }
+            }}
         </Show>
     }
 }

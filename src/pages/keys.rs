@@ -277,6 +277,8 @@ fn KeyList() -> impl IntoView {
                     class="search"
                     aria-label="Search keys by label or provider, notes, or the shown key ending"
                     placeholder="Label, provider, notes or key ending"
+                    // Nothing to search yet.
+                    hidden=move || total.get() == 0 && query.with(String::is_empty)
                     prop:value=move || query.get()
                     on:input=move |ev| query.set(event_target_value(&ev))
                 />

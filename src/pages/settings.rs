@@ -4,9 +4,11 @@ use byok_core::passphrase;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::components::field_error::{Field, FieldErr};
 use crate::components::passphrase_field::PassphraseWithStrength;
 use crate::components::vault_gate::VaultGate;
-use crate::state::session::use_session;
+use crate::error::AppError;
+use crate::state::session::{WRONG_CURRENT, use_session};
 use crate::state::toasts::use_toasts;
 use crate::storage::Settings;
 
@@ -55,6 +57,7 @@ fn AutoLockSettings() -> impl IntoView {
                 error.set(Some(
                     "Enter a number of minutes from 0.25 to 1440, or 0 for never.".into(),
                 ));
+                crate::focus::focus_selector("#autolock-minutes");
                 return;
             }
         };
@@ -66,7 +69,8 @@ fn AutoLockSettings() -> impl IntoView {
         save_with_feedback(session, toasts, s, error);
     };
     view! {
-        <form class="card stack" on:submit=save aria-labelledby="autolock-title">
+        // novalidate: the page's own message, not the browser's bubble, for every bad value.
+        <form class="card stack" novalidate on:submit=save aria-labelledby="autolock-title" on:input=move |_| error.set(None)>
             <h2 id="autolock-title">"Auto-lock"</h2>
             <label for="autolock-minutes">"Lock after this many minutes without activity (0 = never)"</label>
             <input
@@ -75,16 +79,18 @@ fn AutoLockSettings() -> impl IntoView {
                 min="0"
                 max="1440"
                 step="0.25"
+                aria-describedby="autolock-error"
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
                 prop:value=move || minutes.get()
                 on:input=move |ev| minutes.set(event_target_value(&ev))
             />
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert" id="autolock-error">{move || error.get().unwrap_or_default()}</p>
+            </Show>
             <label class="check">
                 <input type="checkbox" prop:checked=move || hidden.get() on:change=move |ev| hidden.set(event_target_checked(&ev))/>
                 "Lock when this tab is hidden"
             </label>
-            <Show when=move || error.get().is_some()>
-                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
-            </Show>
             <button type="submit">"Save settings"</button>
         </form>
     }
@@ -105,6 +111,7 @@ fn ReminderSettings() -> impl IntoView {
                     "Enter a whole number of days from 0 to 3650 (0 turns the reminder off)."
                         .into(),
                 ));
+                crate::focus::focus_selector("#rotation-days");
                 return;
             }
         };
@@ -115,7 +122,7 @@ fn ReminderSettings() -> impl IntoView {
         save_with_feedback(session, toasts, s, error);
     };
     view! {
-        <form class="card stack" on:submit=save aria-labelledby="reminders-title">
+        <form class="card stack" novalidate on:submit=save aria-labelledby="reminders-title" on:input=move |_| error.set(None)>
             <h2 id="reminders-title">"Key reminders"</h2>
             <label for="rotation-days">"Remind me to rotate a key after this many days (0 = never)"</label>
             <input
@@ -124,13 +131,15 @@ fn ReminderSettings() -> impl IntoView {
                 min="0"
                 max="3650"
                 step="1"
+                aria-describedby="rotation-days-error"
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
                 prop:value=move || days.get()
                 on:input=move |ev| days.set(event_target_value(&ev))
             />
-            <p class="hint">"The Keys page also reminds you of keys that expire within 14 days, keys that have expired, and keys never tested."</p>
             <Show when=move || error.get().is_some()>
-                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+                <p class="error" role="alert" id="rotation-days-error">{move || error.get().unwrap_or_default()}</p>
             </Show>
+            <p class="hint">"The Keys page also reminds you of keys that expire within 14 days, keys that have expired, and keys never tested."</p>
             <button type="submit">"Save reminders"</button>
         </form>
     }
@@ -143,7 +152,9 @@ fn ChangePassphrase() -> impl IntoView {
     let old = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let error = FieldErr::new("chpass");
+    // The strength hint under the new passphrase says why it is refused.
+    let refused = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -152,16 +163,25 @@ fn ChangePassphrase() -> impl IntoView {
         }
         let (o, n) = (old.get_untracked(), new.get_untracked());
         if o.is_empty() {
-            return error.set(Some("Type your current passphrase.".into()));
+            return error.show(
+                Field::Passphrase,
+                "Type your current passphrase.",
+                Some("old-pass".into()),
+            );
         }
-        if let Some(r) = passphrase::assess(&n).refusal {
-            return error.set(Some(r.to_string()));
+        if passphrase::assess(&n).refusal.is_some() {
+            refused.set(true);
+            return crate::focus::focus_selector("#chg-pass");
         }
         if n != repeat.get_untracked() {
-            return error.set(Some("The two new passphrases differ.".into()));
+            return error.show(
+                Field::Repeat,
+                "The two new passphrases differ. Type the same new passphrase twice.",
+                Some("chg-pass-repeat".into()),
+            );
         }
         busy.set(true);
-        error.set(None);
+        error.clear();
         spawn_local(async move {
             let r = session.change_passphrase(&o, &n).await;
             busy.set(false);
@@ -172,21 +192,29 @@ fn ChangePassphrase() -> impl IntoView {
                     repeat.set(String::new());
                     toasts.info("Passphrase changed. Use the new one from now on.");
                 }
-                Err(e) => error.set(Some(e.message())),
+                Err(e) => {
+                    // A wrong current passphrase is mended in its own field.
+                    let wrong = matches!(&e, AppError::Invalid(m) if m == WRONG_CURRENT);
+                    if wrong {
+                        error.show(Field::Passphrase, e.message(), Some("old-pass".into()));
+                    } else {
+                        error.show(Field::Form, e.message(), None);
+                    }
+                }
             }
         });
     };
     view! {
-        <form class="card stack" on:submit=submit aria-labelledby="chpass-title" aria-busy=move || busy.get().to_string()>
+        <form class="card stack" novalidate on:submit=submit aria-labelledby="chpass-title" aria-busy=move || busy.get().to_string() on:input=move |_| { error.clear(); refused.set(false); }>
             <h2 id="chpass-title">"Change passphrase"</h2>
             <label for="old-pass">"Current passphrase"</label>
-            <input id="old-pass" type="password" autocomplete="current-password" prop:value=move || old.get() on:input=move |ev| old.set(event_target_value(&ev))/>
-            <PassphraseWithStrength value=new label="New passphrase" id="chg-pass"/>
+            <input id="old-pass" type="password" autocomplete="current-password" aria-invalid=error.invalid(Field::Passphrase) aria-describedby=error.id(Field::Passphrase) prop:value=move || old.get() on:input=move |ev| old.set(event_target_value(&ev))/>
+            {error.view(Field::Passphrase)}
+            <PassphraseWithStrength value=new label="New passphrase" id="chg-pass" invalid=refused/>
             <label for="chg-pass-repeat">"Repeat new passphrase"</label>
-            <input id="chg-pass-repeat" type="password" autocomplete="new-password" prop:value=move || repeat.get() on:input=move |ev| repeat.set(event_target_value(&ev))/>
-            <Show when=move || error.get().is_some()>
-                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
-            </Show>
+            <input id="chg-pass-repeat" type="password" autocomplete="new-password" aria-invalid=error.invalid(Field::Repeat) aria-describedby=error.id(Field::Repeat) prop:value=move || repeat.get() on:input=move |ev| repeat.set(event_target_value(&ev))/>
+            {error.view(Field::Repeat)}
+            {error.view(Field::Form)}
             <button type="submit" disabled=move || busy.get()>
                 {move || if busy.get() { "Changing passphrase…" } else { "Change passphrase" }}
             </button>
@@ -227,7 +255,7 @@ pub fn ForgetVault() -> impl IntoView {
     view! {
         <form class="card stack danger-zone" on:submit=submit aria-labelledby="forget-title">
             <h2 id="forget-title">"Forget this browser's vault"</h2>
-            <p>"Removes everything byok stored in this browser: the keys, every saved conversation, the usage history, budgets, prices and settings. Keys you have not exported are gone for good; conversations and usage cannot be exported, so they go for good too."</p>
+            <p>"Removes everything byok stored in this browser: the keys, every saved conversation, the usage history, budgets, prices and settings. Keys you have not exported are gone for good. An exported bundle holds the keys only: conversations, the usage history, budgets and prices go for good too."</p>
             <label for="forget-confirm">"Type FORGET to confirm"</label>
             <input id="forget-confirm" type="text" autocomplete="off" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev))/>
             <Show when=move || error.get().is_some()>

@@ -26,7 +26,7 @@ use crate::state::toasts::use_toasts;
 pub fn TransferPage() -> impl IntoView {
     view! {
         <VaultGate>
-            <h1>"Export and import"</h1>
+            <h1>"Export & import"</h1>
             <ExportPanel/>
             <ImportPanel/>
         </VaultGate>
@@ -172,7 +172,7 @@ fn ExportPanel() -> impl IntoView {
     view! {
         <form class="card stack" on:submit=submit aria-labelledby="export-title" aria-busy=move || busy.get().to_string()>
             <h2 id="export-title">"Export keys"</h2>
-            <p class="hint">"Writes an encrypted bundle file that byok in another browser, or the byok command-line tool, can open. Conversations are never included."</p>
+            <p class="hint">"Writes an encrypted bundle file that byok in another browser, or the byok command-line tool, can open. It holds your keys, with their labels, notes and dates; conversations, the usage history, budgets and prices stay in this browser."</p>
             <fieldset class="stack">
                 <legend>"Which keys"</legend>
                 <label class="check"><input type="radio" name="scope" prop:checked=move || scope.get() == Scope::All on:change=move |_| scope.set(Scope::All)/>"All keys"</label>
@@ -382,8 +382,20 @@ fn ImportPanel() -> impl IntoView {
                 Ok(()) => {
                     pass.set(String::new());
                     stage.set(Stage::Preview);
+                    // The form is gone: what the bundle holds, then Import, are next.
+                    crate::focus::focus_when_drawn("#import-preview");
                 }
-                Err(e) => open_error.set(Some(e.message())),
+                Err(e) => {
+                    open_error.set(Some(e.message()));
+                    // Back in the field to type it again, as at unlock.
+                    if let Some(el) = document()
+                        .get_element_by_id("import-pass")
+                        .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
+                    {
+                        let _ = el.focus();
+                        el.select();
+                    }
+                }
             }
         });
     };
@@ -463,9 +475,9 @@ fn ImportPanel() -> impl IntoView {
                     <form class="panel stack" on:submit=open aria-label="Open bundle">
                         <p role="status">{summary}</p>
                         <label for="import-pass">"Passphrase for this bundle"</label>
-                        <input id="import-pass" type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() prop:value=move || pass.get() on:input=move |ev| { pass.set(event_target_value(&ev)); open_error.set(None); }/>
+                        <input id="import-pass" type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() aria-describedby="import-pass-error" aria-invalid=move || open_error.with(Option::is_some).then_some("true") prop:value=move || pass.get() on:input=move |ev| { pass.set(event_target_value(&ev)); open_error.set(None); }/>
                         <Show when=move || open_error.get().is_some()>
-                            <p class="error" role="alert">{move || open_error.get().unwrap_or_default()}</p>
+                            <p class="error" role="alert" id="import-pass-error">{move || open_error.get().unwrap_or_default()}</p>
                         </Show>
                         <div class="row">
                             <button type="submit" disabled=move || busy.get()>{move || if busy.get() { "Opening…" } else { "Open bundle" }}</button>
@@ -597,7 +609,7 @@ fn ImportPreview(
                 .collect_view();
             let more = plain_shown.saturating_sub(MAX_PLAIN_ROWS);
             Some(view! {
-                <div class="panel stack">
+                <div class="panel stack" id="import-preview" tabindex="-1" aria-label="What the bundle holds">
                     <p role="status">{format!(
                         "{new} new, {present} already here, {}{clashes} with a label already in use{}. Nothing is saved until you press Import.",
                         if changed.is_empty() { String::new() } else { format!("{} already here but changed elsewhere, ", changed.len()) },

@@ -3,7 +3,8 @@
 
 use byok_core::model::{Provider, Vault};
 use byok_core::usage::{
-    Line, PriceRule, Prices, Range, Report, csv, day_string, format_usd, group_thousands, report,
+    Line, PriceRule, Prices, Range, Report, UsageError, csv, day_string, format_usd,
+    group_thousands, report,
 };
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -476,16 +477,38 @@ fn PriceList() -> impl IntoView {
                     .map_err(|_| format!("The {what} price must be a number of dollars.")),
             }
         };
+        // In the order of the fields; the field to mend takes the focus.
         let parsed = (|| {
-            let i = num(input, "input")?.ok_or("Give the input price.")?;
-            let o = num(output, "output")?.ok_or("Give the output price.")?;
-            let c = num(cached, "cached")?;
-            PriceRule::new(provider.get_untracked(), &model.get_untracked(), i, o, c)
-                .map_err(|e| e.to_string())
+            if model.with_untracked(|m| m.trim().is_empty()) {
+                return Err((
+                    "Give the model: its exact name, or the start of its names followed by *."
+                        .to_string(),
+                    "#price-model",
+                ));
+            }
+            let i = num(input, "input")
+                .and_then(|i| i.ok_or_else(|| "Give the input price.".into()))
+                .map_err(|e| (e, "#price-input"))?;
+            let o = num(output, "output")
+                .and_then(|o| o.ok_or_else(|| "Give the output price.".into()))
+                .map_err(|e| (e, "#price-output"))?;
+            let c = num(cached, "cached").map_err(|e| (e, "#price-cached"))?;
+            PriceRule::new(provider.get_untracked(), &model.get_untracked(), i, o, c).map_err(|e| {
+                let field = match &e {
+                    UsageError::BadPrice("input") => "#price-input",
+                    UsageError::BadPrice("output") => "#price-output",
+                    UsageError::BadPrice(_) => "#price-cached",
+                    _ => "#price-model",
+                };
+                (e.to_string(), field)
+            })
         })();
         let rule = match parsed {
             Ok(r) => r,
-            Err(e) => return error.set(Some(e)),
+            Err((e, field)) => {
+                error.set(Some(e));
+                return crate::focus::focus_selector(field);
+            }
         };
         let name = rule.model.clone();
         match session.mutate(move |v| {
@@ -507,10 +530,9 @@ fn PriceList() -> impl IntoView {
         (
             r.provider.display_name(),
             r.model.clone(),
-            format!("${}", r.input),
-            format!("${}", r.output),
-            r.cached
-                .map_or_else(|| "as input".into(), |c| format!("${c}")),
+            price(r.input),
+            price(r.output),
+            r.cached.map_or_else(|| "as input".into(), price),
         )
     };
     let shipped = crate::shipped_prices()
@@ -551,27 +573,38 @@ fn PriceList() -> impl IntoView {
                     </table>
                 </div>
             </Show>
-            <form class="price-form stack" on:submit=add aria-label="Add or change a price">
-                <div class="row">
-                    <label for="price-provider">"Provider"</label>
-                    <select id="price-provider" on:change=move |ev| if let Some(p) = Provider::from_id(&event_target_value(&ev)) { provider.set(p) }>
-                        {Provider::ALL.into_iter().map(|p| view! { <option value=p.id() selected=move || provider.get() == p>{p.display_name()}</option> }).collect_view()}
-                    </select>
-                    <label for="price-model">"Model"</label>
-                    <input id="price-model" type="text" placeholder="gpt-4o-mini or llama-3*" prop:value=move || model.get() on:input=move |ev| model.set(event_target_value(&ev))/>
-                </div>
-                <div class="row">
-                    <label for="price-input">"Input $"</label>
-                    <input id="price-input" type="text" inputmode="decimal" prop:value=move || input.get() on:input=move |ev| input.set(event_target_value(&ev))/>
-                    <label for="price-output">"Output $"</label>
-                    <input id="price-output" type="text" inputmode="decimal" prop:value=move || output.get() on:input=move |ev| output.set(event_target_value(&ev))/>
-                    <label for="price-cached">"Cached $ (optional)"</label>
-                    <input id="price-cached" type="text" inputmode="decimal" prop:value=move || cached.get() on:input=move |ev| cached.set(event_target_value(&ev))/>
+            <form class="price-form stack" novalidate on:submit=add aria-label="Add or change a price">
+                <h3>"Add or change a price"</h3>
+                <div class="fields">
+                    <div class="field">
+                        <label for="price-provider">"Provider"</label>
+                        <select id="price-provider" on:change=move |ev| if let Some(p) = Provider::from_id(&event_target_value(&ev)) { provider.set(p) }>
+                            {Provider::ALL.into_iter().map(|p| view! { <option value=p.id() selected=move || provider.get() == p>{p.display_name()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field wide">
+                        <label for="price-model">"Model"</label>
+                        <input id="price-model" type="text" placeholder="gpt-4o-mini or llama-3*" prop:value=move || model.get() on:input=move |ev| model.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="field">
+                        <label for="price-input">"Input $"</label>
+                        <input id="price-input" type="text" inputmode="decimal" prop:value=move || input.get() on:input=move |ev| input.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="field">
+                        <label for="price-output">"Output $"</label>
+                        <input id="price-output" type="text" inputmode="decimal" prop:value=move || output.get() on:input=move |ev| output.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="field">
+                        <label for="price-cached">"Cached $ (optional)"</label>
+                        <input id="price-cached" type="text" inputmode="decimal" prop:value=move || cached.get() on:input=move |ev| cached.set(event_target_value(&ev))/>
+                    </div>
                 </div>
                 <Show when=move || error.get().is_some()>
                     <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
                 </Show>
-                <button type="submit">"Save price"</button>
+                <div class="row">
+                    <button type="submit">"Save price"</button>
+                </div>
             </form>
             <details>
                 <summary>"Built-in prices"</summary>
@@ -618,5 +651,17 @@ fn ClearUsage() -> impl IntoView {
                 </div>
             </Show>
         </div>
+    }
+}
+
+/// A price per million tokens as prices are written: at least two decimals ("$0.60"),
+/// more where it has them ("$0.075").
+fn price(usd: f64) -> String {
+    let s = usd.to_string();
+    let decimals = s.split_once('.').map_or(0, |(_, f)| f.len());
+    match decimals {
+        0 => format!("${s}.00"),
+        1 => format!("${s}0"),
+        _ => format!("${s}"),
     }
 }

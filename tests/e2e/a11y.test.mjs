@@ -116,7 +116,7 @@ describe('accessibility', () => {
       })
       .map((c) => c.textContent));
     assert.deepEqual(broken, [], 'words broken across lines in a table cell');
-    for (const [link, ready, title] of [['Usage', page.getByRole('table', { name: 'Totals' }), 'Usage'], ['Export & import', page.getByRole('heading', { name: 'Export and import', level: 1 }), 'Export and import'], ['Settings', page.getByRole('heading', { name: 'Settings', level: 1 }), 'Settings']]) {
+    for (const [link, ready, title] of [['Usage', page.getByRole('table', { name: 'Totals' }), 'Usage'], ['Export & import', page.getByRole('heading', { name: 'Export & import', level: 1 }), 'Export & import'], ['Settings', page.getByRole('heading', { name: 'Settings', level: 1 }), 'Settings']]) {
       await page.getByRole('link', { name: link, exact: true }).click();
       await expect(ready).toBeVisible();
       await titled(title);

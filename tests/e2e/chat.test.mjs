@@ -829,6 +829,35 @@ describe('anonymous direct-key session', () => {
     const afterChat = await dumpStorage(p);
     assert.deepEqual(afterChat, before);
     for (const u of urls) assert.ok(!u.includes(secret) && !u.includes('FAKEFAKE'), u);
+    // A look at another page of byok in between costs nothing: the key, the conversation
+    // and the message being written are there on coming back, still in memory only.
+    await p.getByRole('textbox', { name: 'Message', exact: true }).fill('a thought half written');
+    await p.getByRole('link', { name: 'Vault' }).click();
+    await expect(p.getByRole('heading', { name: 'Create your vault' })).toBeVisible();
+    await p.getByRole('link', { name: 'Chat without saving a key' }).click();
+    await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock openai reply to: anonymous hello');
+    assert.equal(await p.getByRole('textbox', { name: 'Message', exact: true }).inputValue(), 'a thought half written');
+    await sendMessage('and after the detour', p);
+    await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock openai reply to: and after the detour');
+    // The history went along: the provider got the whole conversation.
+    const sent = JSON.parse(mock.requests.filter((r) => r.path === '/v1/chat/completions').at(-1).body);
+    assert.deepEqual(sent.messages.map((m) => m.content), ['anonymous hello', 'Mock openai reply to: anonymous hello', 'and after the detour']);
+    assert.deepEqual(await dumpStorage(p), before);
+    // Ending it forgets the key and the conversation at once.
+    await p.getByRole('button', { name: 'End and forget' }).click();
+    await expect(p.getByLabel('API key')).toBeVisible();
+    await p.getByRole('link', { name: 'Vault' }).click();
+    await p.getByRole('link', { name: 'Chat without saving a key' }).click();
+    await expect(p.getByLabel('API key')).toBeVisible();
+    await expect(p.getByRole('listitem', { name: 'Answer' })).toHaveCount(0);
+    // Mistakes are named under their field, which takes the focus.
+    await p.getByRole('button', { name: 'Start chatting' }).click();
+    await expect(p.getByLabel('API key')).toBeFocused();
+    await expect(p.locator('#direct-secret-error')).toContainText('The API key is empty');
+    assert.equal(await p.getByLabel('API key').getAttribute('aria-invalid'), 'true');
+    await p.getByLabel('API key').fill('x');
+    await expect(p.locator('#direct-secret-error')).toHaveCount(0);
+    await p.getByLabel('API key').fill('');
     // A reload forgets it all.
     await p.reload();
     await expect(p.getByLabel('API key')).toBeVisible();
@@ -844,9 +873,14 @@ describe('anonymous direct-key session', () => {
       { env: { ...process.env, BYOK_PASSPHRASE: 'ferry lantern meadow 2026' } });
     const beforeBundle = await dumpStorage(p);
     await p.getByLabel('Bundle file').setInputFiles(join(d, 'k.byok.json'));
+    // A wrong passphrase is said under its field, which takes the focus again.
+    await p.getByLabel('Passphrase for this bundle').fill('ferry lantern meadow 2025');
+    await p.getByRole('button', { name: 'Open bundle' }).click();
+    await expect(p.locator('#direct-bundle-passphrase-error')).toContainText('Check that this is the passphrase the bundle was exported with');
+    await expect(p.getByLabel('Passphrase for this bundle')).toBeFocused();
     await p.getByLabel('Passphrase for this bundle').fill('ferry lantern meadow 2026');
     await p.getByRole('button', { name: 'Open bundle' }).click();
-    await expect(p.getByRole('alert')).toContainText('1 key of this bundle was left out');
+    await expect(p.getByRole('status').filter({ hasText: '1 key of this bundle was left out' })).toBeVisible();
     await expect(p.locator('option', { hasText: 'Bad address' })).toHaveCount(0);
     await sendMessage('bundle hello', p);
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock anthropic reply to: bundle hello');

@@ -82,16 +82,38 @@ describe('key care', () => {
     await expect(edit.getByRole('status').filter({ hasText: PASSED })).toBeVisible();
     await edit.getByLabel('Expires on (optional)').fill(IN_30_DAYS);
     await expect(edit).not.toContainText(PASSED);
+    // A mistake is named inside the form, under its field, which takes the focus.
+    await edit.getByLabel('Label').fill('  ');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await expect(edit.getByRole('alert')).toContainText('Give the key a label');
+    await expect(edit.getByLabel('Label')).toBeFocused();
+    assert.equal(await edit.getByLabel('Label').getAttribute('aria-invalid'), 'true');
     await edit.getByRole('button', { name: 'Cancel' }).click();
+    await expect(row).toContainText('Old');
 
     // Rotating: the new secret's expiry starts empty, and empty means none.
     await row.getByRole('button', { name: 'Rotate' }).click();
     const rotate = row.getByRole('form', { name: 'Rotate key' });
     await expect(rotate).toContainText("The new secret's expiry, if it has one");
     assert.equal(await rotate.getByLabel('Expires on (optional)').inputValue(), '');
-    await rotate.getByLabel('New secret').fill(GEM_ROTATED);
+    // The new secret is tried first: one the provider refuses leaves the old one in
+    // place, says why under the field, and replaces it only when asked again.
+    const refused = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-careTypo-fail-401-mock';
+    await rotate.getByLabel('New secret').fill(refused);
     await rotate.getByRole('button', { name: 'Save new secret' }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'Key rotated' })).toBeVisible();
+    await expect(rotate.getByRole('alert')).toContainText('Gemini did not accept the new secret');
+    await expect(rotate.getByRole('alert')).toContainText('The old secret is kept');
+    await expect(rotate.getByLabel('New secret')).toBeFocused();
+    await row.getByRole('button', { name: 'Reveal' }).click();
+    await expect(row.getByLabel('Secret')).toContainText(GEM_OLD);
+    await row.getByRole('button', { name: 'Hide' }).click();
+    await expect(rotate.getByRole('button', { name: 'Save anyway' })).toBeVisible();
+    // Changing the paste starts again: it is tested like the first.
+    await rotate.getByLabel('New secret').fill(GEM_ROTATED);
+    await expect(rotate.getByRole('alert')).toHaveCount(0);
+    await rotate.getByRole('button', { name: 'Save new secret' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Key rotated: the new secret works' })).toBeVisible();
+    await expect(row).toContainText('last tested');
     await expect(badge(row, 'Expired')).toHaveCount(0);
     await expect(badge(row, 'Active')).toBeVisible();
     await expect(reminders).not.toContainText('Expired on');
@@ -110,13 +132,13 @@ describe('key care', () => {
     await nav('Usage');
     await page.getByText('Monthly budgets', { exact: true }).click();
     const budget = page.getByLabel('Side (OpenAI)');
-    await budget.fill('0.0001');
+    await budget.fill('0.01');
     await budget.press('Enter');
     await expect(page.getByRole('status').filter({ hasText: 'Budget set to' })).toBeVisible();
 
     await nav('Keys');
     const row = keyRow(page, 'Side');
-    await expect(row).toContainText('Budget $0.0001 a month; an estimated $0.00 used so far this month; '
+    await expect(row).toContainText('Budget $0.01 a month; an estimated $0.00 used so far this month; '
       + '1 request this month to a model without a price is not counted: add its price under Usage \u2192 Prices.');
     await chat({ provider: 'OpenAI', model: 'another-new-model', text: 'hello [[mock:deltas:2]]' });
     await nav('Keys');

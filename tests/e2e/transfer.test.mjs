@@ -214,6 +214,9 @@ describe('export and import', () => {
     const cases = [
       ['empty', '', /empty/i],
       ['not JSON', 'hello, this is not json', /not (valid )?JSON/i],
+      // Another JSON file: said in plain words first, with what to choose instead.
+      ['other JSON', '{"hello": "world"}', /This file is not a byok bundle\. Choose the file byok exported/],
+      ['an edited bundle', JSON.stringify({ ...g, cipher: { ...g.cipher, iv: 'not base64!' } }), /This bundle is damaged or was not made by byok/],
       ['a vault record', vaultRecord, /vault record, not a bundle/i],
       ['a truncated download', goodText.slice(0, Math.floor(goodText.length / 2)), /This file is cut off: it ends before the bundle does/],
       ['a newer version', newer, /newer byok/i],

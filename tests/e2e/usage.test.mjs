@@ -80,13 +80,22 @@ describe('usage', () => {
     // a cent; the person's own price wins and makes the arithmetic visible.
     await page.getByText('Prices', { exact: true }).click();
     const form = page.getByRole('form', { name: 'Add or change a price' });
+    // Sent empty: the first field to fill, the model, is asked for and takes the focus.
+    await form.getByRole('button', { name: 'Save price' }).click();
+    await expect(form.getByRole('alert')).toContainText('Give the model');
+    await expect(form.getByLabel('Model')).toBeFocused();
     await form.getByLabel('Provider').selectOption({ label: 'OpenAI' });
     await form.getByLabel('Model').fill(MODEL);
+    await form.getByRole('button', { name: 'Save price' }).click();
+    await expect(form.getByRole('alert')).toContainText('Give the input price');
+    await expect(form.getByLabel('Input $')).toBeFocused();
     await form.getByLabel('Input $').fill('10000');
     await form.getByLabel('Output $').fill('20000');
     await form.getByLabel('Cached $ (optional)').fill('1000');
     await form.getByRole('button', { name: 'Save price' }).click();
     await expect(page.getByRole('table', { name: 'Your prices' })).toContainText('gpt-4o-mini');
+    // Written as prices are: with cents.
+    await expect(page.getByRole('table', { name: 'Your prices' })).toContainText('$10000.00');
 
     // Work: (7-2)*10000 + 2*1000 + 12*20000 = 292,000 per million = $0.292.
     // Home: 5*10000 + 11*20000 = 270,000 per million = $0.27.
@@ -166,6 +175,10 @@ describe('usage', () => {
     const budgetRow = page.getByRole('listitem').filter({ has: budget });
     await expect(budgetRow.getByRole('alert')).toContainText('A budget is a number of dollars');
     assert.equal(await budget.getAttribute('aria-invalid'), 'true');
+    // Under a cent, a budget could only ever read "<$0.0001": refused.
+    await budget.fill('0.001');
+    await budget.press('Enter');
+    await expect(budgetRow.getByRole('alert')).toContainText('A monthly budget must be at least $0.01.');
     // $0.292 of $0.35 is 83%.
     await budget.fill('0.35');
     await budget.press('Enter');

@@ -24,17 +24,27 @@ describe('vault lifecycle and key management', () => {
     const page = await browser.newPage();
     await page.goto(host.url);
 
-    // A weak passphrase is refused with a reason, and nothing is stored.
-    await page.getByLabel('Passphrase', { exact: true }).fill('short');
+    // Nothing typed: the passphrase field takes the focus and its hint says what to do.
+    const newPass = page.getByLabel('Passphrase', { exact: true });
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await expect(newPass).toBeFocused();
+    assert.equal(await newPass.getAttribute('aria-invalid'), 'true');
+    await expect(page.locator('#new-pass-strength')).toContainText('Type a passphrase: at least 12 characters');
+    // A weak passphrase is refused with the reason under the field, and nothing is stored.
+    await newPass.fill('short');
+    assert.equal(await newPass.getAttribute('aria-invalid'), null);
     await page.getByLabel('Repeat passphrase').fill('short');
     await page.getByRole('button', { name: 'Create vault' }).click();
-    await expect(page.getByRole('alert')).toContainText('at least 12 characters');
+    await expect(newPass).toBeFocused();
+    assert.equal(await newPass.getAttribute('aria-invalid'), 'true');
+    await expect(page.locator('#new-pass-strength')).toContainText('at least 12 characters');
     assert.deepEqual((await dumpStorage(page)).localStorage, {});
-    // Mismatched repeats are refused too.
-    await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
+    // Mismatched repeats are refused too, under the repeat, which takes the focus.
+    await newPass.fill(PASS);
     await page.getByLabel('Repeat passphrase').fill(PASS + 'x');
     await page.getByRole('button', { name: 'Create vault' }).click();
-    await expect(page.getByRole('alert')).toContainText('differ');
+    await expect(page.locator('#create-repeat-error')).toContainText('differ');
+    await expect(page.getByLabel('Repeat passphrase')).toBeFocused();
 
     await createVault(page);
     await addKey(page, { secret: KEYS.anthropic, label: LABELS[0] });
@@ -47,9 +57,20 @@ describe('vault lifecycle and key management', () => {
     }
     await assertNotInStorage(page, secretsAndLabels(), assert);
 
-    // The same secret twice is refused, naming the entry that has it.
+    // Saved empty: the first field to mend is named under it and takes the focus; the
+    // next one once that is mended.
     await page.getByRole('button', { name: 'Add key' }).click();
     const form = page.getByRole('form', { name: 'Add a key' });
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form.locator('#add-secret-error')).toContainText('The secret is empty');
+    await expect(form.getByLabel('Secret')).toBeFocused();
+    assert.equal(await form.getByLabel('Secret').getAttribute('aria-invalid'), 'true');
+    await form.getByLabel('Secret').fill('sk-proj-FAKEFAKEFAKEFAKEFAKEFAKE-nolabel-TEST');
+    await expect(form.getByRole('alert')).toHaveCount(0);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form.locator('#add-label-error')).toContainText('Give the key a label');
+    await expect(form.getByLabel('Label')).toBeFocused();
+    // The same secret twice is refused, naming the entry that has it.
     await form.getByLabel('Secret').fill(KEYS.openai);
     await form.getByLabel('Label').fill('Copy');
     await form.getByRole('button', { name: 'Save' }).click();
@@ -123,6 +144,12 @@ describe('vault lifecycle and key management', () => {
     await anth.getByLabel('New secret').fill(NEW_ANTHROPIC);
     await expect(anth).not.toContainText('This key looks like');
     await anth.getByRole('button', { name: 'Save new secret' }).click();
+    // The new secret is tried with the provider first. This machine reaches no provider:
+    // the test cannot run, the old secret stays, and saving again replaces it untested.
+    await expect(anth.getByRole('alert')).toContainText('The old secret is kept', { timeout: 30_000 });
+    await expect(anth.getByLabel('Secret')).toContainText(KEYS.anthropic);
+    await anth.getByRole('button', { name: 'Save anyway' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Key rotated without a test' })).toBeVisible();
     await expect(anth.getByLabel('Secret')).toContainText(NEW_ANTHROPIC);
     await expect(anth).not.toContainText(KEYS.anthropic);
     await anth.getByRole('button', { name: 'Hide' }).click();
@@ -176,6 +203,22 @@ describe('vault lifecycle and key management', () => {
     await unlock(page);
     await page.getByLabel(/Lock after this many minutes/).fill('15');
     await page.getByRole('button', { name: 'Save settings' }).click();
+    // A value out of range is said in the page, under the field (not by a browser bubble).
+    await page.getByLabel(/Lock after this many minutes/).fill('99999');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect(page.locator('#autolock-error')).toContainText('from 0.25 to 1440');
+    await expect(page.getByLabel(/Lock after this many minutes/)).toBeFocused();
+    await page.getByLabel(/Lock after this many minutes/).fill('15');
+    await expect(page.locator('#autolock-error')).toHaveCount(0);
+    // A wrong current passphrase is named under its field, which takes the focus; the
+    // new one typed stays.
+    await page.getByLabel('Current passphrase').fill(PASS + 'x');
+    await page.getByLabel('New passphrase', { exact: true }).fill(PASS2);
+    await page.getByLabel('Repeat new passphrase').fill(PASS2);
+    await page.getByRole('button', { name: 'Change passphrase' }).click();
+    await expect(page.locator('#chpass-passphrase-error')).toContainText('The current passphrase is wrong', { timeout: 20_000 });
+    await expect(page.getByLabel('Current passphrase')).toBeFocused();
+    assert.equal(await page.getByLabel('New passphrase', { exact: true }).inputValue(), PASS2);
     await page.getByLabel('Current passphrase').fill(PASS);
     await page.getByLabel('New passphrase', { exact: true }).fill(PASS2);
     await page.getByLabel('Repeat new passphrase').fill(PASS2);

@@ -568,8 +568,9 @@ impl Vault {
     /// Add a key; the first key of a provider becomes its default. `id` comes from the
     /// caller's random source so this stays deterministic under test.
     pub fn add(&mut self, new: NewKey, id: Uuid, now: OffsetDateTime) -> Result<Uuid, ModelError> {
-        let label = clean_label(&new.label)?;
+        // In the order of the form's fields, so the first thing to mend is named first.
         let secret = clean_secret(new.secret.expose())?;
+        let label = clean_label(&new.label)?;
         if let Some(existing) = self.find_by_secret(secret) {
             return Err(ModelError::DuplicateSecret {
                 label: existing.label.clone(),
@@ -634,6 +635,18 @@ impl Vault {
     /// Replace the secret and its expiry, keep everything else, and note when. The old
     /// secret's expiry and test result said nothing about the new secret, so they go:
     /// a key rotated because it expired would otherwise stay expired, never chosen.
+    /// Whether `rotate` would take this secret for key `id`, changing nothing: so the
+    /// new secret can be tested with its provider before it replaces the old one.
+    pub fn check_rotation(&self, id: Uuid, secret: &str) -> Result<(), ModelError> {
+        let s = clean_secret(secret)?;
+        if let Some(other) = self.find_by_secret(s).filter(|k| k.id != id) {
+            return Err(ModelError::DuplicateSecret {
+                label: other.label.clone(),
+            });
+        }
+        self.get(id).map(|_| ()).ok_or(ModelError::NotFound)
+    }
+
     pub fn rotate(
         &mut self,
         id: Uuid,
@@ -641,13 +654,8 @@ impl Vault {
         expires_at: Option<OffsetDateTime>,
         now: OffsetDateTime,
     ) -> Result<(), ModelError> {
-        let s = clean_secret(secret.expose())?;
-        if let Some(other) = self.find_by_secret(s).filter(|k| k.id != id) {
-            return Err(ModelError::DuplicateSecret {
-                label: other.label.clone(),
-            });
-        }
-        let s = Secret::new(s);
+        self.check_rotation(id, secret.expose())?;
+        let s = Secret::new(secret.expose().trim());
         let k = self.get_mut(id)?;
         k.secret = s;
         k.expires_at = expires_at;

@@ -86,7 +86,7 @@ pub enum UsageError {
     StarInside,
     #[error("The {0} price must be a number of dollars, zero or more.")]
     BadPrice(&'static str),
-    #[error("A monthly budget must be more than $0.")]
+    #[error("A monthly budget must be at least $0.01.")]
     BadBudget,
     #[error(transparent)]
     Model(#[from] ModelError),
@@ -626,7 +626,8 @@ impl Vault {
             None => {
                 self.budgets.remove(&id);
             }
-            Some(v) if v.is_finite() && v > 0.0 => {
+            // Under a cent, every figure of it would read "<$0.0001".
+            Some(v) if v.is_finite() && v >= 0.01 => {
                 self.budgets.insert(id, v);
             }
             Some(_) => return Err(UsageError::BadBudget),
@@ -1273,6 +1274,7 @@ mod tests {
         assert_eq!(v.budget_status(&prices, a, TODAY), None);
         assert_eq!(v.set_budget(a, Some(0.0)), Err(UsageError::BadBudget));
         assert_eq!(v.set_budget(a, Some(-3.0)), Err(UsageError::BadBudget));
+        assert_eq!(v.set_budget(a, Some(0.00001)), Err(UsageError::BadBudget));
         assert_eq!(
             v.set_budget(Uuid::nil(), Some(3.0)),
             Err(UsageError::Model(ModelError::NotFound))

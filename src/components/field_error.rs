@@ -1,0 +1,106 @@
+//! An error about one field of a form, shown under that field: the field is marked
+//! invalid, described by the message, and given the focus, so neither a sighted person
+//! nor a screen reader has to look for what to mend. Errors about the form as a whole
+//! go by its button (`Field::Form`).
+
+use byok_core::model::ModelError;
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Field {
+    Secret,
+    Label,
+    BaseUrl,
+    Expires,
+    Passphrase,
+    Repeat,
+    Form,
+}
+
+impl Field {
+    /// The field a saving error is about.
+    pub fn of(e: &AppError) -> Field {
+        match e {
+            AppError::Model(m) => match m {
+                ModelError::EmptyLabel => Field::Label,
+                ModelError::EmptySecret
+                | ModelError::SecretHasSpaces
+                | ModelError::DuplicateSecret { .. } => Field::Secret,
+                ModelError::MissingBaseUrl | ModelError::BadBaseUrl(_) => Field::BaseUrl,
+                ModelError::NotFound => Field::Form,
+            },
+            _ => Field::Form,
+        }
+    }
+}
+
+/// A form's one error at a time, and which field it is about.
+#[derive(Clone, Copy)]
+pub struct FieldErr {
+    err: RwSignal<Option<(Field, String)>>,
+    /// Prefix of the element ids: `{prefix}-{field}-error`.
+    prefix: StoredValue<String>,
+}
+
+impl FieldErr {
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self {
+            err: RwSignal::new(None),
+            prefix: StoredValue::new(prefix.into()),
+        }
+    }
+
+    /// Show `text` under `field` and focus `input_id` (the field's input) once drawn.
+    pub fn show(self, field: Field, text: impl Into<String>, input_id: Option<String>) {
+        self.err.set(Some((field, text.into())));
+        if let Some(id) = input_id {
+            set_timeout(
+                move || {
+                    if let Some(el) = document().get_element_by_id(&id)
+                        && let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el)
+                    {
+                        let _ = el.focus();
+                    }
+                },
+                std::time::Duration::ZERO,
+            );
+        }
+    }
+
+    pub fn clear(self) {
+        if self.err.with_untracked(Option::is_some) {
+            self.err.set(None);
+        }
+    }
+
+    pub fn is_on(self, field: Field) -> bool {
+        self.err
+            .with(|e| e.as_ref().is_some_and(|(f, _)| *f == field))
+    }
+
+    /// The id of the message for `field`, for the input's `aria-describedby`.
+    pub fn id(self, field: Field) -> String {
+        let field = format!("{field:?}").to_lowercase();
+        self.prefix
+            .try_with_value(|p| format!("{p}-{field}-error"))
+            .unwrap_or_default()
+    }
+
+    /// `aria-invalid` for the field's input.
+    pub fn invalid(self, field: Field) -> impl Fn() -> Option<&'static str> + Send + Sync {
+        move || self.is_on(field).then_some("true")
+    }
+
+    /// The message under `field` (nothing while it has none).
+    pub fn view(self, field: Field) -> impl IntoView {
+        view! {
+            <Show when=move || self.is_on(field)>
+                <p class="error" role="alert" id=self.id(field)>
+                    {move || self.err.with(|e| e.as_ref().map(|(_, t)| t.clone()).unwrap_or_default())}
+                </p>
+            </Show>
+        }
+    }
+}
