@@ -1324,10 +1324,10 @@ mod tests {
             custom: &[],
             shipped: &[],
         };
-        v.set_budget(a, Some(0.0001)).expect("ok");
+        v.set_budget(a, Some(0.01)).expect("ok");
         assert_eq!(
             v.budget_status(&prices, a, TODAY).expect("ok").summary(),
-            "Budget $0.0001 a month; an estimated $0.00 used so far this month."
+            "Budget $0.01 a month; an estimated $0.00 used so far this month."
         );
         v.record_usage(a, "unpriced", TODAY, 9, 9, 0, NOW)
             .expect("ok");
@@ -1335,13 +1335,13 @@ mod tests {
         assert_eq!(s.level, BudgetLevel::Under);
         assert_eq!(
             s.summary(),
-            "Budget $0.0001 a month; an estimated $0.00 used so far this month; 1 request this month to a model without a price is not counted: add its price under Usage \u{2192} Prices."
+            "Budget $0.01 a month; an estimated $0.00 used so far this month; 1 request this month to a model without a price is not counted: add its price under Usage \u{2192} Prices."
         );
         v.record_usage(a, "also-unpriced", TODAY, 9, 9, 0, NOW)
             .expect("ok");
         assert_eq!(
             v.budget_status(&prices, a, TODAY).expect("ok").summary(),
-            "Budget $0.0001 a month; an estimated $0.00 used so far this month; 2 requests this month to models without a price are not counted: add their price under Usage \u{2192} Prices."
+            "Budget $0.01 a month; an estimated $0.00 used so far this month; 2 requests this month to models without a price are not counted: add their price under Usage \u{2192} Prices."
         );
     }
 
