@@ -24,7 +24,10 @@ pub fn App() -> impl IntoView {
     provide_context(session);
     provide_context(toasts);
     provide_context(PendingSave(RwSignal::new(None)));
-    provide_context(DirectMemory::default());
+    let direct = DirectMemory::default();
+    provide_context(direct);
+    // A lock drops every key from the page: a pasted one too.
+    session.on_lock(move || direct.forget());
     autolock::install(session);
     crate::focus::install();
 

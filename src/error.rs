@@ -49,10 +49,12 @@ fn bundle_sentence(e: &BundleError) -> String {
         BundleError::NotJson { cut_off: false, .. } => {
             return format!("This file is not a byok bundle: it is not JSON text. {CHOOSE_EXPORT}");
         }
-        BundleError::NotABundle { .. } | BundleError::UnknownFormat { .. } => {
+        BundleError::NotABundle { what } => {
+            return format!("This file is not a byok bundle. {CHOOSE_EXPORT} (In detail: {what}.)");
+        }
+        BundleError::UnknownFormat { found } => {
             return format!(
-                "This file is not a byok bundle. {CHOOSE_EXPORT} (In detail: {}.)",
-                e.user_message()
+                "This file is not a byok bundle. {CHOOSE_EXPORT} (In detail: its format is {found}.)"
             );
         }
         BundleError::DuplicateKey { .. }

@@ -2,6 +2,7 @@
 //! this crate is the browser side: storage, WebCrypto, and the views.
 
 pub mod app;
+pub mod collate;
 pub mod components;
 pub mod download;
 pub mod error;

@@ -42,6 +42,7 @@ pub struct ChatPageLink(pub StoredValue<Option<Resume>>, pub RwSignal<Option<Uui
 
 use crate::components::markdown;
 use crate::net::{self, NetError};
+use crate::pages::direct::DirectMemory;
 use crate::state::session::{Phase, use_session};
 
 #[derive(Clone, PartialEq)]
@@ -170,9 +171,7 @@ pub fn Chat(
         _ => None,
     };
     // A direct session keeps the message being written while its page is left.
-    let direct_memory = direct
-        .then(use_context::<crate::pages::direct::DirectMemory>)
-        .flatten();
+    let direct_memory = direct.then(use_context::<DirectMemory>).flatten();
     if let Some(m) = direct_memory {
         draft.set(m.draft.get_value());
     }
@@ -328,10 +327,13 @@ pub fn Chat(
         let p = provider.get();
         let order = session.settings.with(|s| s.key_order);
         key_vault.with(|v| {
-            v.keys_in_order(p, order)
-                .into_iter()
-                .cloned()
-                .collect::<Vec<_>>()
+            let ks = if order == byok_core::model::KeyOrder::Name {
+                let cmp = crate::collate::label_order(v.keys_for(p).map(|k| k.label.as_str()));
+                v.keys_in_order_by(p, order, cmp)
+            } else {
+                v.keys_in_order(p, order)
+            };
+            ks.into_iter().cloned().collect::<Vec<_>>()
         })
     });
     // The key the core's resolution picks, unless the person chose one.
@@ -497,7 +499,7 @@ pub fn Chat(
         if was_answering && (direct || session.phase.get_untracked() == Phase::Unlocked) {
             persist();
         }
-        if let Some(m) = direct_memory {
+        if let Some(m) = direct_memory.filter(DirectMemory::is_open) {
             m.draft
                 .try_set_value(draft.try_get_untracked().unwrap_or_default());
         }

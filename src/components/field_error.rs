@@ -58,9 +58,15 @@ impl FieldErr {
         if let Some(id) = input_id {
             set_timeout(
                 move || {
-                    if let Some(el) = document().get_element_by_id(&id)
-                        && let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el)
-                    {
+                    let Some(el) = document().get_element_by_id(&id) else {
+                        return;
+                    };
+                    // A field under a closed "Advanced" is opened to, or its message
+                    // would not be seen.
+                    if let Ok(Some(d)) = el.closest("details") {
+                        let _ = d.set_attribute("open", "");
+                    }
+                    if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
                         let _ = el.focus();
                     }
                 },

@@ -243,7 +243,7 @@ fn count_test(n: &mut u8, start: bool) {
     };
 }
 
-fn budget_of(v: &Vault, id: Uuid, today: time::Date) -> Option<BudgetStatus> {
+pub fn budget_of(v: &Vault, id: Uuid, today: time::Date) -> Option<BudgetStatus> {
     let prices = Prices {
         custom: &v.prices,
         shipped: crate::shipped_prices(),
@@ -701,10 +701,30 @@ fn RotatePanel(
     let provider = entry.with_untracked(|e| e.as_ref().map(|e| e.provider));
     let warnings = crate::components::key_form::live_warnings(secret, move || provider);
     let mismatch_asked = RwSignal::new(false);
-    let secret_input = Some(format!("r-{pid}"));
-    let replace = move |expires_at, tested: Option<TestResult>| {
+    // A refusal by the provider, kept so that "Save anyway" records it: the key then
+    // shows its failed test instead of "never tested".
+    let refusal = StoredValue::new(None::<TestResult>);
+    // The test's request ends with the panel (Cancel, Escape), not at its time-out.
+    let stop_test = StoredValue::new(None::<futures::future::AbortHandle>);
+    on_cleanup(move || {
+        if let Some(Some(h)) = stop_test.try_update_value(Option::take) {
+            h.abort();
+        }
+    });
+    let replace = move |tested: Option<TestResult>| {
+        // Read now, not when Save was pressed: the date may have changed during the test.
+        let expires_at = match expires.with_untracked(|x| parse_date(x)) {
+            Ok(d) => d,
+            Err(m) => {
+                step.set(RotateStep::Ready);
+                return error.show(Field::Expires, m, Some(format!("rx-{}", id.simple())));
+            }
+        };
         let s = Secret::new(secret.get_untracked());
-        let works = tested.is_some();
+        let works = tested
+            .as_ref()
+            .is_some_and(|t| t.outcome == TestOutcome::Ok);
+        let refused = tested.is_some() && !works;
         let now = crate::now();
         let saved = session.mutate(|v| {
             v.rotate(id, s, expires_at, now)?;
@@ -719,6 +739,8 @@ fn RotatePanel(
                 close_panel(id, panel);
                 toasts.info(if works {
                     "Key rotated: the new secret works, and replaces the old one."
+                } else if refused {
+                    "Key rotated, though its provider refused the new secret: the key shows its failed test until one passes."
                 } else {
                     "Key rotated without a test: the new secret replaces the old one."
                 });
@@ -731,8 +753,7 @@ fn RotatePanel(
             }
         }
     };
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let attempt = move || {
         if step.get_untracked() == RotateStep::Testing {
             return;
         }
@@ -744,10 +765,9 @@ fn RotatePanel(
             mismatch_asked.set(true);
             return error.show(Field::Form, q, None);
         }
-        let expires_at = match expires.with_untracked(|x| parse_date(x)) {
-            Ok(d) => d,
-            Err(m) => return error.show(Field::Expires, m, Some(format!("rx-{}", id.simple()))),
-        };
+        if let Err(m) = expires.with_untracked(|x| parse_date(x)) {
+            return error.show(Field::Expires, m, Some(format!("rx-{}", id.simple())));
+        }
         let typed = secret.get_untracked();
         let checked = session.vault.with_untracked(|v| {
             v.as_ref()
@@ -760,11 +780,11 @@ fn RotatePanel(
             return error.show(
                 f,
                 e.message(),
-                (f == Field::Secret).then(|| secret_input.clone()).flatten(),
+                (f == Field::Secret).then(|| format!("r-{}", id.simple())),
             );
         }
         if step.get_untracked() == RotateStep::Failed {
-            return replace(expires_at, None);
+            return replace(refusal.get_value());
         }
         let Some(mut candidate) = entry.get_untracked() else {
             return;
@@ -772,8 +792,14 @@ fn RotatePanel(
         candidate.secret = Secret::new(typed.trim());
         step.set(RotateStep::Testing);
         error.clear();
+        refusal.set_value(None);
+        let (handle, registration) = futures::future::AbortHandle::new_pair();
+        stop_test.set_value(Some(handle));
         leptos::task::spawn_local(async move {
-            let result = crate::keytest::test_key(&candidate).await;
+            let test = crate::keytest::test_key(&candidate);
+            let Ok(result) = futures::future::Abortable::new(test, registration).await else {
+                return;
+            };
             // Closed, or the secret changed, while the test ran: its answer is moot.
             if step.try_get_untracked() != Some(RotateStep::Testing)
                 || secret.try_with_untracked(|s| s.trim() == candidate.secret.expose())
@@ -782,23 +808,36 @@ fn RotatePanel(
                 return;
             }
             if result.outcome == TestOutcome::Ok {
-                return replace(expires_at, Some(result));
+                return replace(Some(result));
             }
             step.set(RotateStep::Failed);
+            // The provider answered, and said no to this secret (a network, policy or
+            // address failure says nothing about the secret).
+            let refused = matches!(
+                result.outcome,
+                TestOutcome::InvalidKey | TestOutcome::MissingPermission | TestOutcome::NoCredit
+            );
+            if refused {
+                refusal.set_value(Some(result.clone()));
+            }
             let name = candidate.provider.display_name();
-            let text = if result.outcome.is_transient() {
+            let text = if !refused {
                 format!(
-                    "The new secret could not be tested: {} The old secret is kept. Try again later, or choose \u{201c}Save anyway\u{201d} to replace it without a test.",
+                    "The new secret could not be tested: {} The old secret is kept. Choose \u{201c}Test again\u{201d}, or \u{201c}Save anyway\u{201d} to replace it without a test.",
                     result.message
                 )
             } else {
                 format!(
-                    "{name} did not accept the new secret: {} The old secret is kept. Check the paste, or choose \u{201c}Save anyway\u{201d} to replace it all the same.",
+                    "{name} did not accept the new secret: {} The old secret is kept. Check the paste, or choose \u{201c}Save anyway\u{201d} to replace it all the same (the old secret cannot be brought back afterwards).",
                     result.message
                 )
             };
             error.show(Field::Secret, text, Some(format!("r-{}", id.simple())));
         });
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        attempt();
     };
     let reset = move || {
         error.clear();
@@ -832,6 +871,9 @@ fn RotatePanel(
                         RotateStep::Failed => "Save anyway",
                     }}
                 </button>
+                <Show when=move || step.get() == RotateStep::Failed>
+                    <button type="button" class="secondary" on:click=move |_| { step.set(RotateStep::Ready); attempt(); }>"Test again"</button>
+                </Show>
                 <button type="button" class="secondary" on:click=move |_| { step.set(RotateStep::Ready); close_panel(id, panel); }>"Cancel"</button>
             </div>
             <Show when=move || step.get() == RotateStep::Testing>

@@ -46,5 +46,12 @@ pub fn PassphraseWithStrength(
                 }}
             </span>
         </div>
+        // The hint is not a live region (it changes with every key): a refusal is
+        // announced once, as the form is sent.
+        <Show when=move || invalid.get()>
+            <p class="sr-only" role="alert">
+                {move || strength.get().refusal.unwrap_or("Type a passphrase.")}
+            </p>
+        </Show>
     }
 }

@@ -21,7 +21,8 @@ pub struct PendingSave(pub RwSignal<Option<KeyEntry>>);
 
 /// The direct session, held by the app rather than the page: a look at the vault or the
 /// Settings page in between must not cost the key and the conversation. Still memory
-/// only: a reload, closing the tab or "End and forget" ends it.
+/// only: a reload, closing the tab, "End and forget" or a lock of the vault ends it (a
+/// lock drops every key from the page, and a pasted one is no exception).
 #[derive(Clone, Copy)]
 pub struct DirectMemory {
     pub keys: RwSignal<Vec<KeyEntry>>,
@@ -42,10 +43,17 @@ impl Default for DirectMemory {
 }
 
 impl DirectMemory {
-    fn forget(&self) {
+    /// Whether a session is open. The chat writes into the memory only then: once it is
+    /// ended, the chat's own clean-up (its unsent message, an answer cut short) must
+    /// not bring the old conversation back.
+    pub fn is_open(&self) -> bool {
+        self.keys.with_untracked(|k| !k.is_empty())
+    }
+
+    pub fn forget(&self) {
+        self.keys.set(Vec::new());
         self.conversation.set_value(None);
         self.draft.set_value(String::new());
-        self.keys.set(Vec::new());
     }
 }
 
@@ -208,7 +216,7 @@ pub fn DirectPage() -> impl IntoView {
         <h1>"Chat without saving a key"</h1>
         <p class="banner" role="note">
             <strong>"Nothing is saved."</strong>
-            " The key and the conversation live only in this tab's memory: no browser storage is used. They stay while you visit other pages of byok; reloading the page, closing the tab or "
+            " The key and the conversation live only in this tab's memory: no browser storage is used. They stay while you visit other pages of byok; reloading the page, closing the tab, locking your vault or "
             <em>"End and forget"</em>
             " ends them."
         </p>
@@ -255,7 +263,11 @@ pub fn DirectPage() -> impl IntoView {
                 <p class="warning" role="status">{move || notice.get().unwrap_or_default()}</p>
             </Show>
             <div class="row direct-actions">
-                <button type="button" class="secondary" on:click=move |_| { notice.set(None); memory.forget(); }>"End and forget"</button>
+                <button type="button" class="secondary" on:click=move |_| {
+                    notice.set(None);
+                    memory.forget();
+                    crate::focus::focus_when_drawn("#direct-secret");
+                }>"End and forget"</button>
                 {pending.map(|p| view! {
                     <button type="button" class="secondary" on:click=move |_| {
                         p.0.set(keys.with_untracked(|k| k.first().cloned()));
@@ -264,7 +276,11 @@ pub fn DirectPage() -> impl IntoView {
                 })}
             </div>
             {move || {
-                let on_save = Callback::new(move |c| memory.conversation.set_value(Some(c)));
+                let on_save = Callback::new(move |c| {
+                    if memory.is_open() {
+                        memory.conversation.set_value(Some(c));
+                    }
+                });
                 match memory.conversation.get_value() {
                     Some(c) => view! { <Chat keys direct=true conversation=c on_save/> }.into_any(),
                     None => view! { <Chat keys direct=true on_save/> }.into_any(),

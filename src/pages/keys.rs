@@ -66,11 +66,16 @@ fn KeyList() -> impl IntoView {
         let o = order.get();
         session.vault.with(|v| {
             v.as_ref().map_or_else(Vec::new, |v| {
+                let by_label = (o == KeyOrder::Name)
+                    .then(|| crate::collate::label_order(v.keys.iter().map(|k| k.label.as_str())));
                 Provider::ALL
                     .into_iter()
                     .map(|p| {
-                        let ids = v.keys_in_order(p, o).iter().map(|k| k.id).collect();
-                        (p, ids)
+                        let ks = match &by_label {
+                            Some(cmp) => v.keys_in_order_by(p, o, cmp),
+                            None => v.keys_in_order(p, o),
+                        };
+                        (p, ks.iter().map(|k| k.id).collect())
                     })
                     .collect::<Vec<(Provider, Vec<Uuid>)>>()
             })

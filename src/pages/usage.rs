@@ -443,6 +443,24 @@ fn Budgets() -> impl IntoView {
                             <Show when=move || error.with(Option::is_some)>
                                 <p class="error" id=error_id.clone() role="alert">{move || error.get().unwrap_or_default()}</p>
                             </Show>
+                            // Where the budget stands, next to it.
+                            {move || {
+                                session.today.track();
+                                session.vault.with(|v| {
+                                    let b = crate::components::key_item::budget_of(v.as_ref()?, id, crate::today())?;
+                                    let unpriced = if b.spent.unpriced_requests > 0 {
+                                        " Requests to models without a price are not counted."
+                                    } else {
+                                        ""
+                                    };
+                                    Some(view! { <p class="hint">{format!(
+                                        "This month so far: an estimated {} ({:.0}% of {}).{unpriced}",
+                                        format_usd(b.spent.usd),
+                                        b.percent().floor(),
+                                        format_usd(b.budget)
+                                    )}</p> })
+                                })
+                            }}
                         </li>
                     }
                 }/>
@@ -573,7 +591,7 @@ fn PriceList() -> impl IntoView {
                     </table>
                 </div>
             </Show>
-            <form class="price-form stack" novalidate on:submit=add aria-label="Add or change a price">
+            <form class="price-form stack" novalidate on:submit=add aria-label="Add or change a price" on:input=move |_| error.set(None)>
                 <h3>"Add or change a price"</h3>
                 <div class="fields">
                     <div class="field">
@@ -584,23 +602,23 @@ fn PriceList() -> impl IntoView {
                     </div>
                     <div class="field wide">
                         <label for="price-model">"Model"</label>
-                        <input id="price-model" type="text" placeholder="gpt-4o-mini or llama-3*" prop:value=move || model.get() on:input=move |ev| model.set(event_target_value(&ev))/>
+                        <input id="price-model" type="text" aria-describedby="price-error" placeholder="gpt-4o-mini or llama-3*" prop:value=move || model.get() on:input=move |ev| model.set(event_target_value(&ev))/>
                     </div>
                     <div class="field">
                         <label for="price-input">"Input $"</label>
-                        <input id="price-input" type="text" inputmode="decimal" prop:value=move || input.get() on:input=move |ev| input.set(event_target_value(&ev))/>
+                        <input id="price-input" type="text" aria-describedby="price-error" inputmode="decimal" prop:value=move || input.get() on:input=move |ev| input.set(event_target_value(&ev))/>
                     </div>
                     <div class="field">
                         <label for="price-output">"Output $"</label>
-                        <input id="price-output" type="text" inputmode="decimal" prop:value=move || output.get() on:input=move |ev| output.set(event_target_value(&ev))/>
+                        <input id="price-output" type="text" aria-describedby="price-error" inputmode="decimal" prop:value=move || output.get() on:input=move |ev| output.set(event_target_value(&ev))/>
                     </div>
                     <div class="field">
                         <label for="price-cached">"Cached $ (optional)"</label>
-                        <input id="price-cached" type="text" inputmode="decimal" prop:value=move || cached.get() on:input=move |ev| cached.set(event_target_value(&ev))/>
+                        <input id="price-cached" type="text" aria-describedby="price-error" inputmode="decimal" prop:value=move || cached.get() on:input=move |ev| cached.set(event_target_value(&ev))/>
                     </div>
                 </div>
                 <Show when=move || error.get().is_some()>
-                    <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+                    <p class="error" role="alert" id="price-error">{move || error.get().unwrap_or_default()}</p>
                 </Show>
                 <div class="row">
                     <button type="submit">"Save price"</button>
@@ -659,9 +677,10 @@ fn ClearUsage() -> impl IntoView {
 fn price(usd: f64) -> String {
     let s = usd.to_string();
     let decimals = s.split_once('.').map_or(0, |(_, f)| f.len());
-    match decimals {
-        0 => format!("${s}.00"),
-        1 => format!("${s}0"),
-        _ => format!("${s}"),
-    }
+    let s = match decimals {
+        0 => format!("{s}.00"),
+        1 => format!("{s}0"),
+        _ => s,
+    };
+    format!("${}", group_thousands(&s))
 }

@@ -843,7 +843,19 @@ describe('anonymous direct-key session', () => {
     const sent = JSON.parse(mock.requests.filter((r) => r.path === '/v1/chat/completions').at(-1).body);
     assert.deepEqual(sent.messages.map((m) => m.content), ['anonymous hello', 'Mock openai reply to: anonymous hello', 'and after the detour']);
     assert.deepEqual(await dumpStorage(p), before);
-    // Ending it forgets the key and the conversation at once.
+    // Ending it forgets the key and the conversation at once, even with an answer on
+    // its way and a message half written; the key field takes the focus.
+    await sendMessage('a slow one [[mock:think:3000]]', p);
+    await expect(p.getByRole('button', { name: 'Stop' })).toBeVisible();
+    await p.getByRole('textbox', { name: 'Message', exact: true }).fill('a thought to forget');
+    await p.getByRole('button', { name: 'End and forget' }).click();
+    await expect(p.getByLabel('API key')).toBeFocused();
+    // A new session starts empty: neither the old conversation nor the old message.
+    await p.getByLabel('API key').fill(secret);
+    await p.getByRole('button', { name: 'Start chatting' }).click();
+    await expect(p.getByRole('textbox', { name: 'Message', exact: true })).toBeVisible();
+    await expect(p.getByRole('listitem', { name: 'Answer' })).toHaveCount(0);
+    assert.equal(await p.getByRole('textbox', { name: 'Message', exact: true }).inputValue(), '');
     await p.getByRole('button', { name: 'End and forget' }).click();
     await expect(p.getByLabel('API key')).toBeVisible();
     await p.getByRole('link', { name: 'Vault' }).click();
@@ -912,6 +924,13 @@ describe('anonymous direct-key session', () => {
     const stored = JSON.stringify(await dumpStorage(p));
     assert.ok(!stored.includes(key('anthropic', 'keepme')), 'the key is stored in plaintext');
     assert.ok(!stored.includes('Kept from direct'), 'the label is stored in plaintext');
+    // The direct session is still open meanwhile; locking the vault ends it too, as it
+    // drops every other key from the page.
+    await p.goBack();
+    await expect(lastAnswer(p)).toContainText('Mock anthropic reply to: hello from a direct session');
+    await p.getByRole('button', { name: 'Lock' }).click();
+    await expect(p.getByLabel('API key')).toBeVisible();
+    await expect(lastAnswer(p)).toHaveCount(0);
     assert.deepEqual(fresh.problems, []);
   });
 });

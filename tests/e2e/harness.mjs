@@ -44,10 +44,16 @@ export async function startHost({ connectSrc = [], dir = DIST } = {}) {
  */
 export async function startBrowser({ args = [] } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'byok-e2e-'));
+  // No name resolves but the loopback ones (and those a suite maps itself): a key the
+  // app sends to a real provider's address fails at once, the same on a machine with
+  // the internet as on one without, and no test key ever leaves this machine.
+  const RULES = '--host-resolver-rules=';
+  const own = args.filter((a) => a.startsWith(RULES)).map((a) => a.slice(RULES.length));
+  const rules = ['EXCLUDE localhost', 'EXCLUDE 127.0.0.1', ...own, 'MAP * ~NOTFOUND'].join(', ');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [...CHROMIUM_ARGS, ...args],
+    args: [...CHROMIUM_ARGS, ...args.filter((a) => !a.startsWith(RULES)), RULES + rules],
     viewport: { width: 1100, height: 900 },
   });
   const problems = [];

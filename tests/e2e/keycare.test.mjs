@@ -122,6 +122,17 @@ describe('key care', () => {
     await chat({ provider: 'Gemini', text: 'hello again [[mock:deltas:2]]' });
     await expect(lastAnswer()).toContainText('Old \u00b7 ');
     assert.ok(mock.requests.some((r) => JSON.stringify(r).includes('careNew')), 'the new secret reached the provider');
+
+    // Kept though the provider refused it ("Save anyway"): the key shows its failed
+    // test, not "never tested".
+    await nav('Keys');
+    await row.getByRole('button', { name: 'Rotate' }).click();
+    await rotate.getByLabel('New secret').fill('AIzaFAKEFAKEFAKEFAKEFAKEFAKE-careLast-fail-401-mock');
+    await rotate.getByRole('button', { name: 'Save new secret' }).click();
+    await expect(rotate.getByRole('alert')).toContainText('did not accept the new secret');
+    await rotate.getByRole('button', { name: 'Save anyway' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'though its provider refused the new secret' })).toBeVisible();
+    await expect(badge(row, 'Test failed')).toBeVisible();
     assert.deepEqual(browser.problems, []);
   });
 

@@ -144,6 +144,10 @@ test('the list in another order: by label, last use or expiry, kept after a relo
     entry('anthropic', 'Alpha order', 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKE-order2-TEST'),
     entry('anthropic', 'gamma order', 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKE-order3-TEST'),
     entry('anthropic', 'Delta order', 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKE-order4-TEST'),
+    // The person's language orders labels: an accent by its letter, numbers by value.
+    entry('anthropic', 'Échelle order', 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKE-order5-TEST'),
+    entry('anthropic', 'Alpha order 10', 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKE-order6-TEST'),
+    entry('anthropic', 'Alpha order 9', 'sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKE-order7-TEST'),
   ];
   Object.assign(keys[0], { last_used_at: '2026-11-20T10:00:00Z' });
   Object.assign(keys[1], { expires_at: '2031-02-01T00:00:00Z' });
@@ -157,7 +161,7 @@ test('the list in another order: by label, last use or expiry, kept after a relo
   await page.getByRole('link', { name: 'Export & import' }).click();
   await openBundleFile(page, path, BUNDLE_PASS);
   await page.getByRole('button', { name: 'Import', exact: true }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Imported 4 new keys' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Imported 7 new keys' })).toBeVisible();
   await page.getByRole('link', { name: 'Keys' }).click();
 
   const order = page.getByRole('combobox', { name: 'Order' });
@@ -179,28 +183,29 @@ test('the list in another order: by label, last use or expiry, kept after a relo
   await order.selectOption({ label: 'Expiry date' });
   await inOrder(['Delta order', 'Alpha order', 'Team Claude 001']);
   await order.selectOption({ label: 'Label, A to Z' });
-  // Case does not split the alphabet: "beta" comes before "Delta".
-  await inOrder(['Alpha order', 'beta order', 'Delta order', 'gamma order', 'Team Claude 001']);
+  // Case does not split the alphabet: "beta" comes before "Delta"; "Échelle" is among
+  // the E's, and 9 comes before 10.
+  const byLabel = ['Alpha order', 'Alpha order 9', 'Alpha order 10', 'beta order', 'Delta order', 'Échelle order', 'gamma order', 'Team Claude 001'];
+  await inOrder(byLabel);
 
   // The choice stays: after a reload, and across the lock.
   await page.reload();
   await unlock(page);
   assert.equal(await order.inputValue(), 'name');
-  await inOrder(['Alpha order', 'beta order']);
+  await inOrder(byLabel.slice(0, 3));
   // The chat's key picker lists them the same way.
   await page.getByRole('link', { name: 'Chat' }).click();
   await page.getByLabel('Provider').selectOption({ label: 'Anthropic' });
   const picker = await page.getByLabel('Key', { exact: true }).locator('option').allTextContents();
   // (An option may say more after the label, "(last test failed)" say.)
-  const want = ['Alpha order', 'beta order', 'Delta order', 'gamma order', 'Team Claude 001'];
-  assert.deepEqual(picker.slice(0, 5).map((t, i) => t.startsWith(want[i])), [true, true, true, true, true], picker.slice(0, 5).join(', '));
+  assert.deepEqual(picker.slice(0, byLabel.length).map((t, i) => t.startsWith(byLabel[i])), byLabel.map(() => true), picker.slice(0, byLabel.length).join(', '));
   await page.getByRole('link', { name: 'Keys' }).click();
   // A search keeps the order of what it leaves.
   await page.getByRole('searchbox', { name: 'Search keys by label or provider' }).fill('order');
   const shown = claudeRows.filter({ visible: true });
   await eventually(async () => {
     const got = await shown.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
-    return JSON.stringify(got) === JSON.stringify(['Alpha order', 'beta order', 'Delta order', 'gamma order']) || got.join(', ');
+    return JSON.stringify(got) === JSON.stringify(byLabel.slice(0, -1)) || got.join(', ');
   }, 'search results in label order');
   await page.getByRole('searchbox', { name: 'Search keys by label or provider' }).fill('');
   // By keyboard, like any list box: from "Label, A to Z" up to "Date added".
@@ -217,7 +222,7 @@ test('the list in another order: by label, last use or expiry, kept after a relo
   await search.fill('OpenAI 150');
   await expect(keyRow(page, 'Team OpenAI 150')).toBeVisible();
   await search.fill('');
-  await expect(page.getByText(`${ALL + 5} keys`, { exact: true })).toBeVisible();
+  await expect(page.getByText(`${ALL + 8} keys`, { exact: true })).toBeVisible();
   await expect(keyRow(page, 'Team Claude 001')).toBeVisible();
   // Whatever of the OpenAI keys is on view is the start of them, with no gap.
   const openaiOnView = () => page.getByRole('region', { name: 'OpenAI', exact: true }).locator('li.key').evaluateAll(

@@ -95,7 +95,7 @@ describe('usage', () => {
     await form.getByRole('button', { name: 'Save price' }).click();
     await expect(page.getByRole('table', { name: 'Your prices' })).toContainText('gpt-4o-mini');
     // Written as prices are: with cents.
-    await expect(page.getByRole('table', { name: 'Your prices' })).toContainText('$10000.00');
+    await expect(page.getByRole('table', { name: 'Your prices' })).toContainText('$10,000.00');
 
     // Work: (7-2)*10000 + 2*1000 + 12*20000 = 292,000 per million = $0.292.
     // Home: 5*10000 + 11*20000 = 270,000 per million = $0.27.
@@ -175,7 +175,7 @@ describe('usage', () => {
     const budgetRow = page.getByRole('listitem').filter({ has: budget });
     await expect(budgetRow.getByRole('alert')).toContainText('A budget is a number of dollars');
     assert.equal(await budget.getAttribute('aria-invalid'), 'true');
-    // Under a cent, a budget could only ever read "<$0.0001": refused.
+    // Less than a cent a month is no budget anyone means (a slip for 0.01): refused.
     await budget.fill('0.001');
     await budget.press('Enter');
     await expect(budgetRow.getByRole('alert')).toContainText('A monthly budget must be at least $0.01.');
@@ -186,6 +186,8 @@ describe('usage', () => {
     await expect(page.getByRole('status').filter({ hasText: 'Budget set to $0.35 a month.' })).toBeVisible();
     await expect(budget).toBeFocused();
     await expect(page.getByRole('alert')).toHaveCount(0);
+    // Where it stands shows beside it.
+    await expect(budgetRow).toContainText('This month so far: an estimated $0.29 (83% of $0.35).');
 
     await nav('Keys');
     const work = keyRow(page, 'Work');

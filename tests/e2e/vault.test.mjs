@@ -144,9 +144,16 @@ describe('vault lifecycle and key management', () => {
     await anth.getByLabel('New secret').fill(NEW_ANTHROPIC);
     await expect(anth).not.toContainText('This key looks like');
     await anth.getByRole('button', { name: 'Save new secret' }).click();
-    // The new secret is tried with the provider first. This machine reaches no provider:
-    // the test cannot run, the old secret stays, and saving again replaces it untested.
-    await expect(anth.getByRole('alert')).toContainText('The old secret is kept', { timeout: 30_000 });
+    // The new secret is tried with the provider first. The test browser resolves no
+    // provider's name (tests/e2e/harness.mjs): the test cannot run, the old secret stays,
+    // and saving again replaces it untested.
+    await expect(anth.getByRole('alert')).toContainText('The new secret could not be tested', { timeout: 30_000 });
+    await expect(anth.getByRole('alert')).toContainText('The old secret is kept');
+    await expect(anth.getByLabel('Secret')).toContainText(KEYS.anthropic);
+    // Tried again on request: the same answer, nothing changed.
+    await anth.getByRole('button', { name: 'Test again' }).click();
+    await expect(anth.getByRole('button', { name: 'Testing the new secret…' })).toHaveCount(0, { timeout: 30_000 });
+    await expect(anth.getByRole('alert')).toContainText('The new secret could not be tested');
     await expect(anth.getByLabel('Secret')).toContainText(KEYS.anthropic);
     await anth.getByRole('button', { name: 'Save anyway' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Key rotated without a test' })).toBeVisible();

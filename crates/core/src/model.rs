@@ -460,25 +460,13 @@ pub struct Vault {
     pub deleted_keys: Vec<crate::usage::DeletedKey>,
     /// Providers whose rate-limited answers are resent with the next key without
     /// asking. Encrypted, not a plain setting: the list names the services someone has
-    /// keys with. A provider this version does not know is left out rather than making
-    /// the whole vault unreadable.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "known_providers"
-    )]
-    pub auto_failover: Vec<Provider>,
+    /// keys with. Kept by name (`Provider::id`), so a provider a later version adds
+    /// neither makes the vault unreadable here nor is dropped by this version's saves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auto_failover: Vec<String>,
     /// Sections added by later versions survive an older tab's save.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-fn known_providers<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Provider>, D::Error> {
-    let names = Vec::<serde_json::Value>::deserialize(d)?;
-    Ok(names
-        .into_iter()
-        .filter_map(|n| Provider::deserialize(n).ok())
-        .collect())
 }
 
 impl Default for Vault {
@@ -546,11 +534,26 @@ impl Vault {
     }
 
     /// A provider's keys in `order`; keys that tie stay in the order they were added.
+    /// Labels compare ignoring case.
     pub fn keys_in_order(&self, provider: Provider, order: KeyOrder) -> Vec<&KeyEntry> {
+        self.keys_in_order_by(provider, order, |a, b| {
+            a.to_lowercase().cmp(&b.to_lowercase())
+        })
+    }
+
+    /// [`Vault::keys_in_order`] with labels compared by `label_cmp`: a browser passes
+    /// its own collation, which knows the person's language ("Émile" by "Emma") and
+    /// numbers ("Key 2" before "Key 10").
+    pub fn keys_in_order_by(
+        &self,
+        provider: Provider,
+        order: KeyOrder,
+        label_cmp: impl Fn(&str, &str) -> std::cmp::Ordering,
+    ) -> Vec<&KeyEntry> {
         let mut ks: Vec<&KeyEntry> = self.keys_for(provider).collect();
         match order {
             KeyOrder::Added => {}
-            KeyOrder::Name => ks.sort_by_cached_key(|k| k.label.to_lowercase()),
+            KeyOrder::Name => ks.sort_by(|a, b| label_cmp(&a.label, &b.label)),
             // Never used, or no expiry date: at the end, not first.
             KeyOrder::LastUsed => ks.sort_by_key(|k| std::cmp::Reverse(k.last_used_at)),
             KeyOrder::Expiry => ks.sort_by_key(|k| (k.expires_at.is_none(), k.expires_at)),
@@ -632,9 +635,6 @@ impl Vault {
         Ok(())
     }
 
-    /// Replace the secret and its expiry, keep everything else, and note when. The old
-    /// secret's expiry and test result said nothing about the new secret, so they go:
-    /// a key rotated because it expired would otherwise stay expired, never chosen.
     /// Whether `rotate` would take this secret for key `id`, changing nothing: so the
     /// new secret can be tested with its provider before it replaces the old one.
     pub fn check_rotation(&self, id: Uuid, secret: &str) -> Result<(), ModelError> {
@@ -647,6 +647,9 @@ impl Vault {
         self.get(id).map(|_| ()).ok_or(ModelError::NotFound)
     }
 
+    /// Replace the secret and its expiry, keep everything else, and note when. The old
+    /// secret's expiry and test result said nothing about the new secret, so they go:
+    /// a key rotated because it expired would otherwise stay expired, never chosen.
     pub fn rotate(
         &mut self,
         id: Uuid,
@@ -777,7 +780,7 @@ impl Vault {
     }
 
     pub fn auto_failover(&self, provider: Provider) -> bool {
-        self.auto_failover.contains(&provider)
+        self.auto_failover.iter().any(|p| p == provider.id())
     }
 
     /// Turn automatic failover on or off for `provider`. Returns whether anything changed.
@@ -786,10 +789,10 @@ impl Vault {
             return false;
         }
         if on {
-            self.auto_failover.push(provider);
+            self.auto_failover.push(provider.id().to_string());
             self.auto_failover.sort();
         } else {
-            self.auto_failover.retain(|p| *p != provider);
+            self.auto_failover.retain(|p| p != provider.id());
         }
         true
     }
@@ -861,7 +864,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn auto_failover_is_kept_in_the_vault_and_unknown_providers_are_dropped() {
+    fn auto_failover_is_kept_in_the_vault_with_providers_of_later_versions() {
         let mut v = Vault::default();
         assert!(v.set_auto_failover(Provider::Gemini, true));
         assert!(!v.set_auto_failover(Provider::Gemini, true));
@@ -875,12 +878,16 @@ pub(crate) mod tests {
         let back: Vault = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, v);
         assert!(v.set_auto_failover(Provider::Gemini, false));
-        assert_eq!(v.auto_failover, vec![Provider::Anthropic]);
-        // A provider from a later version does not make the vault unreadable.
-        let later: Vault =
+        assert_eq!(v.auto_failover, ["anthropic"]);
+        // A provider from a later version neither makes the vault unreadable nor goes
+        // with this version's changes.
+        let mut later: Vault =
             serde_json::from_str(r#"{"schema":1,"keys":[],"auto_failover":["mistral","openai"]}"#)
                 .expect("parse");
-        assert_eq!(later.auto_failover, vec![Provider::Openai]);
+        assert!(later.auto_failover(Provider::Openai));
+        later.set_auto_failover(Provider::Gemini, true);
+        later.set_auto_failover(Provider::Openai, false);
+        assert_eq!(later.auto_failover, ["gemini", "mistral"]);
         // An empty list is not written at all.
         assert!(
             !serde_json::to_string(&Vault::default())

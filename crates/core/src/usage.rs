@@ -626,7 +626,8 @@ impl Vault {
             None => {
                 self.budgets.remove(&id);
             }
-            // Under a cent, every figure of it would read "<$0.0001".
+            // Less than a cent a month is no budget anyone means: most likely a slip
+            // (0.001 for 0.01), which would warn on the first answer.
             Some(v) if v.is_finite() && v >= 0.01 => {
                 self.budgets.insert(id, v);
             }

@@ -1,0 +1,40 @@
+//! Labels in the order the person's language puts them, by the browser's
+//! `Intl.Collator`: accents beside their letter ("Émile" by "Emma"), case ignored, and
+//! numbers by value ("Key 2" before "Key 10").
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use wasm_bindgen::{JsCast, JsValue};
+
+/// A comparison of the given labels: they are sorted once, by the browser in one call,
+/// and compared by their place. A label not among them sorts last; should the browser
+/// refuse, labels compare ignoring case.
+pub fn label_order<'a>(labels: impl Iterator<Item = &'a str>) -> impl Fn(&str, &str) -> Ordering {
+    let mut unique: Vec<&str> = labels.collect();
+    unique.sort_unstable();
+    unique.dedup();
+    let rank: Option<HashMap<String, usize>> =
+        sorted(&unique).map(|order| order.into_iter().enumerate().map(|(i, l)| (l, i)).collect());
+    move |a: &str, b: &str| match &rank {
+        Some(r) => {
+            let at = |l: &str| r.get(l).copied().unwrap_or(usize::MAX);
+            at(a).cmp(&at(b))
+        }
+        None => a.to_lowercase().cmp(&b.to_lowercase()),
+    }
+}
+
+fn sorted(labels: &[&str]) -> Option<Vec<String>> {
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"numeric".into(), &JsValue::TRUE).ok()?;
+    js_sys::Reflect::set(&options, &"sensitivity".into(), &"base".into()).ok()?;
+    let collator = js_sys::Intl::Collator::new(&js_sys::Array::new(), &options);
+    let array: js_sys::Array = labels.iter().map(|l| JsValue::from_str(l)).collect();
+    let sort: js_sys::Function = js_sys::Reflect::get(&array, &"sort".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    sort.call1(&array, &collator.compare()).ok()?;
+    array.iter().map(|v| v.as_string()).collect()
+}
