@@ -604,18 +604,15 @@ fn PriceList() -> impl IntoView {
                         <label for="price-model">"Model"</label>
                         <input id="price-model" type="text" aria-describedby="price-error" placeholder="gpt-4o-mini or llama-3*" prop:value=move || model.get() on:input=move |ev| model.set(event_target_value(&ev))/>
                     </div>
-                    <div class="field">
-                        <label for="price-input">"Input $"</label>
-                        <input id="price-input" type="text" aria-describedby="price-error" inputmode="decimal" prop:value=move || input.get() on:input=move |ev| input.set(event_target_value(&ev))/>
-                    </div>
-                    <div class="field">
-                        <label for="price-output">"Output $"</label>
-                        <input id="price-output" type="text" aria-describedby="price-error" inputmode="decimal" prop:value=move || output.get() on:input=move |ev| output.set(event_target_value(&ev))/>
-                    </div>
-                    <div class="field">
-                        <label for="price-cached">"Cached $ (optional)"</label>
-                        <input id="price-cached" type="text" aria-describedby="price-error" inputmode="decimal" prop:value=move || cached.get() on:input=move |ev| cached.set(event_target_value(&ev))/>
-                    </div>
+                    {[("price-input", "Input $", input), ("price-output", "Output $", output), ("price-cached", "Cached $ (optional)", cached)]
+                        .into_iter()
+                        .map(|(id, label, value)| view! {
+                            <div class="field">
+                                <label for=id>{label}</label>
+                                <input id=id type="text" aria-describedby="price-error" inputmode="decimal" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                            </div>
+                        })
+                        .collect_view()}
                 </div>
                 <Show when=move || error.get().is_some()>
                     <p class="error" role="alert" id="price-error">{move || error.get().unwrap_or_default()}</p>
