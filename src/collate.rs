@@ -5,12 +5,25 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use byok_core::model::{KeyEntry, KeyOrder, Provider, Vault};
 use wasm_bindgen::{JsCast, JsValue};
+
+/// A provider's keys in `order`, as the Keys page and the chat's key picker list them:
+/// labels in the order of the person's language.
+pub fn keys_in_order(v: &Vault, provider: Provider, order: KeyOrder) -> Vec<&KeyEntry> {
+    match order {
+        KeyOrder::Name => {
+            let cmp = label_order(v.keys_for(provider).map(|k| k.label.as_str()));
+            v.keys_in_order_by(provider, order, cmp)
+        }
+        _ => v.keys_in_order(provider, order),
+    }
+}
 
 /// A comparison of the given labels: they are sorted once, by the browser in one call,
 /// and compared by their place. A label not among them sorts last; should the browser
 /// refuse, labels compare ignoring case.
-pub fn label_order<'a>(labels: impl Iterator<Item = &'a str>) -> impl Fn(&str, &str) -> Ordering {
+fn label_order<'a>(labels: impl Iterator<Item = &'a str>) -> impl Fn(&str, &str) -> Ordering {
     let mut unique: Vec<&str> = labels.collect();
     unique.sort_unstable();
     unique.dedup();

@@ -33,6 +33,8 @@ pub enum AppError {
     ForgottenElsewhere,
     #[error("The vault was created anew in another tab. Unlock it with its passphrase to see it.")]
     ReplacedElsewhere,
+    #[error("The current passphrase is wrong; nothing was changed.")]
+    WrongCurrentPassphrase,
     #[error("{0}")]
     Invalid(String),
 }

@@ -327,13 +327,10 @@ pub fn Chat(
         let p = provider.get();
         let order = session.settings.with(|s| s.key_order);
         key_vault.with(|v| {
-            let ks = if order == byok_core::model::KeyOrder::Name {
-                let cmp = crate::collate::label_order(v.keys_for(p).map(|k| k.label.as_str()));
-                v.keys_in_order_by(p, order, cmp)
-            } else {
-                v.keys_in_order(p, order)
-            };
-            ks.into_iter().cloned().collect::<Vec<_>>()
+            crate::collate::keys_in_order(v, p, order)
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
         })
     });
     // The key the core's resolution picks, unless the person chose one.

@@ -42,20 +42,35 @@ pub struct FieldErr {
     err: RwSignal<Option<(Field, String)>>,
     /// Prefix of the element ids: `{prefix}-{field}-error`.
     prefix: StoredValue<String>,
+    /// The id of each field's input, which an error about it focuses.
+    inputs: StoredValue<Vec<(Field, String)>>,
 }
 
 impl FieldErr {
-    pub fn new(prefix: impl Into<String>) -> Self {
+    /// `inputs`: the id of each field's input (a field left out gets no focus).
+    pub fn new(
+        prefix: impl Into<String>,
+        inputs: impl IntoIterator<Item = (Field, String)>,
+    ) -> Self {
         Self {
             err: RwSignal::new(None),
             prefix: StoredValue::new(prefix.into()),
+            inputs: StoredValue::new(inputs.into_iter().collect()),
         }
     }
 
-    /// Show `text` under `field` and focus `input_id` (the field's input) once drawn.
-    pub fn show(self, field: Field, text: impl Into<String>, input_id: Option<String>) {
+    /// Show `text` under `field` and focus the field's input once drawn.
+    pub fn show(self, field: Field, text: impl Into<String>) {
         self.err.set(Some((field, text.into())));
-        if let Some(id) = input_id {
+        let input = self
+            .inputs
+            .try_with_value(|i| {
+                i.iter()
+                    .find(|(f, _)| *f == field)
+                    .map(|(_, id)| id.clone())
+            })
+            .flatten();
+        if let Some(id) = input {
             set_timeout(
                 move || {
                     let Some(el) = document().get_element_by_id(&id) else {
@@ -73,6 +88,11 @@ impl FieldErr {
                 std::time::Duration::ZERO,
             );
         }
+    }
+
+    /// A saving error, under the field it is about.
+    pub fn show_error(self, e: &AppError) {
+        self.show(Field::of(e), e.message());
     }
 
     pub fn clear(self) {

@@ -99,17 +99,16 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
     let expires = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());
     let make_default = RwSignal::new(false);
-    let error = FieldErr::new("add");
-    let input_of = |f: Field| {
-        match f {
-            Field::Secret => Some("add-secret"),
-            Field::Label => Some("add-label"),
-            Field::BaseUrl => Some("add-base-url"),
-            Field::Expires => Some("add-expires"),
-            _ => None,
-        }
-        .map(str::to_string)
-    };
+    let error = FieldErr::new(
+        "add",
+        [
+            (Field::Secret, "add-secret"),
+            (Field::Label, "add-label"),
+            (Field::BaseUrl, "add-base-url"),
+            (Field::Expires, "add-expires"),
+        ]
+        .map(|(f, id)| (f, id.to_string())),
+    );
     // The mismatch question was asked for the form as it is now.
     let mismatch_asked = RwSignal::new(false);
     let secret_input = NodeRef::<html::Input>::new();
@@ -141,16 +140,16 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
         {
             mismatch_asked.set(true);
             // By the button, which stays focused: pressing it again keeps the key as is.
-            return error.show(Field::Form, q, None);
+            return error.show(Field::Form, q);
         }
         let expires_at = match expires.with_untracked(|e| parse_date(e)) {
             Ok(d) => d,
-            Err(msg) => return error.show(Field::Expires, msg, input_of(Field::Expires)),
+            Err(msg) => return error.show(Field::Expires, msg),
         };
         let id = match new_id() {
             Ok(id) => id,
             Err(e) => {
-                return error.show(Field::Form, AppError::Crypto(e.to_string()).message(), None);
+                return error.show(Field::Form, AppError::Crypto(e.to_string()).message());
             }
         };
         let new = NewKey {
@@ -169,10 +168,7 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
                 toasts.info(format!("Saved the key \u{201c}{shown_label}\u{201d}."));
                 on_done.run(());
             }
-            Err(e) => {
-                let f = Field::of(&e);
-                error.show(f, e.message(), input_of(f));
-            }
+            Err(e) => error.show_error(&e),
         }
     };
 

@@ -615,21 +615,19 @@ fn EditPanel(
     );
     let notes = RwSignal::new(e.as_ref().map(|e| e.notes.clone()).unwrap_or_default());
     let pid = id.simple().to_string();
-    let error = FieldErr::new(format!("e-{pid}"));
-    let input_of = move |f: Field| {
-        let p = id.simple();
-        match f {
-            Field::Label => Some(format!("l-{p}")),
-            Field::BaseUrl => Some(format!("u-{p}")),
-            Field::Expires => Some(format!("x-{p}")),
-            _ => None,
-        }
-    };
+    let error = FieldErr::new(
+        format!("e-{pid}"),
+        [
+            (Field::Label, format!("l-{pid}")),
+            (Field::BaseUrl, format!("u-{pid}")),
+            (Field::Expires, format!("x-{pid}")),
+        ],
+    );
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let expires_at = match parse_date(&expires.get_untracked()) {
             Ok(d) => d,
-            Err(m) => return error.show(Field::Expires, m, input_of(Field::Expires)),
+            Err(m) => return error.show(Field::Expires, m),
         };
         let edit = KeyEdit {
             label: label.get_untracked(),
@@ -642,10 +640,7 @@ fn EditPanel(
                 close_panel(id, panel);
                 toasts.info("Changes saved.");
             }
-            Err(e) => {
-                let f = Field::of(&e);
-                error.show(f, e.message(), input_of(f));
-            }
+            Err(e) => error.show_error(&e),
         }
     };
     view! {
@@ -695,7 +690,13 @@ fn RotatePanel(
     // Empty, not the old secret's date: a new secret has its own expiry, if any.
     let expires = RwSignal::new(String::new());
     let pid = id.simple().to_string();
-    let error = FieldErr::new(format!("r-{pid}"));
+    let error = FieldErr::new(
+        format!("r-{pid}"),
+        [
+            (Field::Secret, format!("r-{pid}")),
+            (Field::Expires, format!("rx-{pid}")),
+        ],
+    );
     let step = RwSignal::new(RotateStep::Ready);
     // As in the Add form: a key for another provider, quotes, a cut-off paste.
     let provider = entry.with_untracked(|e| e.as_ref().map(|e| e.provider));
@@ -717,7 +718,7 @@ fn RotatePanel(
             Ok(d) => d,
             Err(m) => {
                 step.set(RotateStep::Ready);
-                return error.show(Field::Expires, m, Some(format!("rx-{}", id.simple())));
+                return error.show(Field::Expires, m);
             }
         };
         let s = Secret::new(secret.get_untracked());
@@ -747,9 +748,7 @@ fn RotatePanel(
             }
             Err(e) => {
                 step.set(RotateStep::Ready);
-                let f = Field::of(&e);
-                let input = (f == Field::Secret).then(|| format!("r-{}", id.simple()));
-                error.show(f, e.message(), input);
+                error.show_error(&e);
             }
         }
     };
@@ -763,10 +762,10 @@ fn RotatePanel(
             })
         {
             mismatch_asked.set(true);
-            return error.show(Field::Form, q, None);
+            return error.show(Field::Form, q);
         }
         if let Err(m) = expires.with_untracked(|x| parse_date(x)) {
-            return error.show(Field::Expires, m, Some(format!("rx-{}", id.simple())));
+            return error.show(Field::Expires, m);
         }
         let typed = secret.get_untracked();
         let checked = session.vault.with_untracked(|v| {
@@ -775,13 +774,7 @@ fn RotatePanel(
                 .unwrap_or(Err(ModelError::NotFound))
         });
         if let Err(e) = checked {
-            let e = AppError::from(e);
-            let f = Field::of(&e);
-            return error.show(
-                f,
-                e.message(),
-                (f == Field::Secret).then(|| format!("r-{}", id.simple())),
-            );
+            return error.show_error(&AppError::from(e));
         }
         if step.get_untracked() == RotateStep::Failed {
             return replace(refusal.get_value());
@@ -832,7 +825,7 @@ fn RotatePanel(
                     result.message
                 )
             };
-            error.show(Field::Secret, text, Some(format!("r-{}", id.simple())));
+            error.show(Field::Secret, text);
         });
     };
     let save = move |ev: leptos::ev::SubmitEvent| {

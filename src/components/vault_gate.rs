@@ -40,7 +40,7 @@ fn CreateVaultForm() -> impl IntoView {
     let session = use_session();
     let pass = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
-    let error = FieldErr::new("create");
+    let error = FieldErr::new("create", [(Field::Repeat, "new-pass-repeat".into())]);
     // The strength hint under the field already says why a passphrase is refused.
     let refused = RwSignal::new(false);
     let busy = RwSignal::new(false);
@@ -61,7 +61,6 @@ fn CreateVaultForm() -> impl IntoView {
             return error.show(
                 Field::Repeat,
                 "The two passphrases differ. Type the same passphrase twice.",
-                Some("new-pass-repeat".into()),
             );
         }
         error.clear();
@@ -74,7 +73,7 @@ fn CreateVaultForm() -> impl IntoView {
                     pass.set(String::new());
                     repeat.set(String::new());
                 }
-                Err(e) => error.show(Field::Form, e.message(), None),
+                Err(e) => error.show(Field::Form, e.message()),
             }
         });
     };

@@ -921,7 +921,6 @@ type Listening = (
     Closure<dyn FnMut(web_sys::MessageEvent)>,
 );
 
-/// Conversation `id`'s record as stored now, if it is.
 /// Why a conversation record could not be read, in words about that record: the
 /// vault's own wording ("the saved vault is damaged") would alarm about the wrong thing.
 fn record_problem(e: AppError) -> String {
@@ -935,6 +934,7 @@ fn record_problem(e: AppError) -> String {
     why.trim_end_matches('.').to_string()
 }
 
+/// Conversation `id`'s record as stored now, if it is.
 async fn stored(id: Uuid) -> Result<Option<String>, crate::storage::StorageError> {
     idb::open()
         .await?

@@ -67,8 +67,21 @@ pub fn DirectPage() -> impl IntoView {
     let auto_base_url = RwSignal::new(None::<String>);
     // Each form says what is wrong under its own field; `notice` is about keys a
     // bundle brought, once the chat is open.
-    let error = FieldErr::new("direct");
-    let bundle_error = FieldErr::new("direct-bundle");
+    let error = FieldErr::new(
+        "direct",
+        [
+            (Field::Secret, "direct-secret".to_string()),
+            (Field::BaseUrl, "direct-base".to_string()),
+        ],
+    );
+    // Anything but the passphrase is about the file: the file field takes the focus.
+    let bundle_error = FieldErr::new(
+        "direct-bundle",
+        [
+            (Field::Passphrase, "direct-bundle-pass".to_string()),
+            (Field::Form, "direct-bundle".to_string()),
+        ],
+    );
     let notice = RwSignal::new(None::<String>);
     let bundle_pass = RwSignal::new(String::new());
     let bundle_text = StoredValue::new(None::<String>);
@@ -80,7 +93,7 @@ pub fn DirectPage() -> impl IntoView {
         let mut v = Vault::default();
         let id = match new_id() {
             Ok(id) => id,
-            Err(e) => return error.show(Field::Form, AppError::from(e).message(), None),
+            Err(e) => return error.show(Field::Form, AppError::from(e).message()),
         };
         let new = NewKey {
             provider: provider.get_untracked(),
@@ -102,16 +115,11 @@ pub fn DirectPage() -> impl IntoView {
             }
             Err(e) => {
                 let e = AppError::from(e);
-                let f = Field::of(&e);
-                let input = match f {
-                    Field::BaseUrl => "direct-base",
-                    _ => "direct-secret",
-                };
                 // The field here is "API key": the core's word is "secret".
                 let text = e
                     .message()
                     .replace("The secret is empty", "The API key is empty");
-                error.show(f, text, Some(input.to_string()));
+                error.show(Field::of(&e), text);
             }
         }
     };
@@ -119,11 +127,7 @@ pub fn DirectPage() -> impl IntoView {
     let open_bundle = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(text) = bundle_text.get_value() else {
-            return bundle_error.show(
-                Field::Form,
-                "Choose a bundle file first.",
-                Some("direct-bundle".into()),
-            );
+            return bundle_error.show(Field::Form, "Choose a bundle file first.");
         };
         let pass = bundle_pass.get_untracked();
         busy.set(true);
@@ -154,7 +158,6 @@ pub fn DirectPage() -> impl IntoView {
                     bundle_error.show(
                         Field::Form,
                         "No key in this bundle can be used: each has an empty label or secret, or a base URL byok does not accept. Import it on the Export & import page to see why.",
-                        None,
                     );
                 }
                 Ok((ks, refused)) => {
@@ -169,13 +172,13 @@ pub fn DirectPage() -> impl IntoView {
                 }
                 Err(e) => {
                     // A wrong passphrase is mended in its field; anything else is the file.
-                    let (f, input) = match e {
+                    let f = match e {
                         AppError::Bundle(
                             byok_core::bundle::BundleError::WrongPassphraseOrTampered,
-                        ) => (Field::Passphrase, "direct-bundle-pass"),
-                        _ => (Field::Form, "direct-bundle"),
+                        ) => Field::Passphrase,
+                        _ => Field::Form,
                     };
-                    bundle_error.show(f, e.message(), Some(input.into()));
+                    bundle_error.show(f, e.message());
                 }
             }
         });
@@ -190,7 +193,6 @@ pub fn DirectPage() -> impl IntoView {
             return bundle_error.show(
                 Field::Form,
                 "This file is larger than any byok bundle (16 MB at most).",
-                None,
             );
         }
         spawn_local(async move {

@@ -66,15 +66,10 @@ fn KeyList() -> impl IntoView {
         let o = order.get();
         session.vault.with(|v| {
             v.as_ref().map_or_else(Vec::new, |v| {
-                let by_label = (o == KeyOrder::Name)
-                    .then(|| crate::collate::label_order(v.keys.iter().map(|k| k.label.as_str())));
                 Provider::ALL
                     .into_iter()
                     .map(|p| {
-                        let ks = match &by_label {
-                            Some(cmp) => v.keys_in_order_by(p, o, cmp),
-                            None => v.keys_in_order(p, o),
-                        };
+                        let ks = crate::collate::keys_in_order(v, p, o);
                         (p, ks.iter().map(|k| k.id).collect())
                     })
                     .collect::<Vec<(Provider, Vec<Uuid>)>>()

@@ -8,7 +8,7 @@ use crate::components::field_error::{Field, FieldErr};
 use crate::components::passphrase_field::PassphraseWithStrength;
 use crate::components::vault_gate::VaultGate;
 use crate::error::AppError;
-use crate::state::session::{WRONG_CURRENT, use_session};
+use crate::state::session::use_session;
 use crate::state::toasts::use_toasts;
 use crate::storage::Settings;
 
@@ -30,14 +30,14 @@ fn save_with_feedback(
     session: crate::state::Session,
     toasts: crate::state::Toasts,
     s: Settings,
-    error: RwSignal<Option<String>>,
+    error: FieldErr,
 ) {
     match session.save_settings(s) {
         Ok(()) => {
-            error.set(None);
+            error.clear();
             toasts.info("Settings saved.");
         }
-        Err(e) => error.set(Some(e.message())),
+        Err(e) => error.show(Field::Form, e.message()),
     }
 }
 
@@ -48,17 +48,17 @@ fn AutoLockSettings() -> impl IntoView {
     let current = session.settings.get_untracked();
     let minutes = RwSignal::new(current.auto_lock_minutes.to_string());
     let hidden = RwSignal::new(current.lock_when_hidden);
-    let error = RwSignal::new(None::<String>);
+    // One field: the form's error is that field's.
+    let error = FieldErr::new("autolock", [(Field::Form, "autolock-minutes".to_string())]);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let m = match minutes.get_untracked().trim().parse::<f64>() {
             Ok(m) if m == 0.0 || (0.25..=1440.0).contains(&m) => m,
             _ => {
-                error.set(Some(
-                    "Enter a number of minutes from 0.25 to 1440, or 0 for never.".into(),
-                ));
-                crate::focus::focus_selector("#autolock-minutes");
-                return;
+                return error.show(
+                    Field::Form,
+                    "Enter a number of minutes from 0.25 to 1440, or 0 for never.",
+                );
             }
         };
         let s = Settings {
@@ -70,7 +70,7 @@ fn AutoLockSettings() -> impl IntoView {
     };
     view! {
         // novalidate: the page's own message, not the browser's bubble, for every bad value.
-        <form class="card stack" novalidate on:submit=save aria-labelledby="autolock-title" on:input=move |_| error.set(None)>
+        <form class="card stack" novalidate on:submit=save aria-labelledby="autolock-title" on:input=move |_| error.clear()>
             <h2 id="autolock-title">"Auto-lock"</h2>
             <label for="autolock-minutes">"Lock after this many minutes without activity (0 = never)"</label>
             <input
@@ -79,14 +79,12 @@ fn AutoLockSettings() -> impl IntoView {
                 min="0"
                 max="1440"
                 step="0.25"
-                aria-describedby="autolock-error"
-                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=error.id(Field::Form)
+                aria-invalid=error.invalid(Field::Form)
                 prop:value=move || minutes.get()
                 on:input=move |ev| minutes.set(event_target_value(&ev))
             />
-            <Show when=move || error.get().is_some()>
-                <p class="error" role="alert" id="autolock-error">{move || error.get().unwrap_or_default()}</p>
-            </Show>
+            {error.view(Field::Form)}
             <label class="check">
                 <input type="checkbox" prop:checked=move || hidden.get() on:change=move |ev| hidden.set(event_target_checked(&ev))/>
                 "Lock when this tab is hidden"
@@ -101,18 +99,19 @@ fn ReminderSettings() -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
     let days = RwSignal::new(session.settings.get_untracked().rotation_days.to_string());
-    let error = RwSignal::new(None::<String>);
+    let error = FieldErr::new(
+        "rotation-days",
+        [(Field::Form, "rotation-days".to_string())],
+    );
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let d = match days.get_untracked().trim().parse::<u32>() {
             Ok(d) if d <= 3650 => d,
             _ => {
-                error.set(Some(
-                    "Enter a whole number of days from 0 to 3650 (0 turns the reminder off)."
-                        .into(),
-                ));
-                crate::focus::focus_selector("#rotation-days");
-                return;
+                return error.show(
+                    Field::Form,
+                    "Enter a whole number of days from 0 to 3650 (0 turns the reminder off).",
+                );
             }
         };
         let s = Settings {
@@ -122,7 +121,7 @@ fn ReminderSettings() -> impl IntoView {
         save_with_feedback(session, toasts, s, error);
     };
     view! {
-        <form class="card stack" novalidate on:submit=save aria-labelledby="reminders-title" on:input=move |_| error.set(None)>
+        <form class="card stack" novalidate on:submit=save aria-labelledby="reminders-title" on:input=move |_| error.clear()>
             <h2 id="reminders-title">"Key reminders"</h2>
             <label for="rotation-days">"Remind me to rotate a key after this many days (0 = never)"</label>
             <input
@@ -131,14 +130,12 @@ fn ReminderSettings() -> impl IntoView {
                 min="0"
                 max="3650"
                 step="1"
-                aria-describedby="rotation-days-error"
-                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=error.id(Field::Form)
+                aria-invalid=error.invalid(Field::Form)
                 prop:value=move || days.get()
                 on:input=move |ev| days.set(event_target_value(&ev))
             />
-            <Show when=move || error.get().is_some()>
-                <p class="error" role="alert" id="rotation-days-error">{move || error.get().unwrap_or_default()}</p>
-            </Show>
+            {error.view(Field::Form)}
             <p class="hint">"The Keys page also reminds you of keys that expire within 14 days, keys that have expired, and keys never tested."</p>
             <button type="submit">"Save reminders"</button>
         </form>
@@ -152,7 +149,13 @@ fn ChangePassphrase() -> impl IntoView {
     let old = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
-    let error = FieldErr::new("chpass");
+    let error = FieldErr::new(
+        "chpass",
+        [
+            (Field::Passphrase, "old-pass".to_string()),
+            (Field::Repeat, "chg-pass-repeat".to_string()),
+        ],
+    );
     // The strength hint under the new passphrase says why it is refused.
     let refused = RwSignal::new(false);
     let busy = RwSignal::new(false);
@@ -163,11 +166,7 @@ fn ChangePassphrase() -> impl IntoView {
         }
         let (o, n) = (old.get_untracked(), new.get_untracked());
         if o.is_empty() {
-            return error.show(
-                Field::Passphrase,
-                "Type your current passphrase.",
-                Some("old-pass".into()),
-            );
+            return error.show(Field::Passphrase, "Type your current passphrase.");
         }
         if passphrase::assess(&n).refusal.is_some() {
             refused.set(true);
@@ -177,7 +176,6 @@ fn ChangePassphrase() -> impl IntoView {
             return error.show(
                 Field::Repeat,
                 "The two new passphrases differ. Type the same new passphrase twice.",
-                Some("chg-pass-repeat".into()),
             );
         }
         busy.set(true);
@@ -192,15 +190,11 @@ fn ChangePassphrase() -> impl IntoView {
                     repeat.set(String::new());
                     toasts.info("Passphrase changed. Use the new one from now on.");
                 }
-                Err(e) => {
-                    // A wrong current passphrase is mended in its own field.
-                    let wrong = matches!(&e, AppError::Invalid(m) if m == WRONG_CURRENT);
-                    if wrong {
-                        error.show(Field::Passphrase, e.message(), Some("old-pass".into()));
-                    } else {
-                        error.show(Field::Form, e.message(), None);
-                    }
+                // A wrong current passphrase is mended in its own field.
+                Err(e @ AppError::WrongCurrentPassphrase) => {
+                    error.show(Field::Passphrase, e.message());
                 }
+                Err(e) => error.show(Field::Form, e.message()),
             }
         });
     };

@@ -396,8 +396,7 @@ impl Session {
         self.mutate(f)
     }
 
-    /// Re-wrap the data key under a new passphrase. The old one must be right: when it
-    /// is not, the error says [`WRONG_CURRENT`].
+    /// Re-wrap the data key under a new passphrase. The old one must be right.
     pub async fn change_passphrase(&self, old: &str, new: &str) -> Result<(), AppError> {
         self.sync_from_storage()?;
         let record = self
@@ -406,7 +405,7 @@ impl Session {
             .ok_or(AppError::Locked)?;
         let old_kek = webcrypto::derive_key(old, &record.salt(), record.iterations()).await?;
         record.unwrap_key(&old_kek).map_err(|e| match e {
-            VaultError::WrongPassphrase => AppError::Invalid(WRONG_CURRENT.into()),
+            VaultError::WrongPassphrase => AppError::WrongCurrentPassphrase,
             other => other.into(),
         })?;
         let salt: [u8; SALT_LEN] =
@@ -706,9 +705,6 @@ async fn open_text(
     crate::perf_mark("unlock-parsed");
     Ok((record, dk, v))
 }
-
-/// The answer of [`Session::change_passphrase`] to a wrong current passphrase.
-pub const WRONG_CURRENT: &str = "The current passphrase is wrong; nothing was changed.";
 
 pub fn use_session() -> Session {
     use_context::<Session>().unwrap_or_default()

@@ -213,10 +213,10 @@ describe('vault lifecycle and key management', () => {
     // A value out of range is said in the page, under the field (not by a browser bubble).
     await page.getByLabel(/Lock after this many minutes/).fill('99999');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await expect(page.locator('#autolock-error')).toContainText('from 0.25 to 1440');
+    await expect(page.locator('#autolock-form-error')).toContainText('from 0.25 to 1440');
     await expect(page.getByLabel(/Lock after this many minutes/)).toBeFocused();
     await page.getByLabel(/Lock after this many minutes/).fill('15');
-    await expect(page.locator('#autolock-error')).toHaveCount(0);
+    await expect(page.locator('#autolock-form-error')).toHaveCount(0);
     // A wrong current passphrase is named under its field, which takes the focus; the
     // new one typed stays.
     await page.getByLabel('Current passphrase').fill(PASS + 'x');
