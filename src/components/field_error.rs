@@ -2,6 +2,10 @@
 //! invalid, described by the message, and given the focus, so neither a sighted person
 //! nor a screen reader has to look for what to mend. Errors about the form as a whole
 //! go by its button (`Field::Form`).
+//!
+//! A screen reader reads a field's description as the focus arrives, so the message is
+//! an alert only when the focus does not move (no input to go to, or the person is in it
+//! already): otherwise it would be read twice.
 
 use byok_core::model::ModelError;
 use leptos::prelude::*;
@@ -39,7 +43,8 @@ impl Field {
 /// A form's one error at a time, and which field it is about.
 #[derive(Clone, Copy)]
 pub struct FieldErr {
-    err: RwSignal<Option<(Field, String)>>,
+    /// The field, the text, and whether it is announced as an alert.
+    err: RwSignal<Option<(Field, String, bool)>>,
     /// Prefix of the element ids: `{prefix}-{field}-error`.
     prefix: StoredValue<String>,
     /// The id of each field's input, which an error about it focuses.
@@ -61,7 +66,6 @@ impl FieldErr {
 
     /// Show `text` under `field` and focus the field's input once drawn.
     pub fn show(self, field: Field, text: impl Into<String>) {
-        self.err.set(Some((field, text.into())));
         let input = self
             .inputs
             .try_with_value(|i| {
@@ -70,6 +74,12 @@ impl FieldErr {
                     .map(|(_, id)| id.clone())
             })
             .flatten();
+        let focused = document()
+            .active_element()
+            .map(|a| a.id())
+            .filter(|a| !a.is_empty());
+        let alert = input.is_none() || input == focused;
+        self.err.set(Some((field, text.into(), alert)));
         if let Some(id) = input {
             set_timeout(
                 move || {
@@ -103,7 +113,7 @@ impl FieldErr {
 
     pub fn is_on(self, field: Field) -> bool {
         self.err
-            .with(|e| e.as_ref().is_some_and(|(f, _)| *f == field))
+            .with(|e| e.as_ref().is_some_and(|(f, _, _)| *f == field))
     }
 
     /// The id of the message for `field`, for the input's `aria-describedby`.
@@ -123,8 +133,9 @@ impl FieldErr {
     pub fn view(self, field: Field) -> impl IntoView {
         view! {
             <Show when=move || self.is_on(field)>
-                <p class="error" role="alert" id=self.id(field)>
-                    {move || self.err.with(|e| e.as_ref().map(|(_, t)| t.clone()).unwrap_or_default())}
+                <p class="error" id=self.id(field)
+                    role=move || self.err.with(|e| e.as_ref().is_some_and(|(_, _, a)| *a)).then_some("alert")>
+                    {move || self.err.with(|e| e.as_ref().map(|(_, t, _)| t.clone()).unwrap_or_default())}
                 </p>
             </Show>
         }

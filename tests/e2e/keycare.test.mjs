@@ -85,9 +85,12 @@ describe('key care', () => {
     // A mistake is named inside the form, under its field, which takes the focus.
     await edit.getByLabel('Label').fill('  ');
     await edit.getByRole('button', { name: 'Save' }).click();
-    await expect(edit.getByRole('alert')).toContainText('Give the key a label');
+    await expect(edit.locator('p.error')).toContainText('Give the key a label');
     await expect(edit.getByLabel('Label')).toBeFocused();
     assert.equal(await edit.getByLabel('Label').getAttribute('aria-invalid'), 'true');
+    // Read once: by the field's description as the focus lands, not also as an alert.
+    assert.equal(await edit.getByLabel('Label').getAttribute('aria-describedby'), await edit.locator('p.error').getAttribute('id'));
+    await expect(edit.getByRole('alert')).toHaveCount(0);
     await edit.getByRole('button', { name: 'Cancel' }).click();
     await expect(row).toContainText('Old');
 
@@ -101,8 +104,8 @@ describe('key care', () => {
     const refused = 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-careTypo-fail-401-mock';
     await rotate.getByLabel('New secret').fill(refused);
     await rotate.getByRole('button', { name: 'Save new secret' }).click();
-    await expect(rotate.getByRole('alert')).toContainText('Gemini did not accept the new secret');
-    await expect(rotate.getByRole('alert')).toContainText('The old secret is kept');
+    await expect(rotate.locator('p.error')).toContainText('Gemini did not accept the new secret');
+    await expect(rotate.locator('p.error')).toContainText('The old secret is kept');
     await expect(rotate.getByLabel('New secret')).toBeFocused();
     await row.getByRole('button', { name: 'Reveal' }).click();
     await expect(row.getByLabel('Secret')).toContainText(GEM_OLD);
@@ -110,7 +113,7 @@ describe('key care', () => {
     await expect(rotate.getByRole('button', { name: 'Save anyway' })).toBeVisible();
     // Changing the paste starts again: it is tested like the first.
     await rotate.getByLabel('New secret').fill(GEM_ROTATED);
-    await expect(rotate.getByRole('alert')).toHaveCount(0);
+    await expect(rotate.locator('p.error')).toHaveCount(0);
     await rotate.getByRole('button', { name: 'Save new secret' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Key rotated: the new secret works' })).toBeVisible();
     await expect(row).toContainText('last tested');
@@ -129,7 +132,7 @@ describe('key care', () => {
     await row.getByRole('button', { name: 'Rotate' }).click();
     await rotate.getByLabel('New secret').fill('AIzaFAKEFAKEFAKEFAKEFAKEFAKE-careLast-fail-401-mock');
     await rotate.getByRole('button', { name: 'Save new secret' }).click();
-    await expect(rotate.getByRole('alert')).toContainText('did not accept the new secret');
+    await expect(rotate.locator('p.error')).toContainText('did not accept the new secret');
     await rotate.getByRole('button', { name: 'Save anyway' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'though its provider refused the new secret' })).toBeVisible();
     await expect(badge(row, 'Test failed')).toBeVisible();
