@@ -42,7 +42,7 @@ pub struct ChatPageLink(pub StoredValue<Option<Resume>>, pub RwSignal<Option<Uui
 
 use crate::components::markdown;
 use crate::net::{self, NetError};
-use crate::pages::direct::DirectMemory;
+use crate::pages::direct::{DirectDraft, DirectMemory};
 use crate::state::session::{Phase, use_session};
 
 #[derive(Clone, PartialEq)]
@@ -173,7 +173,14 @@ pub fn Chat(
     // A direct session keeps the message being written while its page is left.
     let direct_memory = direct.then(use_context::<DirectMemory>).flatten();
     if let Some(m) = direct_memory {
-        draft.set(m.draft.get_value());
+        let d = m.draft.get_value();
+        draft.set(d.message);
+        // The conversation's own system prompt, once it has one, is the one sent.
+        if system.with_untracked(String::is_empty) {
+            system.set(d.system);
+        }
+        temperature.set(d.temperature);
+        max_tokens.set(d.max_tokens);
     }
     let next_id = StoredValue::new(1u32);
     let restored: Vec<Msg> = conversation
@@ -497,8 +504,12 @@ pub fn Chat(
             persist();
         }
         if let Some(m) = direct_memory.filter(DirectMemory::is_open) {
-            m.draft
-                .try_set_value(draft.try_get_untracked().unwrap_or_default());
+            m.draft.try_set_value(DirectDraft {
+                message: draft.try_get_untracked().unwrap_or_default(),
+                system: system.try_get_untracked().unwrap_or_default(),
+                temperature: temperature.try_get_untracked().unwrap_or_default(),
+                max_tokens: max_tokens.try_get_untracked().unwrap_or_default(),
+            });
         }
     });
 

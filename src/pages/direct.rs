@@ -28,8 +28,17 @@ pub struct DirectMemory {
     pub keys: RwSignal<Vec<KeyEntry>>,
     /// The conversation as of its last finished answer (or an answer cut by leaving).
     pub conversation: StoredValue<Option<byok_core::conversation::Conversation>>,
-    /// The message being written when the page was left.
-    pub draft: StoredValue<String>,
+    /// What was being written when the page was left: the message, and the chat's
+    /// settings (system prompt, temperature, max tokens), as typed.
+    pub draft: StoredValue<DirectDraft>,
+}
+
+#[derive(Clone, Default)]
+pub struct DirectDraft {
+    pub message: String,
+    pub system: String,
+    pub temperature: String,
+    pub max_tokens: String,
 }
 
 impl Default for DirectMemory {
@@ -37,7 +46,7 @@ impl Default for DirectMemory {
         Self {
             keys: RwSignal::new(Vec::new()),
             conversation: StoredValue::new(None),
-            draft: StoredValue::new(String::new()),
+            draft: StoredValue::new(DirectDraft::default()),
         }
     }
 }
@@ -53,7 +62,7 @@ impl DirectMemory {
     pub fn forget(&self) {
         self.keys.set(Vec::new());
         self.conversation.set_value(None);
-        self.draft.set_value(String::new());
+        self.draft.set_value(DirectDraft::default());
     }
 }
 

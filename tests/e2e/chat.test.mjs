@@ -832,16 +832,24 @@ describe('anonymous direct-key session', () => {
     // A look at another page of byok in between costs nothing: the key, the conversation
     // and the message being written are there on coming back, still in memory only.
     await p.getByRole('textbox', { name: 'Message', exact: true }).fill('a thought half written');
+    await p.getByText('Options').click();
+    await p.getByLabel('Temperature').fill('0.3');
+    await p.getByLabel('Max tokens').fill('321');
     await p.getByRole('link', { name: 'Vault' }).click();
     await expect(p.getByRole('heading', { name: 'Create your vault' })).toBeVisible();
     await p.getByRole('link', { name: 'Chat without saving a key' }).click();
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock openai reply to: anonymous hello');
     assert.equal(await p.getByRole('textbox', { name: 'Message', exact: true }).inputValue(), 'a thought half written');
+    await p.getByText('Options').click();
+    assert.equal(await p.getByLabel('Temperature').inputValue(), '0.3');
+    assert.equal(await p.getByLabel('Max tokens').inputValue(), '321');
     await sendMessage('and after the detour', p);
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock openai reply to: and after the detour');
     // The history went along: the provider got the whole conversation.
     const sent = JSON.parse(mock.requests.filter((r) => r.path === '/v1/chat/completions').at(-1).body);
     assert.deepEqual(sent.messages.map((m) => m.content), ['anonymous hello', 'Mock openai reply to: anonymous hello', 'and after the detour']);
+    assert.equal(sent.temperature, 0.3);
+    assert.ok(sent.max_tokens === 321 || sent.max_completion_tokens === 321, JSON.stringify(sent));
     assert.deepEqual(await dumpStorage(p), before);
     // Ending it forgets the key and the conversation at once, even with an answer on
     // its way and a message half written; the key field takes the focus.
