@@ -61,7 +61,7 @@ enum Command {
     #[command(
         long_about = "Print the resolved keys as environment variable assignments.\n\n\
 For Anthropic, OpenAI and Gemini the key used is the provider's active default, else its \
-only active key (the web app's rule, with expiry dates counted in UTC): ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY. \
+only active key (the web app's rule, with expiry dates counted in the local time zone): ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY. \
 A provider without a key is left out; one whose key cannot be chosen (several active, \
 none default; expired) is left out with a note on stderr. --name picks one key by its \
 label instead; an OpenAI-compatible key sets OPENAI_API_KEY, OPENAI_BASE_URL and its older \
@@ -443,17 +443,20 @@ fn write_atomically(out: &Path, data: &[u8]) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Now, in the local time zone: a key's expiry date is a calendar day where the person
+/// is, as in the web app. `time` refuses the local offset when it cannot read it safely
+/// (another thread running); then UTC, the rule earlier versions used.
+fn now_here() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+}
+
 fn resolve(select: &Select) -> Result<envvars::Resolved, CliError> {
     let payload = open(&select.file, &select.pass)?;
-    let resolved = envvars::resolve(
-        &payload,
-        select.name.as_deref(),
-        time::OffsetDateTime::now_utc(),
-    )
-    .map_err(|e| match e {
-        CliError::BadKey(m) => CliError::BadKey(format!("{}: {m}", shown(&select.file))),
-        e => e,
-    })?;
+    let resolved =
+        envvars::resolve(&payload, select.name.as_deref(), now_here()).map_err(|e| match e {
+            CliError::BadKey(m) => CliError::BadKey(format!("{}: {m}", shown(&select.file))),
+            e => e,
+        })?;
     Ok(resolved)
 }
 

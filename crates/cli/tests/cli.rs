@@ -422,6 +422,38 @@ fn env_skips_expired_and_switched_off_keys() {
 }
 
 #[test]
+fn expiry_is_counted_in_the_local_time_zone() {
+    // UTC+14 and UTC-12 are 26 hours apart: at any instant their dates differ, so a key
+    // expiring on today's date in UTC+14 has expired there and not yet in UTC-12.
+    let east = time::UtcOffset::from_hms(14, 0, 0).expect("offset");
+    let today_east = time::OffsetDateTime::now_utc().to_offset(east).date();
+    let dir = tempfile::tempdir().expect("tmp");
+    let list = key_list(vec![key(
+        "openai",
+        "Ends today",
+        "sk-TESTTEST-ends-today",
+        json!({"is_default": true, "expires_at": format!("{today_east}T00:00:00Z")}),
+    )]);
+    let f = bundle_file(dir.path(), "k.byok.json", &list);
+    // POSIX TZ strings count hours west of UTC: "EAST-14" is UTC+14.
+    let r = byok_with(&["env", s(&f)], Some(PASS), None, &[("TZ", "EAST-14")]);
+    assert_eq!(r.code(), Some(0));
+    assert_eq!(r.stdout(), "");
+    assert!(
+        r.stderr().contains(&format!("expired on {today_east}")),
+        "{}",
+        r.stderr()
+    );
+    let r = byok_with(&["env", s(&f)], Some(PASS), None, &[("TZ", "WEST+12")]);
+    assert_eq!(r.code(), Some(0));
+    assert!(
+        r.stdout().contains("sk-TESTTEST-ends-today"),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[test]
 fn run_passes_the_variables_and_the_exit_code() {
     let dir = tempfile::tempdir().expect("tmp");
     let f = bundle_file(dir.path(), "k.byok.json", &many_keys());
