@@ -47,7 +47,19 @@ describe('served over plain http from another host', () => {
     await page.getByLabel('Passphrase', { exact: true }).fill(`${PASS} but wrong`);
     await page.getByRole('button', { name: 'Unlock' }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'Wrong passphrase' })).toBeVisible();
+    // The derivation runs in wasm here, in slices: the page keeps drawing while it works
+    // (in one go it froze for a second or more, no frame drawn).
+    await page.evaluate(() => {
+      window.busyFrames = 0;
+      const tick = () => {
+        if (document.querySelector('form[aria-busy="true"]')) window.busyFrames += 1;
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
     await unlock(page);
+    const frames = await page.evaluate(() => window.busyFrames);
+    assert.ok(frames >= 10, `${frames} frames drawn while unlocking`);
     await expect(keyRow(page, 'Over http')).toBeVisible();
     await assertNotInStorage(page, [KEYS.anthropic, 'Over http'], assert);
 

@@ -64,6 +64,75 @@ pub fn derive_key(passphrase: &[u8], salt: &[u8], iterations: u32) -> AeadKey {
     AeadKey(out)
 }
 
+/// The same derivation as [`derive_key`], done a slice of iterations at a time: a page
+/// without WebCrypto (plain http from another host) derives in wasm, and 600,000
+/// iterations in one go would freeze it for a second or more (10 million, the most a
+/// bundle may ask for, for many seconds). Between slices the page can draw and answer.
+///
+/// With a 32-byte output PBKDF2-HMAC-SHA256 has one block: T = U1 ^ U2 ^ … ^ Uc, where
+/// U1 = HMAC(P, salt || 1) and Ui = HMAC(P, Ui-1). The pbkdf2 crate keeps that chain to
+/// itself, hence this loop (checked against it in the tests).
+pub struct Derivation {
+    mac: Option<hmac::Hmac<Sha256>>,
+    u: Zeroizing<[u8; KEY_LEN]>,
+    t: Zeroizing<[u8; KEY_LEN]>,
+    left: u32,
+}
+
+impl Derivation {
+    pub fn new(passphrase: &[u8], salt: &[u8], iterations: u32) -> Self {
+        use hmac::{KeyInit, Mac};
+        let mut d = Self {
+            mac: None,
+            u: Zeroizing::new([0; KEY_LEN]),
+            t: Zeroizing::new([0; KEY_LEN]),
+            left: 0,
+        };
+        match hmac::Hmac::<Sha256>::new_from_slice(passphrase) {
+            Ok(mac) => {
+                let mut first = mac.clone();
+                first.update(salt);
+                first.update(&1u32.to_be_bytes());
+                d.u.copy_from_slice(&first.finalize().into_bytes());
+                d.t.copy_from_slice(&d.u[..]);
+                d.left = iterations.saturating_sub(1);
+                d.mac = Some(mac);
+            }
+            // HMAC takes a key of any length, so this cannot happen; were it to, the
+            // derivation is done in one go rather than not at all.
+            Err(_) => {
+                pbkdf2::pbkdf2_hmac::<Sha256>(passphrase, salt, iterations, &mut d.t[..]);
+            }
+        }
+        d
+    }
+
+    /// Up to `n` more iterations; true once all are done.
+    pub fn step(&mut self, n: u32) -> bool {
+        use hmac::Mac;
+        let Some(mac) = &self.mac else {
+            return true;
+        };
+        let n = n.min(self.left);
+        for _ in 0..n {
+            let mut m = mac.clone();
+            m.update(&self.u[..]);
+            self.u.copy_from_slice(&m.finalize().into_bytes());
+            for (t, u) in self.t.iter_mut().zip(self.u.iter()) {
+                *t ^= u;
+            }
+        }
+        self.left -= n;
+        self.left == 0
+    }
+
+    /// The key, once [`step`](Self::step) said true (any iterations left are done now).
+    pub fn finish(mut self) -> AeadKey {
+        self.step(u32::MAX);
+        AeadKey(Zeroizing::new(*self.t))
+    }
+}
+
 pub fn random_array<const N: usize>() -> Result<[u8; N], CryptoError> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b).map_err(|_| CryptoError::Rng)?;
@@ -117,6 +186,28 @@ mod tests {
 
     fn unhex(s: &str) -> Vec<u8> {
         hex::decode(s.replace([' ', '\n'], "")).expect("test vector hex")
+    }
+
+    #[test]
+    fn derivation_in_slices_equals_the_one_go() {
+        for (iterations, slice) in [(1, 1), (2, 1), (1000, 7), (1000, 1000), (4096, 5000)] {
+            let whole = derive_key(b"passphrase", b"saltsaltsaltsalt", iterations);
+            let mut d = Derivation::new(b"passphrase", b"saltsaltsaltsalt", iterations);
+            let mut slices = 1;
+            while !d.step(slice) {
+                slices += 1;
+            }
+            assert_eq!(slices, (iterations - 1).div_ceil(slice).max(1));
+            assert_eq!(
+                d.finish().expose(),
+                whole.expose(),
+                "{iterations} in slices of {slice}"
+            );
+        }
+        // Stopped early, finish completes the work rather than giving a weaker key.
+        let mut d = Derivation::new(b"p", b"s", 3000);
+        assert!(!d.step(10));
+        assert_eq!(d.finish().expose(), derive_key(b"p", b"s", 3000).expose());
     }
 
     /// RFC 7914 section 11: PBKDF2-HMAC-SHA256 test vectors.
