@@ -121,6 +121,9 @@ for (const r of rows) console.log(r.section ? `\n${r.section}` : line(r));
 if (b.machine) {
   const l = (a) => a.map((v) => v.toFixed(2)).join(' ');
   console.log(`\nmachine: ${b.machine.cpus} x ${b.machine.model}; load average ${l(b.machine.loadavgStart)} at start, ${l(b.machine.loadavgEnd)} at end`);
+  if (b.machine.loadavgStart[0] > b.machine.cpus * 0.5) {
+    console.log('warning: the machine was busy when the run started; the load and stream ratios swing with it (run again when it is idle)');
+  }
 }
 const misses = rows.filter((r) => r.result === 'MISS').map((r) => r.figure.trim());
 console.log(misses.length ? `goals missed: ${misses.length} (${misses.join('; ')})` : 'all goals met');
