@@ -123,11 +123,15 @@ pub fn DirectPage() -> impl IntoView {
                 crate::focus::focus_when_drawn("#chat-input");
             }
             Err(e) => {
+                // The field here is "API key"; the core's message names the Add form's
+                // "Secret" field.
                 let e = AppError::from(e);
-                // The field here is "API key": the core's word is "secret".
-                let text = e
-                    .message()
-                    .replace("The secret is empty", "The API key is empty");
+                let text = match e {
+                    AppError::Model(byok_core::model::ModelError::EmptySecret) => {
+                        "The API key is empty: paste it here.".to_string()
+                    }
+                    _ => e.message(),
+                };
                 error.show(Field::of(&e), text);
             }
         }
