@@ -93,6 +93,14 @@ impl FieldErr {
                     }
                     if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
                         let _ = el.focus();
+                        // A refused passphrase is typed again from scratch, as at unlock:
+                        // selected, the first key pressed replaces it.
+                        if field == Field::Passphrase
+                            && let Ok(i) =
+                                wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(el)
+                        {
+                            i.select();
+                        }
                     }
                 },
                 std::time::Duration::ZERO,
@@ -105,8 +113,9 @@ impl FieldErr {
         self.show(Field::of(e), e.message());
     }
 
+    /// Also safe once the form is gone (a save that finished after it closed).
     pub fn clear(self) {
-        if self.err.with_untracked(Option::is_some) {
+        if self.err.try_with_untracked(Option::is_some) == Some(true) {
             self.err.set(None);
         }
     }

@@ -16,6 +16,7 @@ use leptos::task::spawn_local;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 
+use crate::components::field_error::{Field, FieldErr};
 use crate::components::passphrase_field::PassphraseWithStrength;
 use crate::components::vault_gate::VaultGate;
 use crate::error::AppError;
@@ -82,7 +83,15 @@ fn ExportPanel() -> impl IntoView {
     let pass = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let error = FieldErr::new(
+        "export",
+        [
+            (Field::Passphrase, "export-vault-pass".to_string()),
+            (Field::Repeat, "export-pass-repeat".to_string()),
+        ],
+    );
+    // The strength hint under the bundle passphrase says why it is refused.
+    let refused = RwSignal::new(false);
     let done = RwSignal::new(None::<String>);
 
     let rows = Memo::new(move |_| {
@@ -116,30 +125,32 @@ fn ExportPanel() -> impl IntoView {
             return;
         };
         if payload.keys.is_empty() {
-            error.set(Some("Choose at least one key to export.".into()));
-            return;
+            return error.show(Field::Form, "Choose at least one key to export.");
         }
         let p = pass.get_untracked();
         let reuse = use_vault_pass.get_untracked();
         if !reuse {
-            if let Some(r) = passphrase::assess(&p).refusal {
-                return error.set(Some(r.to_string()));
+            if passphrase::assess(&p).refusal.is_some() {
+                refused.set(true);
+                return crate::focus::focus_selector("#export-pass");
             }
             if p != repeat.get_untracked() {
-                return error.set(Some(
-                    "The two passphrases differ. Type the same passphrase twice.".into(),
-                ));
+                return error.show(
+                    Field::Repeat,
+                    "The two passphrases differ. Type the same passphrase twice.",
+                );
             }
         } else if p.is_empty() {
-            return error.set(Some("Type your vault passphrase.".into()));
+            return error.show(Field::Passphrase, "Type your vault passphrase.");
         }
-        error.set(None);
+        error.clear();
         busy.set(true);
         spawn_local(async move {
+            if reuse && let Err(e) = session.check_passphrase(&p).await {
+                busy.set(false);
+                return error.show(Field::Passphrase, e.message());
+            }
             let result: Result<usize, AppError> = async {
-                if reuse {
-                    session.check_passphrase(&p).await?;
-                }
                 let salt: [u8; SALT_LEN] = crypto::random_array()?;
                 let iv: [u8; IV_LEN] = crypto::random_array()?;
                 let key = crate::webcrypto::derive_key(&p, &salt, DEFAULT_ITERATIONS).await?;
@@ -164,13 +175,14 @@ fn ExportPanel() -> impl IntoView {
                     )));
                     toasts.info("Bundle exported.");
                 }
-                Err(e) => error.set(Some(e.message())),
+                Err(e) => error.show(Field::Form, e.message()),
             }
         });
     };
 
     view! {
-        <form class="card stack" on:submit=submit aria-labelledby="export-title" aria-busy=move || busy.get().to_string()>
+        <form class="card stack" novalidate on:submit=submit aria-labelledby="export-title" aria-busy=move || busy.get().to_string()
+            on:input=move |_| { error.clear(); refused.set(false); } on:change=move |_| error.clear()>
             <h2 id="export-title">"Export keys"</h2>
             <p class="hint">"Writes an encrypted bundle file that byok in another browser, or the byok command-line tool, can open. It holds your keys, with their labels, notes and dates; conversations, the usage history, budgets and prices stay in this browser."</p>
             <fieldset class="stack">
@@ -199,23 +211,27 @@ fn ExportPanel() -> impl IntoView {
                 </Show>
             </fieldset>
             <label class="check">
-                <input type="checkbox" prop:checked=move || use_vault_pass.get() on:change=move |ev| { use_vault_pass.set(event_target_checked(&ev)); pass.set(String::new()); repeat.set(String::new()); }/>
+                <input type="checkbox" prop:checked=move || use_vault_pass.get() on:change=move |ev| { use_vault_pass.set(event_target_checked(&ev)); pass.set(String::new()); repeat.set(String::new()); refused.set(false); }/>
                 "Use my vault passphrase for the bundle"
             </label>
             <Show
                 when=move || use_vault_pass.get()
                 fallback=move || view! {
-                    <PassphraseWithStrength value=pass label="Bundle passphrase" id="export-pass"/>
+                    <PassphraseWithStrength value=pass label="Bundle passphrase" id="export-pass" invalid=refused/>
                     <label for="export-pass-repeat">"Repeat bundle passphrase"</label>
-                    <input id="export-pass-repeat" type="password" autocomplete="new-password" prop:value=move || repeat.get() on:input=move |ev| repeat.set(event_target_value(&ev))/>
+                    <input id="export-pass-repeat" type="password" autocomplete="new-password"
+                        aria-invalid=error.invalid(Field::Repeat) aria-describedby=error.id(Field::Repeat)
+                        prop:value=move || repeat.get() on:input=move |ev| repeat.set(event_target_value(&ev))/>
+                    {error.view(Field::Repeat)}
                 }
             >
                 <label for="export-vault-pass">"Vault passphrase"</label>
-                <input id="export-vault-pass" type="password" autocomplete="current-password" prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/>
+                <input id="export-vault-pass" type="password" autocomplete="current-password"
+                    aria-invalid=error.invalid(Field::Passphrase) aria-describedby=error.id(Field::Passphrase)
+                    prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/>
+                {error.view(Field::Passphrase)}
             </Show>
-            <Show when=move || error.get().is_some()>
-                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
-            </Show>
+            {error.view(Field::Form)}
             <button type="submit" disabled=move || busy.get()>{move || if busy.get() { "Encrypting…" } else { "Export bundle" }}</button>
             <Show when=move || busy.get()>
                 <p class="progress" role="status"><span class="spinner" aria-hidden="true"></span>"Deriving the bundle key and encrypting…"</p>
@@ -254,7 +270,7 @@ fn ImportPanel() -> impl IntoView {
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     // A failure to open the bundle, shown by the passphrase field it is about.
-    let open_error = RwSignal::new(None::<String>);
+    let open_error = FieldErr::new("import", [(Field::Passphrase, "import-pass".to_string())]);
     // The file the bundle came from, named in the summary (the file input is cleared so
     // that the same file can be chosen again after a fix).
     let source = RwSignal::new(None::<String>);
@@ -269,7 +285,7 @@ fn ImportPanel() -> impl IntoView {
         take_default.try_set(HashSet::new());
         update.try_set(HashSet::new());
         pass.try_set(String::new());
-        open_error.try_set(None);
+        open_error.clear();
         stage.try_set(Stage::Pick);
     };
 
@@ -361,10 +377,10 @@ fn ImportPanel() -> impl IntoView {
         };
         let p = pass.get_untracked();
         if p.is_empty() {
-            return open_error.set(Some("Type the bundle's passphrase.".into()));
+            return open_error.show(Field::Passphrase, "Type the bundle's passphrase.");
         }
         busy.set(true);
-        open_error.set(None);
+        open_error.clear();
         spawn_local(async move {
             let result: Result<(), AppError> = async {
                 let payload = crate::webcrypto::open_bundle(&bundle, &p).await?;
@@ -385,17 +401,8 @@ fn ImportPanel() -> impl IntoView {
                     // The form is gone: what the bundle holds, then Import, are next.
                     crate::focus::focus_when_drawn("#import-preview");
                 }
-                Err(e) => {
-                    open_error.set(Some(e.message()));
-                    // Back in the field to type it again, as at unlock.
-                    if let Some(el) = document()
-                        .get_element_by_id("import-pass")
-                        .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
-                    {
-                        let _ = el.focus();
-                        el.select();
-                    }
-                }
+                // Back in the field to type it again, as at unlock.
+                Err(e) => open_error.show(Field::Passphrase, e.message()),
             }
         });
     };
@@ -475,10 +482,10 @@ fn ImportPanel() -> impl IntoView {
                     <form class="panel stack" on:submit=open aria-label="Open bundle">
                         <p role="status">{summary}</p>
                         <label for="import-pass">"Passphrase for this bundle"</label>
-                        <input id="import-pass" type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() aria-describedby="import-pass-error" aria-invalid=move || open_error.with(Option::is_some).then_some("true") prop:value=move || pass.get() on:input=move |ev| { pass.set(event_target_value(&ev)); open_error.set(None); }/>
-                        <Show when=move || open_error.get().is_some()>
-                            <p class="error" role="alert" id="import-pass-error">{move || open_error.get().unwrap_or_default()}</p>
-                        </Show>
+                        <input id="import-pass" type="password" autocomplete="off" node_ref=crate::focus::focus_on_show()
+                            aria-describedby=open_error.id(Field::Passphrase) aria-invalid=open_error.invalid(Field::Passphrase)
+                            prop:value=move || pass.get() on:input=move |ev| { pass.set(event_target_value(&ev)); open_error.clear(); }/>
+                        {open_error.view(Field::Passphrase)}
                         <div class="row">
                             <button type="submit" disabled=move || busy.get()>{move || if busy.get() { "Opening…" } else { "Open bundle" }}</button>
                             <button type="button" class="secondary" on:click=move |_| reset()>"Cancel"</button>

@@ -203,6 +203,30 @@ describe('export and import', () => {
     await page.goto(host.url);
     await unlock(page, 'a brand new vault passphrase');
     await page.getByRole('link', { name: 'Export & import' }).click();
+    // Export mistakes are named under their field, which takes the focus; nothing is
+    // downloaded.
+    let downloads = 0;
+    page.on('download', () => { downloads += 1; });
+    const bundlePass = page.getByLabel('Bundle passphrase', { exact: true });
+    await bundlePass.fill('short');
+    await page.getByRole('button', { name: 'Export bundle' }).click();
+    await expect(bundlePass).toBeFocused();
+    assert.equal(await bundlePass.getAttribute('aria-invalid'), 'true');
+    await bundlePass.fill(BUNDLE_PASS);
+    await page.getByLabel('Repeat bundle passphrase').fill(`${BUNDLE_PASS}!`);
+    await page.getByRole('button', { name: 'Export bundle' }).click();
+    await expect(page.getByLabel('Repeat bundle passphrase')).toBeFocused();
+    await expect(page.locator('#export-repeat-error')).toContainText('The two passphrases differ');
+    await page.getByLabel('Use my vault passphrase for the bundle').check();
+    const vaultPass = page.getByLabel('Vault passphrase', { exact: true });
+    await vaultPass.fill('not my vault passphrase');
+    await page.getByRole('button', { name: 'Export bundle' }).click();
+    await expect(page.locator('#export-passphrase-error')).toContainText('That is not your vault passphrase', { timeout: 20_000 });
+    await expect(vaultPass).toBeFocused();
+    // Selected, as at unlock: typing it again replaces it.
+    assert.deepEqual(await vaultPass.evaluate((i) => [i.selectionStart, i.selectionEnd]), [0, 'not my vault passphrase'.length]);
+    await page.getByLabel('Use my vault passphrase for the bundle').uncheck();
+    assert.equal(downloads, 0);
     const good = readdirSync(dir).find((f) => f.startsWith('export-'));
     const goodText = readFileSync(join(dir, good), 'utf8');
     const huge = join(dir, 'huge.byok.json');
@@ -239,12 +263,14 @@ describe('export and import', () => {
     // The summary names the file; the answer stands by the passphrase field.
     const openForm = page.getByRole('form', { name: 'Open bundle' });
     await expect(openForm).toContainText(`\u201c${good}\u201d is a byok bundle`);
-    await expect(openForm.getByRole('alert')).toContainText('Wrong passphrase, or the file was changed. Check that this is the passphrase');
+    await expect(openForm.locator('p.error')).toContainText('Wrong passphrase, or the file was changed. Check that this is the passphrase');
+    await expect(page.getByLabel('Passphrase for this bundle')).toBeFocused();
+    assert.deepEqual(await page.getByLabel('Passphrase for this bundle').evaluate((i) => [i.selectionStart, i.selectionEnd]), [0, 'not the right passphrase'.length]);
     const tampered = JSON.parse(goodText);
     tampered.ciphertext = (tampered.ciphertext[0] === 'A' ? 'B' : 'A') + tampered.ciphertext.slice(1);
     writeFileSync(join(dir, 'tampered.byok.json'), JSON.stringify(tampered));
     await importFile(page, join(dir, 'tampered.byok.json'));
-    await expect(page.getByRole('alert')).toContainText('Wrong passphrase, or the file was changed');
+    await expect(page.locator('p.error')).toContainText('Wrong passphrase, or the file was changed');
     // Every refusal rule of the spec, through the same file picker.
     for (const f of readdirSync(NEGATIVE)) {
       const [head, ...rest] = readFileSync(join(NEGATIVE, f), 'utf8').split('\n');
@@ -253,7 +279,7 @@ describe('export and import', () => {
       writeFileSync(p, rest.join('\n'));
       await page.getByLabel('Bundle file').setInputFiles(p);
       // Refused at once, or at the latest when the passphrase is tried.
-      const alert = page.getByRole('alert');
+      const alert = page.locator('p.error');
       const passField = page.getByLabel('Passphrase for this bundle');
       await expect(alert.or(passField)).toBeVisible();
       if (!(await alert.isVisible())) {
