@@ -20,6 +20,11 @@ pub enum Field {
     Expires,
     Passphrase,
     Repeat,
+    /// The price form's fields.
+    Model,
+    Input,
+    Output,
+    Cached,
     Form,
 }
 

@@ -9,6 +9,7 @@ use byok_core::usage::{
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use crate::components::field_error::{Field, FieldErr};
 use crate::components::vault_gate::VaultGate;
 use crate::state::session::use_session;
 use crate::state::toasts::use_toasts;
@@ -483,7 +484,15 @@ fn PriceList() -> impl IntoView {
     let input = RwSignal::new(String::new());
     let output = RwSignal::new(String::new());
     let cached = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let error = FieldErr::new(
+        "price",
+        [
+            (Field::Model, "price-model".to_string()),
+            (Field::Input, "price-input".to_string()),
+            (Field::Output, "price-output".to_string()),
+            (Field::Cached, "price-cached".to_string()),
+        ],
+    );
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let num = |s: RwSignal<String>, what: &str| -> Result<Option<f64>, String> {
@@ -499,34 +508,31 @@ fn PriceList() -> impl IntoView {
         let parsed = (|| {
             if model.with_untracked(|m| m.trim().is_empty()) {
                 return Err((
+                    Field::Model,
                     "Give the model: its exact name, or the start of its names followed by *."
                         .to_string(),
-                    "#price-model",
                 ));
             }
             let i = num(input, "input")
                 .and_then(|i| i.ok_or_else(|| "Give the input price.".into()))
-                .map_err(|e| (e, "#price-input"))?;
+                .map_err(|e| (Field::Input, e))?;
             let o = num(output, "output")
                 .and_then(|o| o.ok_or_else(|| "Give the output price.".into()))
-                .map_err(|e| (e, "#price-output"))?;
-            let c = num(cached, "cached").map_err(|e| (e, "#price-cached"))?;
+                .map_err(|e| (Field::Output, e))?;
+            let c = num(cached, "cached").map_err(|e| (Field::Cached, e))?;
             PriceRule::new(provider.get_untracked(), &model.get_untracked(), i, o, c).map_err(|e| {
                 let field = match &e {
-                    UsageError::BadPrice("input") => "#price-input",
-                    UsageError::BadPrice("output") => "#price-output",
-                    UsageError::BadPrice(_) => "#price-cached",
-                    _ => "#price-model",
+                    UsageError::BadPrice("input") => Field::Input,
+                    UsageError::BadPrice("output") => Field::Output,
+                    UsageError::BadPrice(_) => Field::Cached,
+                    _ => Field::Model,
                 };
-                (e.to_string(), field)
+                (field, e.to_string())
             })
         })();
         let rule = match parsed {
             Ok(r) => r,
-            Err((e, field)) => {
-                error.set(Some(e));
-                return crate::focus::focus_selector(field);
-            }
+            Err((field, e)) => return error.show(field, e),
         };
         let name = rule.model.clone();
         match session.mutate(move |v| {
@@ -534,14 +540,14 @@ fn PriceList() -> impl IntoView {
             Ok::<(), byok_core::model::ModelError>(())
         }) {
             Ok(()) => {
-                error.set(None);
+                error.clear();
                 model.set(String::new());
                 input.set(String::new());
                 output.set(String::new());
                 cached.set(String::new());
                 toasts.info(format!("Price for {name} saved."));
             }
-            Err(e) => error.set(Some(e.message())),
+            Err(e) => error.show(Field::Form, e.message()),
         }
     };
     let price_row = |r: &PriceRule| {
@@ -591,7 +597,7 @@ fn PriceList() -> impl IntoView {
                     </table>
                 </div>
             </Show>
-            <form class="price-form stack" novalidate on:submit=add aria-label="Add or change a price" on:input=move |_| error.set(None)>
+            <form class="price-form stack" novalidate on:submit=add aria-label="Add or change a price" on:input=move |_| error.clear()>
                 <h3>"Add or change a price"</h3>
                 <div class="fields">
                     <div class="field">
@@ -602,21 +608,21 @@ fn PriceList() -> impl IntoView {
                     </div>
                     <div class="field wide">
                         <label for="price-model">"Model"</label>
-                        <input id="price-model" type="text" aria-describedby="price-error" placeholder="gpt-4o-mini or llama-3*" prop:value=move || model.get() on:input=move |ev| model.set(event_target_value(&ev))/>
+                        <input id="price-model" type="text" aria-invalid=error.invalid(Field::Model) aria-describedby=error.id(Field::Model) placeholder="gpt-4o-mini or llama-3*" prop:value=move || model.get() on:input=move |ev| model.set(event_target_value(&ev))/>
                     </div>
-                    {[("price-input", "Input $", input), ("price-output", "Output $", output), ("price-cached", "Cached $ (optional)", cached)]
+                    {[(Field::Input, "price-input", "Input $", input), (Field::Output, "price-output", "Output $", output), (Field::Cached, "price-cached", "Cached $ (optional)", cached)]
                         .into_iter()
-                        .map(|(id, label, value)| view! {
+                        .map(|(field, id, label, value)| view! {
                             <div class="field">
                                 <label for=id>{label}</label>
-                                <input id=id type="text" aria-describedby="price-error" inputmode="decimal" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                                <input id=id type="text" aria-invalid=error.invalid(field) aria-describedby=error.id(field) inputmode="decimal" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
                             </div>
                         })
                         .collect_view()}
                 </div>
-                <Show when=move || error.get().is_some()>
-                    <p class="error" role="alert" id="price-error">{move || error.get().unwrap_or_default()}</p>
-                </Show>
+                // Below the grid, where a sentence has room; the field it is about is
+                // marked invalid, focused, and described by it alone.
+                {[Field::Model, Field::Input, Field::Output, Field::Cached, Field::Form].map(|f| error.view(f))}
                 <div class="row">
                     <button type="submit">"Save price"</button>
                 </div>

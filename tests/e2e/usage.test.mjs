@@ -82,13 +82,18 @@ describe('usage', () => {
     const form = page.getByRole('form', { name: 'Add or change a price' });
     // Sent empty: the first field to fill, the model, is asked for and takes the focus.
     await form.getByRole('button', { name: 'Save price' }).click();
-    await expect(form.getByRole('alert')).toContainText('Give the model');
+    await expect(form.locator('#price-model-error')).toContainText('Give the model');
     await expect(form.getByLabel('Model')).toBeFocused();
+    assert.equal(await form.getByLabel('Model').getAttribute('aria-invalid'), 'true');
     await form.getByLabel('Provider').selectOption({ label: 'OpenAI' });
     await form.getByLabel('Model').fill(MODEL);
     await form.getByRole('button', { name: 'Save price' }).click();
-    await expect(form.getByRole('alert')).toContainText('Give the input price');
+    await expect(form.locator('#price-input-error')).toContainText('Give the input price');
     await expect(form.getByLabel('Input $')).toBeFocused();
+    // Only the field to mend is marked and described.
+    assert.equal(await form.getByLabel('Input $').getAttribute('aria-invalid'), 'true');
+    assert.equal(await form.getByLabel('Output $').getAttribute('aria-invalid'), null);
+    assert.equal(await form.getByLabel('Model').getAttribute('aria-invalid'), null);
     await form.getByLabel('Input $').fill('10000');
     await form.getByLabel('Output $').fill('20000');
     await form.getByLabel('Cached $ (optional)').fill('1000');
