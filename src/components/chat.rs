@@ -117,6 +117,26 @@ fn fmt_usage(label: &str, model: &str, input: u64, output: u64, cached: Option<u
     format!("{label} · {model} · {input} in / {output} out tokens{cached}")
 }
 
+/// Whether the page is scrolled to (near) its end. A growing answer keeps its end, and
+/// Stop under it, in sight then; someone who scrolled up to read is left where they are.
+fn at_page_end() -> bool {
+    let w = window();
+    let (Some(h), Ok(y)) = (w.inner_height().ok().and_then(|h| h.as_f64()), w.scroll_y()) else {
+        return false;
+    };
+    let total = document()
+        .document_element()
+        .map_or(0.0, |e| f64::from(e.scroll_height()));
+    h + y + 80.0 >= total
+}
+
+fn to_page_end() {
+    let total = document()
+        .document_element()
+        .map_or(0.0, |e| f64::from(e.scroll_height()));
+    window().scroll_to_with_x_and_y(0.0, total);
+}
+
 /// How often a streaming answer is rendered again (see the render effect).
 const RENDER_EVERY: Duration = Duration::from_millis(100);
 
@@ -515,6 +535,8 @@ pub fn Chat(
 
     // Stream one answer into `reply` with key `key_id`.
     let run = move |reply: Msg, key_id: Uuid| {
+        // The question, the answer's start and Stop in sight, however long the page.
+        set_timeout(to_page_end, Duration::ZERO);
         let Some(key) = keys.with_untracked(|ks| ks.iter().find(|k| k.id == key_id).cloned())
         else {
             return;
@@ -1104,6 +1126,7 @@ pub fn Chat(
                                 let Some(Some(el)) = body.try_get_untracked() else { return };
                                 let Some(st) = status.try_get_untracked() else { return };
                                 let streaming = st == Status::Streaming;
+                                let follow = at_page_end();
                                 text.try_with_untracked(|t| renderer.try_update_value(|r| {
                                     if streaming {
                                         r.update(&el, t);
@@ -1112,6 +1135,9 @@ pub fn Chat(
                                     }
                                     shown.try_set_value(!t.is_empty());
                                 }));
+                                if follow {
+                                    to_page_end();
+                                }
                             }, wait);
                         });
                     }

@@ -33,7 +33,7 @@ impl Field {
     pub fn of(e: &AppError) -> Field {
         match e {
             AppError::Model(m) => match m {
-                ModelError::EmptyLabel => Field::Label,
+                ModelError::EmptyLabel | ModelError::DuplicateLabel { .. } => Field::Label,
                 ModelError::EmptySecret
                 | ModelError::SecretHasSpaces
                 | ModelError::DuplicateSecret { .. } => Field::Secret,

@@ -674,7 +674,8 @@ fn EditPanel(
 enum RotateStep {
     Ready,
     Testing,
-    /// The test failed, or could not run: saving again replaces the secret untested.
+    /// The test failed, or could not run. Enter tests again; only the separate "Save
+    /// anyway" replaces the secret, so a second Enter cannot cost a working key.
     Failed,
 }
 
@@ -776,9 +777,6 @@ fn RotatePanel(
         if let Err(e) = checked {
             return error.show_error(&AppError::from(e));
         }
-        if step.get_untracked() == RotateStep::Failed {
-            return replace(refusal.get_value());
-        }
         let Some(mut candidate) = entry.get_untracked() else {
             return;
         };
@@ -830,7 +828,18 @@ fn RotatePanel(
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if step.get_untracked() == RotateStep::Failed {
+            step.set(RotateStep::Ready);
+        }
         attempt();
+    };
+    // The checks of a first attempt still stand (a date mended since, say), and then the
+    // secret is replaced untested, or with the refusal on record.
+    let save_anyway = move |_| {
+        if let Err(m) = expires.with_untracked(|x| parse_date(x)) {
+            return error.show(Field::Expires, m);
+        }
+        replace(refusal.get_value());
     };
     let reset = move || {
         error.clear();
@@ -861,11 +870,11 @@ fn RotatePanel(
                     {move || match step.get() {
                         RotateStep::Ready => "Save new secret",
                         RotateStep::Testing => "Testing the new secret…",
-                        RotateStep::Failed => "Save anyway",
+                        RotateStep::Failed => "Test again",
                     }}
                 </button>
                 <Show when=move || step.get() == RotateStep::Failed>
-                    <button type="button" class="secondary" on:click=move |_| { step.set(RotateStep::Ready); attempt(); }>"Test again"</button>
+                    <button type="button" class="danger" on:click=save_anyway>"Save anyway"</button>
                 </Show>
                 <button type="button" class="secondary" on:click=move |_| { step.set(RotateStep::Ready); close_panel(id, panel); }>"Cancel"</button>
             </div>

@@ -250,6 +250,20 @@ describe('providers', () => {
     await page.keyboard.press('Escape');
     await expect(lastAnswer()).toContainText('Stopped.');
     await eventually(() => mock.requests.find((r) => r.body.includes('again [[mock:stall]]'))?.closedEarly, 'the request stopped by Escape was closed');
+    // A long answer keeps its growing end, and Stop, in sight; scrolled up to read, the
+    // page stays where it was put.
+    await sendMessage('a long one, paced [[mock:reply:long]] [[mock:split:4000]] [[mock:rate:200]]');
+    await eventually(async () => {
+      const n = (await lastAnswer().locator('.md').innerText()).length;
+      return n > 4000 || `${n} characters so far`;
+    }, 'the answer is longer than the window');
+    await expect(page.getByRole('button', { name: 'Stop' })).toBeInViewport();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const grown = (await lastAnswer().locator('.md').innerText()).length;
+    await eventually(async () => (await lastAnswer().locator('.md').innerText()).length > grown + 1000 || 'still growing', 'the answer grew');
+    assert.equal(await page.evaluate(() => window.scrollY), 0, 'scrolled up, the page stays put');
+    await page.keyboard.press('Escape');
+    await expect(lastAnswer()).toContainText('Stopped.');
     allowOnly([/^console: Failed to load resource: net::ERR_INCOMPLETE_CHUNKED_ENCODING$/]);
   });
 

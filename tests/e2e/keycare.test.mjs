@@ -111,6 +111,16 @@ describe('key care', () => {
     await expect(row.getByLabel('Secret')).toContainText(GEM_OLD);
     await row.getByRole('button', { name: 'Hide' }).click();
     await expect(rotate.getByRole('button', { name: 'Save anyway' })).toBeVisible();
+    // Enter again tests again: only "Save anyway", a button of its own, replaces it.
+    const triedTypo = () => mock.requests.filter((r) => JSON.stringify(r).includes('careTypo')).length;
+    const testsBefore = triedTypo();
+    await rotate.getByLabel('New secret').press('Enter');
+    await expect(rotate.getByRole('button', { name: 'Testing the new secret…' })).toHaveCount(0);
+    await expect(rotate.locator('p.error')).toContainText('Gemini did not accept the new secret');
+    assert.equal(triedTypo(), testsBefore + 1, 'tested again, once');
+    await row.getByRole('button', { name: 'Reveal' }).click();
+    await expect(row.getByLabel('Secret')).toContainText(GEM_OLD);
+    await row.getByRole('button', { name: 'Hide' }).click();
     // Changing the paste starts again: it is tested like the first.
     await rotate.getByLabel('New secret').fill(GEM_ROTATED);
     await expect(rotate.locator('p.error')).toHaveCount(0);

@@ -84,6 +84,14 @@ describe('vault lifecycle and key management', () => {
     await form.getByLabel('Secret').press('Enter');
     await expect(form.getByRole('alert')).toContainText('spaces or line breaks inside it');
     await expect(keyRow(page, 'Copy')).toHaveCount(0);
+    // A second OpenAI key under a label one already has (in any case) could not be told
+    // apart in the chat's key menu: its label is asked for again.
+    await form.getByLabel('Secret').fill('sk-proj-FAKEFAKEFAKEFAKEFAKEFAKE-samelabel-TEST');
+    await form.getByLabel('Label', { exact: true }).fill(LABELS[1].toUpperCase());
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form.locator('#add-label-error')).toContainText(`Another OpenAI key is already labelled "${LABELS[1]}"`);
+    await expect(form.getByLabel('Label', { exact: true })).toBeFocused();
+    await form.getByLabel('Label', { exact: true }).fill('Copy');
     // A key filed under another provider than its prefix says is asked about first.
     await form.getByLabel('Secret').fill('sk-ant-api03-FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE-mismatch-TEST');
     await form.getByLabel('Provider').selectOption({ label: 'OpenAI' });

@@ -127,7 +127,7 @@ describe('hostile content', () => {
     for (const p of PAYLOADS.filter((x) => !x.startsWith('http'))) {
       await form.getByLabel('Base URL').fill(p);
       await form.getByRole('button', { name: 'Save' }).click();
-      await expect(form.getByRole('alert')).toContainText('The base URL');
+      await expect(form.locator('p.error')).toContainText('The base URL');
     }
     await form.getByRole('button', { name: 'Cancel' }).click();
     await assertInert('base URLs');

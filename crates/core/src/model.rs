@@ -313,6 +313,12 @@ pub enum ModelError {
     SecretHasSpaces,
     #[error("This key is already saved as \"{label}\".")]
     DuplicateSecret { label: String },
+    /// Two keys of one provider under one label cannot be told apart in the chat's key
+    /// menu, nor picked by `byok env --name`.
+    #[error(
+        "Another {provider} key is already labelled \"{label}\". Give this one a label of its own, so the two can be told apart."
+    )]
+    DuplicateLabel { provider: Provider, label: String },
     #[error("An OpenAI-compatible key needs a base URL, for example https://openrouter.ai/api/v1.")]
     MissingBaseUrl,
     #[error("The base URL {0}")]
@@ -579,6 +585,7 @@ impl Vault {
                 label: existing.label.clone(),
             });
         }
+        self.check_label_free(new.provider, &label, None)?;
         let base_url = clean_base_url(new.provider, new.base_url.as_deref())?;
         let first = self.keys_for(new.provider).next().is_none();
         self.keys.push(KeyEntry {
@@ -607,7 +614,13 @@ impl Vault {
 
     pub fn edit(&mut self, id: Uuid, edit: KeyEdit) -> Result<(), ModelError> {
         let label = clean_label(&edit.label)?;
-        let provider = self.get(id).ok_or(ModelError::NotFound)?.provider;
+        let k = self.get(id).ok_or(ModelError::NotFound)?;
+        let provider = k.provider;
+        // A label kept as it was stays allowed: vaults from before this rule, and
+        // imports, may hold two keys under one label.
+        if k.label != label {
+            self.check_label_free(provider, &label, Some(id))?;
+        }
         let base_url = clean_base_url(provider, edit.base_url.as_deref())?;
         let k = self.get_mut(id)?;
         k.label = label;
@@ -615,6 +628,27 @@ impl Vault {
         k.expires_at = edit.expires_at;
         k.notes = edit.notes.trim().to_string();
         Ok(())
+    }
+
+    /// Refuses `label` if another key of `provider` has it (ignoring case: "Work" and
+    /// "work" read the same in a menu).
+    fn check_label_free(
+        &self,
+        provider: Provider,
+        label: &str,
+        except: Option<Uuid>,
+    ) -> Result<(), ModelError> {
+        let wanted = label.to_lowercase();
+        match self
+            .keys_for(provider)
+            .find(|k| Some(k.id) != except && k.label.trim().to_lowercase() == wanted)
+        {
+            Some(k) => Err(ModelError::DuplicateLabel {
+                provider,
+                label: k.label.clone(),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Make `id` its provider's only default. A default is meant to be used, so it is
@@ -894,6 +928,43 @@ pub(crate) mod tests {
                 .expect("json")
                 .contains("failover")
         );
+    }
+
+    #[test]
+    fn one_label_per_provider_whatever_its_case() {
+        let mut v = Vault::default();
+        v.add(new(Provider::Gemini, "Gemini main", "AIza-1"), id(1), NOW)
+            .expect("add");
+        let taken = v.add(new(Provider::Gemini, " gemini MAIN ", "AIza-2"), id(2), NOW);
+        assert_eq!(
+            taken,
+            Err(ModelError::DuplicateLabel {
+                provider: Provider::Gemini,
+                label: "Gemini main".into()
+            })
+        );
+        assert_eq!(v.keys.len(), 1);
+        // Another provider's key may share it; a second Gemini key needs its own.
+        v.add(new(Provider::Openai, "Gemini main", "sk-3"), id(3), NOW)
+            .expect("other provider");
+        v.add(new(Provider::Gemini, "Gemini spare", "AIza-4"), id(4), NOW)
+            .expect("add");
+        let edit = |label: &str| KeyEdit {
+            label: label.into(),
+            base_url: None,
+            expires_at: None,
+            notes: "changed".into(),
+        };
+        assert!(matches!(
+            v.edit(id(4), edit("GEMINI MAIN")),
+            Err(ModelError::DuplicateLabel { .. })
+        ));
+        // Its own label, in another case, is no clash.
+        v.edit(id(4), edit("gemini SPARE")).expect("own label");
+        // Two keys under one label from before the rule (or an import) can still be
+        // edited while the label stays.
+        v.keys[2].label = "Gemini main".into();
+        v.edit(id(4), edit("Gemini main")).expect("label unchanged");
     }
 
     #[test]
