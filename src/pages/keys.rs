@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use byok_core::model::{KeyOrder, Provider, TestOutcome};
-use byok_core::usage::{Reminder, reminders};
+use byok_core::usage::{BudgetLevel, Reminder, reminders};
 use leptos::prelude::*;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
@@ -429,18 +429,39 @@ fn Reminders(matching_ids: Memo<Option<HashSet<Uuid>>>) -> impl IntoView {
         let now = crate::now_here();
         session.vault.with(|v| {
             let Some(v) = v else { return Vec::new() };
+            let today = now.date();
             let mut out: Vec<ReminderLine> = v
                 .keys
                 .iter()
                 .filter_map(|k| {
                     let mut rs = reminders(k, now, rotation);
                     rs.sort_by_key(Reminder::urgency);
-                    let first = rs.first()?.urgency();
+                    let mut lines: Vec<(u8, String, String)> = rs
+                        .iter()
+                        .map(|r| (r.urgency(), r.short(), r.message()))
+                        .collect();
+                    // A budget reached, as its badge says: next to a failed test, since
+                    // the key goes on spending until someone acts.
+                    let budget = crate::components::key_item::budget_of(v, k.id, today);
+                    if let Some((b, warning)) =
+                        budget.and_then(|b| b.warning(&k.label).map(|w| (b, w)))
+                    {
+                        let (rank, short) = match b.level {
+                            BudgetLevel::Over => (1, "Over its monthly budget"),
+                            _ => (3, "Near its monthly budget"),
+                        };
+                        lines.push((rank, short.to_string(), warning));
+                        lines.sort_by_key(|(rank, _, _)| *rank);
+                    }
+                    let first = lines.first()?.0;
                     Some((
                         first,
                         k.id,
                         format!("{} \u{201c}{}\u{201d}", k.provider.display_name(), k.label),
-                        rs.iter().map(|r| (r.short(), r.message())).collect(),
+                        lines
+                            .into_iter()
+                            .map(|(_, short, long)| (short, long))
+                            .collect(),
                     ))
                 })
                 .collect();

@@ -125,7 +125,8 @@ fn ExportPanel() -> impl IntoView {
             return;
         };
         if payload.keys.is_empty() {
-            return error.show(Field::Form, "Choose at least one key to export.");
+            error.show(Field::Form, "Choose at least one key to export.");
+            return crate::focus::focus_selector(".pick-list input, #export-provider");
         }
         let p = pass.get_untracked();
         let reuse = use_vault_pass.get_untracked();
@@ -174,6 +175,8 @@ fn ExportPanel() -> impl IntoView {
                         if n == 1 { "" } else { "s" }
                     )));
                     toasts.info("Bundle exported.");
+                    // The button was pressed; what became of it is read next.
+                    crate::focus::focus_when_drawn("#export-done");
                 }
                 Err(e) => error.show(Field::Form, e.message()),
             }
@@ -237,7 +240,7 @@ fn ExportPanel() -> impl IntoView {
                 <p class="progress" role="status"><span class="spinner" aria-hidden="true"></span>"Deriving the bundle key and encrypting…"</p>
             </Show>
             <Show when=move || done.get().is_some()>
-                <p class="done" role="status">{move || done.get().unwrap_or_default()}</p>
+                <p id="export-done" class="done" tabindex="-1">{move || done.get().unwrap_or_default()}</p>
             </Show>
         </form>
     }

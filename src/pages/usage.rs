@@ -573,7 +573,7 @@ fn PriceList() -> impl IntoView {
             <p class="hint">"US dollars per million tokens. Your prices win over the built-in list; a name ending in * covers every model starting with it. Models with no price show their tokens and \u{201c}price unknown\u{201d}."</p>
             <h3>"Your prices"</h3>
             <Show when=move || custom.with(|c| !c.is_empty()) fallback=|| view! { <p class="hint">"None yet."</p> }>
-                <div class="table-wrap" tabindex="0" role="region" aria-label="Your prices">
+                <div id="your-prices" class="table-wrap" tabindex="0" role="region" aria-label="Your prices">
                     <table aria-label="Your prices">
                         <thead><tr><th scope="col">"Provider"</th><th scope="col">"Model"</th><th scope="col">"Input"</th><th scope="col">"Output"</th><th scope="col">"Cached"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
                         <tbody>
@@ -586,8 +586,15 @@ fn PriceList() -> impl IntoView {
                                         <td>{p}</td><td>{m}</td><td>{i}</td><td>{o}</td><td>{c}</td>
                                         <td><button type="button" class="secondary" aria-label=remove_label on:click=move |_| {
                                             let rm = rm.clone();
-                                            if let Err(e) = session.mutate(move |v| { v.remove_price(rp, &rm); Ok::<(), byok_core::model::ModelError>(()) }) {
-                                                toasts.error(e.message());
+                                            let name = rm.clone();
+                                            match session.mutate(move |v| { v.remove_price(rp, &rm); Ok::<(), byok_core::model::ModelError>(()) }) {
+                                                Ok(()) => {
+                                                    toasts.info(format!("Price for {name} removed."));
+                                                    // Not onto the next row's Remove, where a second
+                                                    // Enter would remove that one too.
+                                                    crate::focus::focus_when_drawn("#your-prices, #price-model");
+                                                }
+                                                Err(e) => toasts.error(e.message()),
                                             }
                                         }>"Remove"</button></td>
                                     </tr>
@@ -655,19 +662,25 @@ fn ClearUsage() -> impl IntoView {
         }
         asking.set(false);
     };
+    // Back on the button that asked, not lost with the question.
+    let cancel = move || {
+        asking.set(false);
+        crate::focus::focus_when_drawn("#clear-usage");
+    };
     view! {
         <div class="card">
             <Show
                 when=move || asking.get()
                 fallback=move || view! {
-                    <button type="button" class="danger" on:click=move |_| asking.set(true)>"Clear usage history"</button>
+                    <button type="button" id="clear-usage" class="danger" on:click=move |_| asking.set(true)>"Clear usage history"</button>
                 }
             >
-                <div role="alertdialog" aria-labelledby="clear-usage-q" class="stack">
+                <div role="alertdialog" aria-labelledby="clear-usage-q" class="stack"
+                    on:keydown=move |ev| if ev.key() == "Escape" { ev.prevent_default(); cancel(); }>
                     <p id="clear-usage-q">"Clear the recorded usage of every key? Keys, budgets and prices stay; this cannot be undone."</p>
                     <div class="row">
                         <button type="button" class="danger" on:click=clear>"Yes, clear usage"</button>
-                        <button type="button" class="secondary" node_ref=crate::focus::focus_on_show() on:click=move |_| asking.set(false)>"Cancel"</button>
+                        <button type="button" class="secondary" node_ref=crate::focus::focus_on_show() on:click=move |_| cancel()>"Cancel"</button>
                     </div>
                 </div>
             </Show>

@@ -45,7 +45,9 @@ async function exportBundle(page, { scope, provider, pass = BUNDLE_PASS } = {}) 
   assert.equal(d.suggestedFilename(), `byok-keys-${today}.byok.json`);
   const path = join(dir, `export-${Date.now()}.byok.json`);
   await d.saveAs(path);
-  await expect(page.getByRole('status').filter({ hasText: 'only as safe as its passphrase' })).toBeVisible();
+  // The result takes the focus from the button, so it is read next.
+  await expect(page.locator('#export-done')).toContainText('only as safe as its passphrase');
+  await expect(page.locator('#export-done')).toBeFocused();
   return path;
 }
 

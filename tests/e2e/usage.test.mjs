@@ -149,6 +149,8 @@ describe('usage', () => {
     // A model with no price shows its tokens and "price unknown", never a number.
     await page.getByRole('button', { name: 'Remove the price for gpt-4o-mini' }).click();
     await expect(page.getByRole('table', { name: 'Your prices' })).toHaveCount(0);
+    // The last one gone, the focus waits in the form rather than on the page.
+    await expect(page.getByRole('form', { name: 'Add or change a price' }).getByLabel('Model')).toBeFocused();
     await chat({ keyLabel: 'Home', model: 'some-new-model', text: 'hello [[mock:deltas:2]]' });
     await expect(lastAnswer()).toContainText('some-new-model · 2 in / 2 out tokens');
     await nav('Usage');
@@ -210,6 +212,9 @@ describe('usage', () => {
     await expect(notices).toContainText('\u201cWork\u201d is over its $0.35 monthly budget: an estimated $0.42 this month.');
     await nav('Keys');
     await expect(keyRow(page, 'Work')).toContainText('Over budget');
+    // And it is among what needs attention, with what to do.
+    const attention = page.getByRole('region', { name: 'Needs attention' });
+    await expect(attention).toContainText('\u201cWork\u201d: Over its monthly budget');
   });
 
   test('an expired key is skipped by key resolution with the reason shown, and reminders list what needs care', async () => {
@@ -252,6 +257,12 @@ describe('usage', () => {
     await page.getByRole('button', { name: 'Clear usage history' }).click();
     await page.getByRole('button', { name: 'Cancel' }).click();
     await expect(usageTable()).toBeVisible();
+    // Escape takes the question back, and the focus returns to the button that asked.
+    await page.getByRole('button', { name: 'Clear usage history' }).click();
+    await expect(page.getByRole('button', { name: 'Cancel' })).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('button', { name: 'Yes, clear usage' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Clear usage history' })).toBeFocused();
     await page.getByRole('button', { name: 'Clear usage history' }).click();
     await page.getByRole('button', { name: 'Yes, clear usage' }).click();
     await expect(page.getByText('No answers recorded in the last 30 days')).toBeVisible();
@@ -260,6 +271,7 @@ describe('usage', () => {
     // Budgets stay, and with no spending left no warning does.
     await nav('Keys');
     await expect(keyRow(page, 'Work')).not.toContainText('Over budget');
+    await expect(page.getByText('Over its monthly budget')).toHaveCount(0);
     await expect(keyRow(page, 'Work')).toContainText('Budget $0.35 a month; an estimated $0.00 used so far this month.');
   });
 
