@@ -414,7 +414,7 @@ fn Conversations() -> impl IntoView {
                     // Once the fresh chat is drawn: its message box is where one starts.
                     crate::focus::focus_when_drawn("#chat-input");
                 }>"New conversation"</button>
-                <input type="search" aria-label="Search conversations" placeholder="Search titles and messages" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+                <input type="search" aria-label="Search conversations" placeholder="Search" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
                 // There from the start, so that screen readers announce each change of it.
                 <p class="hint search-status" role="status" aria-live="polite">{move || if loaded.get() { search_status() } else { String::new() }}</p>
                 <Show when=move || loaded.get() fallback=|| view! { <p class="hint" role="status">"Opening conversations…"</p> }>

@@ -57,7 +57,7 @@ fn AutoLockSettings() -> impl IntoView {
             _ => {
                 return error.show(
                     Field::Form,
-                    "Enter a number of minutes from 0.25 to 1440, or 0 for never.",
+                    "Enter a number of minutes from 0.25 (15 seconds) to 1440 (a day), or 0 for never.",
                 );
             }
         };
@@ -177,6 +177,13 @@ fn ChangePassphrase() -> impl IntoView {
                 Field::Repeat,
                 "The two new passphrases differ. Type the same new passphrase twice.",
             );
+        }
+        if n == o {
+            error.show(
+                Field::Form,
+                "The new passphrase is the same as the current one: nothing would change. Type a new one.",
+            );
+            return crate::focus::focus_selector("#chg-pass");
         }
         busy.set(true);
         error.clear();

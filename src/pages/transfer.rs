@@ -303,7 +303,7 @@ fn ImportPanel() -> impl IntoView {
                     None => "This is a byok bundle".into(),
                 };
                 let summary = format!(
-                    "{what} holding {} of encrypted keys. Type the passphrase it was exported with to see what it contains. (Protected with AES-256-GCM under a key derived by PBKDF2-SHA256, {} rounds.)",
+                    "{what} holding {} of encrypted keys. Type the passphrase it was exported with to see what it contains. (It is encrypted with AES-256-GCM, and the passphrase goes through {} rounds of PBKDF2 first, which makes guessing it slow.)",
                     byte_size(p.ciphertext_len()),
                     byok_core::usage::group_thousands(&h.iterations.to_string())
                 );
@@ -311,6 +311,16 @@ fn ImportPanel() -> impl IntoView {
                 error.set(None);
                 stage.set(Stage::Parsed(summary));
             }
+            // Pasted text that is no bundle at all: "this file" would puzzle, and
+            // the advice is where the bundle's text comes from.
+            Err(
+                bundle::BundleError::NotJson { cut_off: false, .. }
+                | bundle::BundleError::NotABundle { .. }
+                | bundle::BundleError::UnknownFormat { .. },
+            ) if source.get_untracked().is_none() => error.set(Some(
+                "This text is not a byok bundle. Paste the whole content of the .byok.json file byok exported, from its first { to its last }."
+                    .into(),
+            )),
             Err(e) => error.set(Some(AppError::from(e).message())),
         }
     };

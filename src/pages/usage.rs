@@ -347,11 +347,11 @@ fn table(v: &Vault, r: &Report, g: Group) -> impl IntoView + use<> {
         view! {
             <tr>
                 <th scope="row">{name}</th>
-                <td>{n(t.requests)}</td>
-                <td>{n(t.input_tokens)}</td>
-                <td>{n(t.output_tokens)}</td>
-                <td>{n(t.cached_tokens)}</td>
-                <td>{l.cost_text()}</td>
+                <td data-label="Requests">{n(t.requests)}</td>
+                <td data-label="Input tokens">{n(t.input_tokens)}</td>
+                <td data-label="Output tokens">{n(t.output_tokens)}</td>
+                <td data-label="Cached tokens">{n(t.cached_tokens)}</td>
+                <td data-label="Estimated cost">{l.cost_text()}</td>
             </tr>
         }
     };
@@ -360,7 +360,7 @@ fn table(v: &Vault, r: &Report, g: Group) -> impl IntoView + use<> {
         // Wide tables scroll sideways on a phone: the box takes focus so that the arrow
         // keys can scroll it too.
         <div class="table-wrap" tabindex="0" role="region" aria-labelledby="table-title">
-            <table class="usage-table" aria-labelledby="table-title">
+            <table class="usage-table cards-narrow" aria-labelledby="table-title">
                 <thead>
                     <tr>
                         <th scope="col">{head}</th>
@@ -564,7 +564,7 @@ fn PriceList() -> impl IntoView {
         .map(|r| {
             let (p, m, i, o, c) = price_row(r);
             let checked = r.checked.clone();
-            view! { <tr><td>{p}</td><td>{m}</td><td>{i}</td><td>{o}</td><td>{c}</td><td>{checked}</td></tr> }
+            view! { <tr><td>{p}</td><td class="model">{m}</td><td data-label="Input">{i}</td><td data-label="Output">{o}</td><td data-label="Cached">{c}</td><td data-label="Checked">{checked}</td></tr> }
         })
         .collect_view();
     view! {
@@ -574,7 +574,7 @@ fn PriceList() -> impl IntoView {
             <h3>"Your prices"</h3>
             <Show when=move || custom.with(|c| !c.is_empty()) fallback=|| view! { <p class="hint">"None yet."</p> }>
                 <div id="your-prices" class="table-wrap" tabindex="0" role="region" aria-label="Your prices">
-                    <table aria-label="Your prices">
+                    <table class="cards-narrow" aria-label="Your prices">
                         <thead><tr><th scope="col">"Provider"</th><th scope="col">"Model"</th><th scope="col">"Input"</th><th scope="col">"Output"</th><th scope="col">"Cached"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
                         <tbody>
                             {move || custom.get().into_iter().map(|r| {
@@ -583,7 +583,7 @@ fn PriceList() -> impl IntoView {
                                 let remove_label = format!("Remove the price for {m}");
                                 view! {
                                     <tr>
-                                        <td>{p}</td><td>{m}</td><td>{i}</td><td>{o}</td><td>{c}</td>
+                                        <td>{p}</td><td class="model">{m}</td><td data-label="Input">{i}</td><td data-label="Output">{o}</td><td data-label="Cached">{c}</td>
                                         <td><button type="button" class="secondary" aria-label=remove_label on:click=move |_| {
                                             let rm = rm.clone();
                                             let name = rm.clone();
@@ -637,7 +637,7 @@ fn PriceList() -> impl IntoView {
             <details>
                 <summary>"Built-in prices"</summary>
                 <div class="table-wrap" tabindex="0" role="region" aria-label="Built-in prices">
-                    <table aria-label="Built-in prices">
+                    <table class="cards-narrow" aria-label="Built-in prices">
                         <thead><tr><th scope="col">"Provider"</th><th scope="col">"Model"</th><th scope="col">"Input"</th><th scope="col">"Output"</th><th scope="col">"Cached"</th><th scope="col">"Checked"</th></tr></thead>
                         <tbody>{shipped}</tbody>
                     </table>

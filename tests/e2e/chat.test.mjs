@@ -358,7 +358,7 @@ describe('conversations', () => {
     await sendMessage('And Porto?');
     await expect(lastAnswer()).toContainText('Mock openai reply to: And Porto?');
 
-    const search = convs.getByPlaceholder('Search titles and messages');
+    const search = convs.getByRole('searchbox', { name: 'Search conversations' });
     const found = convs.locator('.search-status');
     await search.fill('soup');
     await expect(convs.getByRole('listitem', { name: 'Plan a trip to Lisbon' })).toHaveCount(0);

@@ -311,6 +311,10 @@ describe('export and import', () => {
     await page.getByRole('button', { name: 'Read pasted text' }).click();
     await expect(page.getByText('600,000 rounds')).toBeVisible();
     await page.getByRole('button', { name: 'Cancel' }).click();
+    // Pasted text that is no bundle is called text, with where the right text is.
+    await page.getByLabel('Or paste the bundle text').fill('just a note I copied');
+    await page.getByRole('button', { name: 'Read pasted text' }).click();
+    await expect(page.getByRole('alert')).toContainText('This text is not a byok bundle. Paste the whole content of the .byok.json file');
     const dropped = await webcryptoBundle([entry('Dropped key', 'openai', 'sk-proj-FAKEFAKEFAKEFAKEFAKE-dropped-Dr55')], BUNDLE_PASS);
     const dt = await page.evaluateHandle((t) => {
       const d = new DataTransfer();

@@ -159,6 +159,20 @@ describe('usage', () => {
     assert.deepEqual(rows['some-new-model (OpenAI)'], ['1', '2', '2', '0', 'price unknown']);
     // gpt-4o-mini is now priced from the shipped list: a few millionths of a dollar.
     assert.equal(rows.Total[4], '<$0.0001 + price unknown');
+    // On a phone each row is a card: the cost is in sight without scrolling sideways,
+    // each figure named, and the table is still a table to a screen reader.
+    const size = page.viewportSize();
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const total = usageTable().getByRole('row', { name: /^Total/ });
+      const cost = total.getByRole('cell', { name: '<$0.0001 + price unknown' });
+      await cost.scrollIntoViewIfNeeded();
+      await expect(cost).toBeInViewport({ ratio: 1 });
+      assert.equal(await usageTable().evaluate((t) => t.parentElement.scrollWidth <= t.parentElement.clientWidth), true, 'no sideways scrolling');
+      assert.match(await cost.evaluate((c) => getComputedStyle(c, '::before').content), /^"Estimated cost"/);
+    } finally {
+      await page.setViewportSize(size);
+    }
 
     // Usage lives inside the encrypted vault only.
     await assertNotInStorage(page, ['gpt-4o-mini', 'some-new-model', 'Work', '"requests"'], assert);

@@ -223,7 +223,7 @@ describe('vault lifecycle and key management', () => {
     // A value out of range is said in the page, under the field (not by a browser bubble).
     await page.getByLabel(/Lock after this many minutes/).fill('99999');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await expect(page.locator('#autolock-form-error')).toContainText('from 0.25 to 1440');
+    await expect(page.locator('#autolock-form-error')).toContainText('from 0.25 (15 seconds) to 1440 (a day)');
     await expect(page.getByLabel(/Lock after this many minutes/)).toBeFocused();
     await page.getByLabel(/Lock after this many minutes/).fill('15');
     await expect(page.locator('#autolock-form-error')).toHaveCount(0);
@@ -236,7 +236,13 @@ describe('vault lifecycle and key management', () => {
     await expect(page.locator('#chpass-passphrase-error')).toContainText('The current passphrase is wrong', { timeout: 20_000 });
     await expect(page.getByLabel('Current passphrase')).toBeFocused();
     assert.equal(await page.getByLabel('New passphrase', { exact: true }).inputValue(), PASS2);
+    // The same passphrase again would change nothing: said, and the new one asked for.
     await page.getByLabel('Current passphrase').fill(PASS);
+    await page.getByLabel('New passphrase', { exact: true }).fill(PASS);
+    await page.getByLabel('Repeat new passphrase').fill(PASS);
+    await page.getByRole('button', { name: 'Change passphrase' }).click();
+    await expect(page.getByRole('alert')).toContainText('The new passphrase is the same as the current one');
+    await expect(page.getByLabel('New passphrase', { exact: true })).toBeFocused();
     await page.getByLabel('New passphrase', { exact: true }).fill(PASS2);
     await page.getByLabel('Repeat new passphrase').fill(PASS2);
     await page.getByRole('button', { name: 'Change passphrase' }).click();
