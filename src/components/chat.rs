@@ -193,12 +193,10 @@ pub fn Chat(
     // A direct session keeps the message being written while its page is left.
     let direct_memory = direct.then(use_context::<DirectMemory>).flatten();
     if let Some(m) = direct_memory {
+        // Newer than the conversation's: it is what the page showed when it was left.
         let d = m.draft.get_value();
         draft.set(d.message);
-        // The conversation's own system prompt, once it has one, is the one sent.
-        if system.with_untracked(String::is_empty) {
-            system.set(d.system);
-        }
+        system.set(d.system);
         temperature.set(d.temperature);
         max_tokens.set(d.max_tokens);
     }
@@ -535,8 +533,6 @@ pub fn Chat(
 
     // Stream one answer into `reply` with key `key_id`.
     let run = move |reply: Msg, key_id: Uuid| {
-        // The question, the answer's start and Stop in sight, however long the page.
-        set_timeout(to_page_end, Duration::ZERO);
         let Some(key) = keys.with_untracked(|ks| ks.iter().find(|k| k.id == key_id).cloned())
         else {
             return;
@@ -839,6 +835,8 @@ pub fn Chat(
             ms.push(reply.clone());
         });
         draft.set(String::new());
+        // The question, the answer's start and Stop in sight, however long the page.
+        set_timeout(to_page_end, Duration::ZERO);
         run(reply, key_id);
     };
 
@@ -876,6 +874,7 @@ pub fn Chat(
         if let Some(c) = composer.get_untracked() {
             let _ = c.focus();
         }
+        set_timeout(to_page_end, Duration::ZERO);
         run(reply, key_id);
     };
 
@@ -1102,6 +1101,9 @@ pub fn Chat(
                         // once the stream is over, the final render replaces any one
                         // still scheduled (`round` tells the stale timer to do nothing).
                         let shown = StoredValue::new(false);
+                        // Streamed in this chat (not restored from a saved one): only
+                        // such an answer, to its final render, keeps the page at its end.
+                        let live = StoredValue::new(false);
                         let round = StoredValue::new(0u32);
                         let renderer = StoredValue::new_local(markdown::Incremental::default());
                         Effect::new(move |_| {
@@ -1126,7 +1128,8 @@ pub fn Chat(
                                 let Some(Some(el)) = body.try_get_untracked() else { return };
                                 let Some(st) = status.try_get_untracked() else { return };
                                 let streaming = st == Status::Streaming;
-                                let follow = at_page_end();
+                                let follow = (streaming || live.try_get_value() == Some(true)) && at_page_end();
+                                live.try_set_value(streaming);
                                 text.try_with_untracked(|t| renderer.try_update_value(|r| {
                                     if streaming {
                                         r.update(&el, t);

@@ -84,7 +84,18 @@ impl FieldErr {
             .map(|a| a.id())
             .filter(|a| !a.is_empty());
         let alert = input.is_none() || input == focused;
-        self.err.set(Some((field, text.into(), alert)));
+        let shown = Some((field, text.into(), alert));
+        if alert && self.err.with_untracked(Option::is_some) {
+            // A message already in the page does not become an alert by a change of its
+            // role: it is drawn afresh, a tick later, to be announced.
+            self.err.set(None);
+            set_timeout(
+                move || drop(self.err.try_set(shown)),
+                std::time::Duration::ZERO,
+            );
+        } else {
+            self.err.set(shown);
+        }
         if let Some(id) = input {
             set_timeout(
                 move || {

@@ -833,14 +833,8 @@ fn RotatePanel(
         }
         attempt();
     };
-    // The checks of a first attempt still stand (a date mended since, say), and then the
-    // secret is replaced untested, or with the refusal on record.
-    let save_anyway = move |_| {
-        if let Err(m) = expires.with_untracked(|x| parse_date(x)) {
-            return error.show(Field::Expires, m);
-        }
-        replace(refusal.get_value());
-    };
+    // Untested, or with the refusal on record (`replace` reads the date as it saves).
+    let save_anyway = move |_| replace(refusal.get_value());
     let reset = move || {
         error.clear();
         mismatch_asked.set(false);

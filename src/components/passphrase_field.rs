@@ -15,6 +15,9 @@ pub fn PassphraseWithStrength(
 ) -> impl IntoView {
     let strength = Memo::new(move |_| value.with(|v| passphrase::assess(v)));
     let hint_id = format!("{id}-strength");
+    // Sent with Enter from this field: the focus stays, so the refusal is announced.
+    // Sent any other way, the focus comes to the field and its hint is read with it.
+    let entered = RwSignal::new(false);
     view! {
         <label for=id.clone()>{label}</label>
         <input
@@ -24,7 +27,9 @@ pub fn PassphraseWithStrength(
             aria-describedby=hint_id.clone()
             aria-invalid=move || invalid.get().then_some("true")
             prop:value=move || value.get()
-            on:input=move |ev| value.set(event_target_value(&ev))
+            on:input=move |ev| { entered.set(false); value.set(event_target_value(&ev)); }
+            on:keydown=move |ev| entered.set(ev.key() == "Enter")
+            on:blur=move |_| entered.set(false)
         />
         <div class="strength" class:invalid=move || invalid.get() id=hint_id>
             <meter min="0" max="4" low="2" high="3" optimum="4" value=move || strength.get().score aria-label="Passphrase strength"></meter>
@@ -48,7 +53,7 @@ pub fn PassphraseWithStrength(
         </div>
         // The hint is not a live region (it changes with every key): a refusal is
         // announced once, as the form is sent.
-        <Show when=move || invalid.get()>
+        <Show when=move || invalid.get() && entered.get()>
             <p class="sr-only" role="alert">
                 {move || strength.get().refusal.unwrap_or("Type a passphrase.")}
             </p>

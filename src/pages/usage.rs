@@ -345,13 +345,13 @@ fn table(v: &Vault, r: &Report, g: Group) -> impl IntoView + use<> {
     let row = |name: String, l: Line| {
         let t = l.totals;
         view! {
-            <tr>
-                <th scope="row">{name}</th>
-                <td data-label="Requests">{n(t.requests)}</td>
-                <td data-label="Input tokens">{n(t.input_tokens)}</td>
-                <td data-label="Output tokens">{n(t.output_tokens)}</td>
-                <td data-label="Cached tokens">{n(t.cached_tokens)}</td>
-                <td data-label="Estimated cost">{l.cost_text()}</td>
+            <tr role="row">
+                <th scope="row" role="rowheader">{name}</th>
+                <td role="cell" data-label="Requests">{n(t.requests)}</td>
+                <td role="cell" data-label="Input tokens">{n(t.input_tokens)}</td>
+                <td role="cell" data-label="Output tokens">{n(t.output_tokens)}</td>
+                <td role="cell" data-label="Cached tokens">{n(t.cached_tokens)}</td>
+                <td role="cell" data-label="Estimated cost">{l.cost_text()}</td>
             </tr>
         }
     };
@@ -360,19 +360,19 @@ fn table(v: &Vault, r: &Report, g: Group) -> impl IntoView + use<> {
         // Wide tables scroll sideways on a phone: the box takes focus so that the arrow
         // keys can scroll it too.
         <div class="table-wrap" tabindex="0" role="region" aria-labelledby="table-title">
-            <table class="usage-table cards-narrow" aria-labelledby="table-title">
-                <thead>
-                    <tr>
-                        <th scope="col">{head}</th>
-                        <th scope="col">"Requests"</th>
-                        <th scope="col">"Input tokens"</th>
-                        <th scope="col">"Output tokens"</th>
-                        <th scope="col">"Cached tokens"</th>
-                        <th scope="col">"Estimated cost"</th>
+            <table role="table" class="usage-table cards-narrow" aria-labelledby="table-title">
+                <thead role="rowgroup">
+                    <tr role="row">
+                        <th scope="col" role="columnheader">{head}</th>
+                        <th scope="col" role="columnheader">"Requests"</th>
+                        <th scope="col" role="columnheader">"Input tokens"</th>
+                        <th scope="col" role="columnheader">"Output tokens"</th>
+                        <th scope="col" role="columnheader">"Cached tokens"</th>
+                        <th scope="col" role="columnheader">"Estimated cost"</th>
                     </tr>
                 </thead>
-                <tbody>{rows.into_iter().map(|(name, l)| row(name, l)).collect_view()}</tbody>
-                <tfoot>{total}</tfoot>
+                <tbody role="rowgroup">{rows.into_iter().map(|(name, l)| row(name, l)).collect_view()}</tbody>
+                <tfoot role="rowgroup">{total}</tfoot>
             </table>
         </div>
     }
@@ -564,7 +564,7 @@ fn PriceList() -> impl IntoView {
         .map(|r| {
             let (p, m, i, o, c) = price_row(r);
             let checked = r.checked.clone();
-            view! { <tr><td>{p}</td><td class="model">{m}</td><td data-label="Input">{i}</td><td data-label="Output">{o}</td><td data-label="Cached">{c}</td><td data-label="Checked">{checked}</td></tr> }
+            view! { <tr role="row"><td role="cell">{p}</td><td role="cell" class="model">{m}</td><td role="cell" data-label="Input">{i}</td><td role="cell" data-label="Output">{o}</td><td role="cell" data-label="Cached">{c}</td><td role="cell" data-label="Checked">{checked}</td></tr> }
         })
         .collect_view();
     view! {
@@ -574,17 +574,17 @@ fn PriceList() -> impl IntoView {
             <h3>"Your prices"</h3>
             <Show when=move || custom.with(|c| !c.is_empty()) fallback=|| view! { <p class="hint">"None yet."</p> }>
                 <div id="your-prices" class="table-wrap" tabindex="0" role="region" aria-label="Your prices">
-                    <table class="cards-narrow" aria-label="Your prices">
-                        <thead><tr><th scope="col">"Provider"</th><th scope="col">"Model"</th><th scope="col">"Input"</th><th scope="col">"Output"</th><th scope="col">"Cached"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
-                        <tbody>
+                    <table role="table" class="cards-narrow" aria-label="Your prices">
+                        <thead role="rowgroup"><tr role="row"><th scope="col" role="columnheader">"Provider"</th><th scope="col" role="columnheader">"Model"</th><th scope="col" role="columnheader">"Input"</th><th scope="col" role="columnheader">"Output"</th><th scope="col" role="columnheader">"Cached"</th><th scope="col" role="columnheader"><span class="sr-only">"Actions"</span></th></tr></thead>
+                        <tbody role="rowgroup">
                             {move || custom.get().into_iter().map(|r| {
                                 let (p, m, i, o, c) = price_row(&r);
                                 let (rp, rm) = (r.provider, r.model.clone());
                                 let remove_label = format!("Remove the price for {m}");
                                 view! {
-                                    <tr>
-                                        <td>{p}</td><td class="model">{m}</td><td data-label="Input">{i}</td><td data-label="Output">{o}</td><td data-label="Cached">{c}</td>
-                                        <td><button type="button" class="secondary" aria-label=remove_label on:click=move |_| {
+                                    <tr role="row">
+                                        <td role="cell">{p}</td><td role="cell" class="model">{m}</td><td role="cell" data-label="Input">{i}</td><td role="cell" data-label="Output">{o}</td><td role="cell" data-label="Cached">{c}</td>
+                                        <td role="cell"><button type="button" class="secondary" aria-label=remove_label on:click=move |_| {
                                             let rm = rm.clone();
                                             let name = rm.clone();
                                             match session.mutate(move |v| { v.remove_price(rp, &rm); Ok::<(), byok_core::model::ModelError>(()) }) {
@@ -637,9 +637,9 @@ fn PriceList() -> impl IntoView {
             <details>
                 <summary>"Built-in prices"</summary>
                 <div class="table-wrap" tabindex="0" role="region" aria-label="Built-in prices">
-                    <table class="cards-narrow" aria-label="Built-in prices">
-                        <thead><tr><th scope="col">"Provider"</th><th scope="col">"Model"</th><th scope="col">"Input"</th><th scope="col">"Output"</th><th scope="col">"Cached"</th><th scope="col">"Checked"</th></tr></thead>
-                        <tbody>{shipped}</tbody>
+                    <table role="table" class="cards-narrow" aria-label="Built-in prices">
+                        <thead role="rowgroup"><tr role="row"><th scope="col" role="columnheader">"Provider"</th><th scope="col" role="columnheader">"Model"</th><th scope="col" role="columnheader">"Input"</th><th scope="col" role="columnheader">"Output"</th><th scope="col" role="columnheader">"Cached"</th><th scope="col" role="columnheader">"Checked"</th></tr></thead>
+                        <tbody role="rowgroup">{shipped}</tbody>
                     </table>
                 </div>
             </details>

@@ -847,6 +847,7 @@ describe('anonymous direct-key session', () => {
     // and the message being written are there on coming back, still in memory only.
     await p.getByRole('textbox', { name: 'Message', exact: true }).fill('a thought half written');
     await p.getByText('Options').click();
+    await p.getByLabel('System prompt').fill('Answer briefly.');
     await p.getByLabel('Temperature').fill('0.3');
     await p.getByLabel('Max tokens').fill('321');
     await p.getByRole('link', { name: 'Vault' }).click();
@@ -855,13 +856,15 @@ describe('anonymous direct-key session', () => {
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock openai reply to: anonymous hello');
     assert.equal(await p.getByRole('textbox', { name: 'Message', exact: true }).inputValue(), 'a thought half written');
     await p.getByText('Options').click();
+    assert.equal(await p.getByLabel('System prompt').inputValue(), 'Answer briefly.');
     assert.equal(await p.getByLabel('Temperature').inputValue(), '0.3');
     assert.equal(await p.getByLabel('Max tokens').inputValue(), '321');
     await sendMessage('and after the detour', p);
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock openai reply to: and after the detour');
     // The history went along: the provider got the whole conversation.
     const sent = JSON.parse(mock.requests.filter((r) => r.path === '/v1/chat/completions').at(-1).body);
-    assert.deepEqual(sent.messages.map((m) => m.content), ['anonymous hello', 'Mock openai reply to: anonymous hello', 'and after the detour']);
+    assert.deepEqual(sent.messages.map((m) => m.content), ['Answer briefly.', 'anonymous hello', 'Mock openai reply to: anonymous hello', 'and after the detour']);
+    assert.equal(sent.messages[0].role, 'system');
     assert.equal(sent.temperature, 0.3);
     assert.ok(sent.max_tokens === 321 || sent.max_completion_tokens === 321, JSON.stringify(sent));
     assert.deepEqual(await dumpStorage(p), before);

@@ -166,8 +166,8 @@ describe('usage', () => {
     try {
       const total = usageTable().getByRole('row', { name: /^Total/ });
       const cost = total.getByRole('cell', { name: '<$0.0001 + price unknown' });
-      await cost.scrollIntoViewIfNeeded();
-      await expect(cost).toBeInViewport({ ratio: 1 });
+      // Its right edge within the phone's width, without scrolling the table.
+      assert.ok(await cost.evaluate((c) => c.getBoundingClientRect().right <= innerWidth), 'the cost is cut off');
       assert.equal(await usageTable().evaluate((t) => t.parentElement.scrollWidth <= t.parentElement.clientWidth), true, 'no sideways scrolling');
       assert.match(await cost.evaluate((c) => getComputedStyle(c, '::before').content), /^"Estimated cost"/);
     } finally {

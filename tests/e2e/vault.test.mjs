@@ -38,6 +38,11 @@ describe('vault lifecycle and key management', () => {
     await expect(newPass).toBeFocused();
     assert.equal(await newPass.getAttribute('aria-invalid'), 'true');
     await expect(page.locator('#new-pass-strength')).toContainText('at least 12 characters');
+    // The focus came to the field, which its hint describes: no second reading as an
+    // alert. Sent with Enter from the field itself, the refusal is announced.
+    await expect(page.getByRole('alert').filter({ hasText: 'at least 12' })).toHaveCount(0);
+    await newPass.press('Enter');
+    await expect(page.getByRole('alert').filter({ hasText: 'at least 12' })).toHaveCount(1);
     assert.deepEqual((await dumpStorage(page)).localStorage, {});
     // Mismatched repeats are refused too, under the repeat, which takes the focus.
     await newPass.fill(PASS);
@@ -156,7 +161,7 @@ describe('vault lifecycle and key management', () => {
     await anth.getByRole('button', { name: 'Save new secret' }).click();
     // The new secret is tried with the provider first. The test browser resolves no
     // provider's name (tests/e2e/harness.mjs): the test cannot run, the old secret stays,
-    // and saving again replaces it untested.
+    // and "Save anyway" replaces it untested.
     await expect(anth.locator('p.error')).toContainText('The new secret could not be tested', { timeout: 30_000 });
     await expect(anth.locator('p.error')).toContainText('The old secret is kept');
     await expect(anth.getByLabel('Secret')).toContainText(KEYS.anthropic);

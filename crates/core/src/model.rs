@@ -314,7 +314,7 @@ pub enum ModelError {
     #[error("This key is already saved as \"{label}\".")]
     DuplicateSecret { label: String },
     /// Two keys of one provider under one label cannot be told apart in the chat's key
-    /// menu, nor picked by `byok env --name`.
+    /// menu (which lists one provider's keys).
     #[error(
         "Another {provider} key is already labelled \"{label}\". Give this one a label of its own, so the two can be told apart."
     )]
@@ -618,7 +618,7 @@ impl Vault {
         let provider = k.provider;
         // A label kept as it was stays allowed: vaults from before this rule, and
         // imports, may hold two keys under one label.
-        if k.label != label {
+        if k.label.trim() != label {
             self.check_label_free(provider, &label, Some(id))?;
         }
         let base_url = clean_base_url(provider, edit.base_url.as_deref())?;
@@ -1423,7 +1423,8 @@ pub(crate) mod tests {
                     let _ = match o {
                         Op::Add(p, n, d) => {
                             let provider = Provider::ALL[p as usize];
-                            let mut k = new(provider, "k", &format!("secret-{n}"));
+                            // Labels of their own: one provider's keys may not share one.
+                            let mut k = new(provider, &format!("k{n}"), &format!("secret-{n}"));
                             k.make_default = d;
                             k.base_url = Some("https://example.com/v1".into());
                             v.add(k, id(n), NOW).map(|_| ())
