@@ -338,7 +338,7 @@ fn key_list_rules() {
 
 #[test]
 fn messages_about_the_key_list_never_quote_it() {
-    let leak = "sk-ant-api03-LEAKLEAKLEAK";
+    let leak = "sk-ant-api03-FAKE-LEAKLEAKLEAK";
     let mut cases = Vec::new();
     for field in [
         "provider",

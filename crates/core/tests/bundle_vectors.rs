@@ -232,7 +232,7 @@ fn with_plaintext(plaintext: &str) -> String {
 
 fn key_entry(provider: &str, fields: &str) -> String {
     format!(
-        r#"{{"id":"7f1c0c1e-8a4e-4b7e-9a51-2f0a8f3b9c11","provider":"{provider}","label":"Personal","secret":"sk-ant-api03-SECRET-must-not-leak","base_url":null,"is_default":true,"is_active":true,"created_at":"2026-11-01T09:30:00Z","expires_at":null{fields}}}"#
+        r#"{{"id":"7f1c0c1e-8a4e-4b7e-9a51-2f0a8f3b9c11","provider":"{provider}","label":"Personal","secret":"sk-ant-api03-FAKE-SECRET-must-not-leak","base_url":null,"is_default":true,"is_active":true,"created_at":"2026-11-01T09:30:00Z","expires_at":null{fields}}}"#
     )
 }
 
@@ -353,21 +353,21 @@ fn negative_vectors() -> Vec<(&'static str, &'static str, String)> {
         ("payload-schema-2", "NewerSchema", with_plaintext(&payload("2", &good_key))),
         ("payload-schema-0", "BadPayload", with_plaintext(&payload("0", &good_key))),
         ("payload-schema-string", "BadPayload", with_plaintext(&payload("\"1\"", &good_key))),
-        ("payload-not-json", "BadPayload", with_plaintext("sk-ant-api03-SECRET-must-not-leak")),
+        ("payload-not-json", "BadPayload", with_plaintext("sk-ant-api03-FAKE-SECRET-must-not-leak")),
         ("payload-empty", "BadPayload", with_plaintext("")),
         ("payload-array", "BadPayload", with_plaintext("[]")),
         ("payload-keys-missing", "BadPayload", with_plaintext(r#"{"schema":1,"exported_at":"2026-11-26T00:00:00Z"}"#)),
         ("payload-exported-at-bad", "BadPayload", with_plaintext(&payload("1", &good_key).replace("2026-11-26T00:00:00Z", "26/11/2026"))),
         ("payload-provider-unknown", "BadPayload", with_plaintext(&payload("1", &key_entry("mistral", "")))),
-        ("payload-provider-is-secret", "BadPayload", with_plaintext(&payload("1", &key_entry("sk-ant-api03-SECRET-in-wrong-field", "")))),
+        ("payload-provider-is-secret", "BadPayload", with_plaintext(&payload("1", &key_entry("sk-ant-api03-FAKE-SECRET-in-wrong-field", "")))),
         ("payload-openai-compatible-no-base-url", "BadPayload", with_plaintext(&payload("1", &key_entry("openai-compatible", "")))),
         ("payload-created-at-not-rfc3339", "BadPayload", with_plaintext(&payload("1", &good_key.replace("2026-11-01T09:30:00Z", "2026-11-01 09:30")))),
         ("payload-expires-at-not-rfc3339", "BadPayload", with_plaintext(&payload("1", &good_key.replace("\"expires_at\":null", "\"expires_at\":1767225600")))),
-        ("payload-secret-not-string", "BadPayload", with_plaintext(&payload("1", &good_key.replace("\"sk-ant-api03-SECRET-must-not-leak\"", "[\"sk-ant-api03-SECRET-must-not-leak\"]")))),
-        ("payload-is-default-string", "BadPayload", with_plaintext(&payload("1", &good_key.replace("\"is_default\":true", "\"is_default\":\"sk-ant-api03-SECRET-must-not-leak\"")))),
+        ("payload-secret-not-string", "BadPayload", with_plaintext(&payload("1", &good_key.replace("\"sk-ant-api03-FAKE-SECRET-must-not-leak\"", "[\"sk-ant-api03-FAKE-SECRET-must-not-leak\"]")))),
+        ("payload-is-default-string", "BadPayload", with_plaintext(&payload("1", &good_key.replace("\"is_default\":true", "\"is_default\":\"sk-ant-api03-FAKE-SECRET-must-not-leak\"")))),
         ("payload-label-missing", "BadPayload", with_plaintext(&payload("1", &good_key.replace("\"label\":\"Personal\",", "")))),
-        ("payload-duplicate-key", "DuplicateKey", with_plaintext(&payload("1", &key_entry("anthropic", ",\"secret\":\"sk-SECRET-second\"")))),
-        ("payload-duplicate-key-secret-as-name", "DuplicateKey", with_plaintext(&payload("1", &key_entry("anthropic", ",\"sk-ant-api03-SECRET-as-key\":1,\"sk-ant-api03-SECRET-as-key\":2")))),
+        ("payload-duplicate-key", "DuplicateKey", with_plaintext(&payload("1", &key_entry("anthropic", ",\"secret\":\"sk-FAKE-SECRET-second\"")))),
+        ("payload-duplicate-key-secret-as-name", "DuplicateKey", with_plaintext(&payload("1", &key_entry("anthropic", ",\"sk-ant-api03-FAKE-SECRET-as-key\":1,\"sk-ant-api03-FAKE-SECRET-as-key\":2")))),
     ]
 }
 
