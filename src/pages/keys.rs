@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use byok_core::model::{KeyOrder, Provider, TestOutcome};
-use byok_core::usage::{BudgetLevel, Reminder, reminders};
+use byok_core::usage::{BudgetLevel, reminders};
 use leptos::prelude::*;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
@@ -434,9 +434,7 @@ fn Reminders(matching_ids: Memo<Option<HashSet<Uuid>>>) -> impl IntoView {
                 .keys
                 .iter()
                 .filter_map(|k| {
-                    let mut rs = reminders(k, now, rotation);
-                    rs.sort_by_key(Reminder::urgency);
-                    let mut lines: Vec<(u8, String, String)> = rs
+                    let mut lines: Vec<(u8, String, String)> = reminders(k, now, rotation)
                         .iter()
                         .map(|r| (r.urgency(), r.short(), r.message()))
                         .collect();
@@ -451,8 +449,9 @@ fn Reminders(matching_ids: Memo<Option<HashSet<Uuid>>>) -> impl IntoView {
                             _ => (3, "Near its monthly budget"),
                         };
                         lines.push((rank, short.to_string(), warning));
-                        lines.sort_by_key(|(rank, _, _)| *rank);
                     }
+                    // Most urgent first (stable: ties keep the core's order).
+                    lines.sort_by_key(|(rank, _, _)| *rank);
                     let first = lines.first()?.0;
                     Some((
                         first,
