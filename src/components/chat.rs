@@ -10,7 +10,7 @@ use byok_core::conversation::{
 use byok_core::model::{KeyEntry, Provider, TestOutcome};
 use byok_core::provider::{
     ChatMessage, ChatParams, Role, StreamEvent, StreamParser, chat_request, classify,
-    fallback_models, hide_secret,
+    default_model, fallback_models, hide_secret,
 };
 use leptos::ev::KeyboardEvent;
 use leptos::html;
@@ -442,7 +442,7 @@ pub fn Chat(
         let p = provider.get();
         let provider_changed = prev.is_some_and(|q| q != p);
         if model.with_untracked(|m| m.is_empty() || (provider_changed && !ms.contains(m))) {
-            model.set(ms.first().cloned().unwrap_or_default());
+            model.set(default_model(p, &ms).unwrap_or_default());
         }
         p
     });
@@ -1140,7 +1140,9 @@ pub fn Chat(
                                         <p class="msg-actions">
                                             // One edit at a time: another one open keeps its text. (While an
                                             // answer streams the editor opens; it sends once that is over.)
-                                            <button type="button" class="secondary" aria-label="Edit this message" disabled=move || editing.with(Option::is_some) on:click=move |_| {
+                                            // Named by the message's start: a list of "Edit" buttons read out of
+                                            // context would all sound alike.
+                                            <button type="button" class="secondary" aria-label=move || format!("Edit \u{201c}{}\u{201d}", text.with(|t| title_from(t))) disabled=move || editing.with(Option::is_some) on:click=move |_| {
                                                 edit_text.set(text.get_untracked());
                                                 edit_error.set(None);
                                                 editing.set(Some(id));

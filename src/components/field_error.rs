@@ -19,6 +19,8 @@ pub enum Field {
     BaseUrl,
     Expires,
     Passphrase,
+    /// A new passphrase (its strength hint stays its own).
+    NewPassphrase,
     Repeat,
     /// The price form's fields.
     Model,
@@ -111,7 +113,7 @@ impl FieldErr {
                         let _ = el.focus();
                         // A refused passphrase is typed again from scratch, as at unlock:
                         // selected, the first key pressed replaces it.
-                        if field == Field::Passphrase
+                        if matches!(field, Field::Passphrase | Field::NewPassphrase)
                             && let Ok(i) =
                                 wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(el)
                         {

@@ -1,6 +1,8 @@
 use byok_core::passphrase;
 use leptos::prelude::*;
 
+use crate::components::field_error::{Field, FieldErr};
+
 /// A passphrase input with a live strength meter and the reason it would be refused.
 /// The value lives in the caller's signal only while the form is open.
 #[component]
@@ -12,9 +14,21 @@ pub fn PassphraseWithStrength(
     /// invalid and its hint, which says why, is shown as the error.
     #[prop(optional, into)]
     invalid: Signal<bool>,
+    /// A form's error about this field that is not about strength (the same passphrase
+    /// as before): it marks the field and describes it too, shown where the form puts it.
+    #[prop(optional)]
+    error: Option<(FieldErr, Field)>,
 ) -> impl IntoView {
     let strength = Memo::new(move |_| value.with(|v| passphrase::assess(v)));
     let hint_id = format!("{id}-strength");
+    let error_on = move || error.is_some_and(|(e, f)| e.is_on(f));
+    let described = {
+        let hint_id = hint_id.clone();
+        move || match error {
+            Some((e, f)) if e.is_on(f) => format!("{} {hint_id}", e.id(f)),
+            _ => hint_id.clone(),
+        }
+    };
     // Sent with Enter from this field: the focus stays, so the refusal is announced.
     // Sent any other way, the focus comes to the field and its hint is read with it.
     let entered = RwSignal::new(false);
@@ -24,8 +38,8 @@ pub fn PassphraseWithStrength(
             id=id
             type="password"
             autocomplete="new-password"
-            aria-describedby=hint_id.clone()
-            aria-invalid=move || invalid.get().then_some("true")
+            aria-describedby=described
+            aria-invalid=move || (invalid.get() || error_on()).then_some("true")
             prop:value=move || value.get()
             on:input=move |ev| { entered.set(false); value.set(event_target_value(&ev)); }
             on:keydown=move |ev| entered.set(ev.key() == "Enter")

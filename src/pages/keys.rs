@@ -541,15 +541,31 @@ fn TestAll(rows: KeyRows) -> impl IntoView {
     // (which, of how many, the key's name) while a run goes on.
     let progress = RwSignal::new(None::<(usize, usize, String)>);
     let outcome = RwSignal::new(None::<String>);
-    // A run's summary speaks of the keys as they were: once one is added, deleted or
-    // switched off or on, its figures no longer add up to the list, so it goes.
-    Effect::new(move |prev: Option<usize>| {
-        let n = total.get();
-        if prev.is_some_and(|p| p != n) {
+    // A run's summary speaks of the keys as they were: once one is added, deleted,
+    // switched off or on, tested again or rotated, its figures no longer match the rows
+    // below, so it goes. `seen` holds the keys' state when the summary was written.
+    let results = Memo::new(move |_| {
+        session.vault.with(|v| {
+            v.as_ref().map_or_else(Vec::new, |v| {
+                v.keys
+                    .iter()
+                    .filter(|k| k.is_active)
+                    .map(|k| (k.id, k.last_test_at, k.rotated_at))
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let seen = StoredValue::new(Vec::new());
+    Effect::new(move |_| {
+        let now = results.get();
+        if outcome.with_untracked(Option::is_some) && seen.with_value(|s| *s != now) {
             outcome.set(None);
         }
-        n
     });
+    let finish = move |text: String| {
+        seen.try_set_value(results.try_get_untracked().unwrap_or_default());
+        outcome.try_set(Some(text));
+    };
     // Dropping the sender (Stop, or leaving the page) ends the run at once; the key
     // being tested then keeps its previous result.
     let stopper = StoredValue::new_local(None::<futures::channel::oneshot::Sender<()>>);
@@ -614,7 +630,7 @@ fn TestAll(rows: KeyRows) -> impl IntoView {
                     }
                 });
                 if let Err(e) = saved {
-                    outcome.try_set(Some(e.message()));
+                    finish(e.message());
                     progress.try_set(None);
                     stopper.try_update_value(|s| s.take());
                     return;
@@ -649,7 +665,7 @@ fn TestAll(rows: KeyRows) -> impl IntoView {
                     "Tested {tested}: {passed} passed, {failed} failed{later}. Each key shows its result below."
                 )
             };
-            outcome.try_set(Some(text));
+            finish(text);
         });
     };
     let running = move || progress.with(Option::is_some);

@@ -153,6 +153,7 @@ fn ChangePassphrase() -> impl IntoView {
         "chpass",
         [
             (Field::Passphrase, "old-pass".to_string()),
+            (Field::NewPassphrase, "chg-pass".to_string()),
             (Field::Repeat, "chg-pass-repeat".to_string()),
         ],
     );
@@ -179,11 +180,10 @@ fn ChangePassphrase() -> impl IntoView {
             );
         }
         if n == o {
-            error.show(
-                Field::Form,
+            return error.show(
+                Field::NewPassphrase,
                 "The new passphrase is the same as the current one: nothing would change. Type a new one.",
             );
-            return crate::focus::focus_selector("#chg-pass");
         }
         busy.set(true);
         error.clear();
@@ -211,7 +211,8 @@ fn ChangePassphrase() -> impl IntoView {
             <label for="old-pass">"Current passphrase"</label>
             <input id="old-pass" type="password" autocomplete="current-password" aria-invalid=error.invalid(Field::Passphrase) aria-describedby=error.id(Field::Passphrase) prop:value=move || old.get() on:input=move |ev| old.set(event_target_value(&ev))/>
             {error.view(Field::Passphrase)}
-            <PassphraseWithStrength value=new label="New passphrase" id="chg-pass" invalid=refused/>
+            <PassphraseWithStrength value=new label="New passphrase" id="chg-pass" invalid=refused error=(error, Field::NewPassphrase)/>
+            {error.view(Field::NewPassphrase)}
             <label for="chg-pass-repeat">"Repeat new passphrase"</label>
             <input id="chg-pass-repeat" type="password" autocomplete="new-password" aria-invalid=error.invalid(Field::Repeat) aria-describedby=error.id(Field::Repeat) prop:value=move || repeat.get() on:input=move |ev| repeat.set(event_target_value(&ev))/>
             {error.view(Field::Repeat)}

@@ -274,9 +274,16 @@ fn ImportPanel() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     // A failure to open the bundle, shown by the passphrase field it is about.
     let open_error = FieldErr::new("import", [(Field::Passphrase, "import-pass".to_string())]);
-    // The file the bundle came from, named in the summary (the file input is cleared so
-    // that the same file can be chosen again after a fix).
+    // The file the bundle came from, named in the summary.
     let source = RwSignal::new(None::<String>);
+    // The file input shows the name of the file the bundle on screen came from, and
+    // nothing when it came from elsewhere (dropped, pasted) or was put away.
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    let clear_file = move || {
+        if let Some(i) = file_input.get_untracked() {
+            i.set_value("");
+        }
+    };
     let dragging = RwSignal::new(false);
 
     // try_: also called when a save finishes, by which time the panel may be gone.
@@ -360,15 +367,12 @@ fn ImportPanel() -> impl IntoView {
         {
             take_file(f);
         }
-        // Let the same file be picked again after a fix.
-        if let Some(i) = input {
-            i.set_value("");
-        }
     };
 
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
+        clear_file();
         if let Some(f) = ev
             .data_transfer()
             .and_then(|d| d.files())
@@ -480,11 +484,14 @@ fn ImportPanel() -> impl IntoView {
             <h2 id="import-title">"Import keys"</h2>
             <p class="hint">"Choose a bundle file, drop it here, or paste its text. Nothing is saved until you confirm."</p>
             <label for="import-file">"Bundle file"</label>
-            <input id="import-file" type="file" accept=".json,application/json" on:change=on_file/>
+            // Emptied as the picker opens, so choosing the same file again after a fix
+            // still counts as a change.
+            <input id="import-file" type="file" accept=".json,application/json" node_ref=file_input
+                on:click=move |_| clear_file() on:change=on_file/>
             <label for="import-paste">"Or paste the bundle text"</label>
             <textarea id="import-paste" rows="3" spellcheck="false" prop:value=move || pasted.get() on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
             <div class="row">
-                <button type="button" class="secondary" on:click=move |_| take_text(pasted.get_untracked(), None)>"Read pasted text"</button>
+                <button type="button" class="secondary" on:click=move |_| { clear_file(); take_text(pasted.get_untracked(), None) }>"Read pasted text"</button>
             </div>
             <Show when=move || error.get().is_some()>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
@@ -501,7 +508,7 @@ fn ImportPanel() -> impl IntoView {
                         {open_error.view(Field::Passphrase)}
                         <div class="row">
                             <button type="submit" disabled=move || busy.get()>{move || if busy.get() { "Opening…" } else { "Open bundle" }}</button>
-                            <button type="button" class="secondary" on:click=move |_| reset()>"Cancel"</button>
+                            <button type="button" class="secondary" on:click=move |_| { reset(); clear_file(); }>"Cancel"</button>
                         </div>
                         <Show when=move || busy.get()>
                             <p class="progress" role="status"><span class="spinner" aria-hidden="true"></span>"Deriving the bundle key…"</p>
@@ -518,7 +525,7 @@ fn ImportPanel() -> impl IntoView {
                     </Show>
                     <div class="row">
                         <button type="button" on:click=confirm disabled=move || busy.get() || !importable()>{move || if busy.get() { "Importing…" } else { "Import" }}</button>
-                        <button type="button" class="secondary" on:click=move |_| reset()>"Cancel"</button>
+                        <button type="button" class="secondary" on:click=move |_| { reset(); clear_file(); }>"Cancel"</button>
                     </div>
                 }.into_any(),
                 Stage::Done(what) => view! {

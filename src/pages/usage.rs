@@ -294,6 +294,9 @@ fn chart(v: &Vault, r: &Report, m: Metric) -> impl IntoView + use<> {
         .collect_view();
     view! {
         <figure class="chart">
+            // The scale's top, where the tallest bar reaches (it was between the dates,
+            // where it read as a third date).
+            <div class="chart-max" aria-hidden="true">{format!("Highest day: {}", metric_text(max, m))}</div>
             <svg
                 viewBox=format!("0 0 {W} {}", H + 2.0)
                 role="img"
@@ -306,7 +309,6 @@ fn chart(v: &Vault, r: &Report, m: Metric) -> impl IntoView + use<> {
             </svg>
             <div class="chart-axis" aria-hidden="true">
                 <span>{first}</span>
-                <span>{format!("max {}", metric_text(max, m))}</span>
                 <span>{last}</span>
             </div>
             <figcaption><ul class="legend" aria-label="Keys">{legend}</ul></figcaption>
@@ -524,7 +526,7 @@ fn PriceList() -> impl IntoView {
                 let field = match &e {
                     UsageError::BadPrice("input") => Field::Input,
                     UsageError::BadPrice("output") => Field::Output,
-                    UsageError::BadPrice(_) => Field::Cached,
+                    UsageError::BadPrice(_) | UsageError::CachedAboveInput => Field::Cached,
                     _ => Field::Model,
                 };
                 (field, e.to_string())

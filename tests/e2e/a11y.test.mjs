@@ -68,7 +68,7 @@ describe('accessibility', () => {
     await axe(page, 'export and import');
     await page.getByRole('link', { name: 'Settings' }).click();
     await axe(page, 'settings');
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await axe(page, 'unlock');
     await page.goto(host.url + '/direct');
     await axe(page, 'direct session');
@@ -93,7 +93,7 @@ describe('accessibility', () => {
       for (const name of ['Keys', 'Chat', 'Usage', 'Export & import', 'Settings']) {
         await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true })).toBeInViewport();
       }
-      await expect(page.getByRole('button', { name: 'Lock' })).toBeInViewport();
+      await expect(page.getByRole('button', { name: 'Lock', exact: true })).toBeInViewport();
     };
     await expect(keyRow(page, 'Axe key')).toBeVisible();
     await fits('keys');
@@ -199,7 +199,7 @@ describe('accessibility', () => {
     await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
     await kb.press('Enter');
     await expect(page.getByRole('main')).toBeFocused();
-    await tabTo(page.getByRole('button', { name: 'Lock' }), 60);
+    await tabTo(page.getByRole('button', { name: 'Lock', exact: true }), 60);
     await kb.press('Enter');
     await expect(page.getByLabel('Passphrase', { exact: true })).toBeFocused();
     await kb.type(PASS);

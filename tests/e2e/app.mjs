@@ -26,7 +26,7 @@ export async function unlock(page, pass = PASS) {
   await page.getByLabel('Passphrase', { exact: true }).fill(pass);
   await page.getByRole('button', { name: 'Unlock' }).click();
   await expect(lockedForm(page)).toHaveCount(0);
-  await expect(page.getByRole('button', { name: 'Lock' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Lock', exact: true })).toBeVisible();
 }
 
 export async function addKey(page, { secret, label, provider, baseUrl, expires, notes, makeDefault }) {

@@ -200,15 +200,15 @@ describe('providers', () => {
     await expect(lastAnswer().locator('.md')).toContainText(/\S/);
     await expect(lastAnswer().locator('.progress .spinner')).not.toBeVisible();
     await expect(lastAnswer().locator('.progress')).toContainText('Answering…');
-    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await expect(lastAnswer()).toContainText('Stopped.');
     for (const p of Object.keys(PREFIX)) {
       await page.getByLabel('Provider').selectOption({ label: NAMES[p] });
       mock.reset();
       await sendMessage('wait for it [[mock:stall]]');
-      await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+      await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
       await expect(lastAnswer().locator('.md')).toContainText(/\S/);
-      await page.getByRole('button', { name: 'Stop' }).click();
+      await page.getByRole('button', { name: 'Stop', exact: true }).click();
       await expect(lastAnswer()).toContainText('Stopped.');
       await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
       // What the provider reported before the stop (Anthropic and Gemini report as they
@@ -225,7 +225,7 @@ describe('providers', () => {
     }
     // Escape stops too.
     await sendMessage('again [[mock:stall]]');
-    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
     await page.keyboard.press('Escape');
     await expect(lastAnswer()).toContainText('Stopped.');
     await eventually(() => mock.requests.find((r) => r.body.includes('again [[mock:stall]]'))?.closedEarly, 'the request stopped by Escape was closed');
@@ -246,7 +246,7 @@ describe('providers', () => {
     assert.equal(await keydowns(), onChat, 'keydown listeners on the window after three more visits');
     await cdp.detach();
     await sendMessage('once more [[mock:stall]]');
-    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
     await page.keyboard.press('Escape');
     await expect(lastAnswer()).toContainText('Stopped.');
     await eventually(() => mock.requests.find((r) => r.body.includes('again [[mock:stall]]'))?.closedEarly, 'the request stopped by Escape was closed');
@@ -254,7 +254,7 @@ describe('providers', () => {
     // box down, yet the answer's start and Stop are in sight; as the answer grows the
     // page stays where it is, so it is read from its start.
     await sendMessage('a long one, paced [[mock:reply:long]] [[mock:split:4000]] [[mock:rate:200]]');
-    await expect(page.getByRole('button', { name: 'Stop' })).toBeInViewport();
+    await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeInViewport();
     await expect(lastAnswer().locator('.md')).toContainText(/\S/);
     await expect(lastAnswer().locator('.md')).toBeInViewport();
     const y = await page.evaluate(() => window.scrollY);
@@ -294,7 +294,7 @@ describe('providers', () => {
     await page.getByText('Options').click();
     // Settings saved by an earlier version named the providers in plaintext: the next
     // unlock moves them into the vault and out of the settings.
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await page.evaluate(() => {
       const s = JSON.parse(localStorage.getItem('byok.settings') || '{}');
       localStorage.setItem('byok.settings', JSON.stringify({ ...s, auto_failover: ['gemini'] }));
@@ -320,8 +320,12 @@ describe('providers', () => {
       await page.waitForTimeout(100);
       assert.equal(await modelField.inputValue(), 'gemini-custom-tuned', `after picking ${label}`);
     }
+    // A tested key starts with the model an untested or direct key would, when its list
+    // has it: not the old snapshot OpenAI lists first, nor Anthropic's newest (dearest).
     await page.getByLabel('Provider').selectOption({ label: 'OpenAI' });
-    await eventually(async () => (await modelField.inputValue()) !== 'gemini-custom-tuned' || 'still the Gemini model', 'the model follows the provider');
+    await eventually(async () => (await modelField.inputValue()) === 'gpt-4o-mini' || await modelField.inputValue(), 'the model follows the provider');
+    await page.getByLabel('Provider').selectOption({ label: 'Anthropic' });
+    await eventually(async () => (await modelField.inputValue()) === 'claude-sonnet-4-5-20250929' || await modelField.inputValue(), 'Sonnet, not the Opus listed first');
     await page.getByLabel('Provider').selectOption({ label: 'Gemini' });
     allowOnly([/^console: Failed to load resource: the server responded with a status of 429/]);
   });
@@ -453,7 +457,7 @@ describe('conversations', () => {
     await expect(lastAnswer().locator('.md')).toContainText(/\S/);
     const box = page.getByRole('textbox', { name: 'Message', exact: true });
     await box.fill('A thought half written');
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await expect(box).toHaveCount(0);
     await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
     await page.getByRole('button', { name: 'Unlock' }).click();
@@ -471,9 +475,9 @@ describe('conversations', () => {
     await sendMessage('Ask me twice [[mock:slow]]');
     await expect(lastAnswer()).toContainText(/\d+ in \/ \d+ out tokens/);
     await lastAnswer().getByRole('button', { name: 'Regenerate' }).click();
-    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
     await expect(lastAnswer().locator('.md')).toContainText(/\S/);
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
     await page.getByRole('button', { name: 'Unlock' }).click();
     const twice = convs.getByRole('listitem', { name: /^Ask me twice/ });
@@ -485,7 +489,7 @@ describe('conversations', () => {
     await expect(twice).toHaveCount(0);
 
     // Locking hides them; unlocking brings back exactly what was saved.
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await expect(page.getByText('Portugal trip')).toHaveCount(0);
     await page.reload();
     await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
@@ -633,6 +637,9 @@ describe('conversations', () => {
     const editor = page.getByRole('form', { name: 'Edit message' });
     const edited = page.getByRole('textbox', { name: 'Edited message' });
     await expect(mine).toHaveCount(3);
+    // Each Edit button is named by its message, so a list of them can be told apart.
+    assert.deepEqual(await messages.getByRole('button', { name: /^Edit/ }).evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label'))),
+      ['Edit \u201cEdit test one\u201d', 'Edit \u201cEdit test two\u201d', 'Edit \u201cEdit test three\u201d']);
     await mine.nth(0).getByRole('button', { name: 'Edit' }).click();
     await expect(edited).toBeFocused();
     assert.equal(await edited.inputValue(), 'Edit test one');
@@ -647,7 +654,7 @@ describe('conversations', () => {
     await composer.fill('Edit test four [[mock:slow]]');
     await composer.press('Enter');
     await expect(editor).toContainText('The 7 messages below will be removed');
-    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
     // Escape in the editor closes it (the message stays as it was, the keyboard where it
     // was), and leaves the answer streaming.
     await edited.press('Escape');
@@ -719,7 +726,7 @@ describe('conversations', () => {
     await mine.nth(0).getByRole('button', { name: 'Edit' }).click();
     await edited.fill('Edit test one, half rewritten');
     await composer.fill('A draft of its own');
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
     await page.getByRole('button', { name: 'Unlock' }).click();
     await eventually(async () => (await edited.count()) === 1 && (await edited.inputValue()) === 'Edit test one, half rewritten' || 'no edit', 'the edit came back');
@@ -752,7 +759,7 @@ describe('conversations', () => {
     // locked: its new text comes back in the message box, not lost.
     await mine.nth(0).getByRole('button', { name: 'Edit' }).click();
     await edited.fill('Edit test one, rescued');
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     const other = await browser.newPage();
     await other.goto(host.url);
     await unlock(other);
@@ -783,7 +790,7 @@ describe('conversations', () => {
     await page.getByLabel('Key', { exact: true }).selectOption({ label: 'OpenAI stopped once' });
     await sendMessage('Stop this one [[mock:stall]]');
     await expect(lastAnswer().locator('.md')).toContainText(/\S/);
-    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await expect(lastAnswer()).toContainText('Stopped.');
     await page.getByRole('link', { name: 'Keys' }).click();
     await keyRow(page, 'OpenAI stopped once').scrollIntoViewIfNeeded();
@@ -873,7 +880,7 @@ describe('anonymous direct-key session', () => {
     // Ending it forgets the key and the conversation at once, even with an answer on
     // its way and a message half written; the key field takes the focus.
     await sendMessage('a slow one [[mock:think:3000]]', p);
-    await expect(p.getByRole('button', { name: 'Stop' })).toBeVisible();
+    await expect(p.getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
     await p.getByRole('textbox', { name: 'Message', exact: true }).fill('a thought to forget');
     await p.getByRole('button', { name: 'End and forget' }).click();
     await expect(p.getByLabel('API key')).toBeFocused();
@@ -955,7 +962,7 @@ describe('anonymous direct-key session', () => {
     // drops every other key from the page.
     await p.goBack();
     await expect(lastAnswer(p)).toContainText('Mock anthropic reply to: hello from a direct session');
-    await p.getByRole('button', { name: 'Lock' }).click();
+    await p.getByRole('button', { name: 'Lock', exact: true }).click();
     await expect(p.getByLabel('API key')).toBeVisible();
     await expect(lastAnswer(p)).toHaveCount(0);
     assert.deepEqual(fresh.problems, []);
@@ -1000,7 +1007,7 @@ describe('provider calls where no worker can run', () => {
       await longAnswerShown(p);
       await sendMessage('wait for it [[mock:stall]]', p);
       await expect(lastAnswer(p).locator('.md')).toContainText(/\S/);
-      await p.getByRole('button', { name: 'Stop' }).click();
+      await p.getByRole('button', { name: 'Stop', exact: true }).click();
       await expect(lastAnswer(p)).toContainText('Stopped.');
       await sendMessage('this one breaks [[mock:cut]]', p);
       await expect(lastAnswer(p)).toContainText('Cut off');

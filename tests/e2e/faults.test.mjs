@@ -60,7 +60,7 @@ describe('page closed mid-save', () => {
     await expect(convs.getByRole('listitem', { name: 'first question' })).toBeVisible();
     await page.getByRole('textbox', { name: 'Message', exact: true }).fill('second, slow [[mock:slow]]');
     await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
-    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
     await page.close({ runBeforeUnload: false });
     page = await browser.newPage();
     await page.goto(host.url + '/chat');

@@ -37,7 +37,7 @@ test('the unlock and answer rehearsals run while the person types and leave no t
   await expect(keyRow(page, 'Real key')).toBeVisible();
   await expect(page.locator('li.key')).toHaveCount(1);
   // Once per page: a lock and a second unlock do not run it again.
-  await page.getByRole('button', { name: 'Lock' }).click();
+  await page.getByRole('button', { name: 'Lock', exact: true }).click();
   await unlock(page);
   assert.equal(await done(), 1);
 

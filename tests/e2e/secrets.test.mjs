@@ -92,7 +92,7 @@ describe('secrets never leak', () => {
     assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), true);
     await page.getByRole('button', { name: 'Cancel' }).click();
     await snapshot('import cancelled');
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await snapshot('locked');
 
     const exported = readFileSync(file, 'utf8');

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { KEYS, PASS, addKey, createVault, keyRow, openBundleFile, unlock } from './app.mjs';
 import { bundleEntry, webcryptoBundle } from './bundles.mjs';
-import { expect } from './expect.mjs';
+import { eventually, expect } from './expect.mjs';
 import { ROOT, dumpStorage, startBrowser, startHost } from './harness.mjs';
 
 const BUNDLE_PASS = 'ferry lantern meadow 2026';
@@ -273,6 +273,29 @@ describe('export and import', () => {
     writeFileSync(join(dir, 'tampered.byok.json'), JSON.stringify(tampered));
     await importFile(page, join(dir, 'tampered.byok.json'));
     await expect(page.locator('p.error')).toContainText('Wrong passphrase, or the file was changed');
+    // The file field keeps naming the file being opened (it used to read "No file
+    // chosen" at once); Cancel empties it, and the same file can be chosen again
+    // through the picker.
+    const fileField = page.getByLabel('Bundle file');
+    assert.equal(await fileField.evaluate((i) => i.files[0]?.name), 'tampered.byok.json');
+    await page.getByRole('form', { name: 'Open bundle' }).getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await fileField.inputValue(), '');
+    const passField = page.getByLabel('Passphrase for this bundle');
+    for (let round = 0; round < 2; round++) {
+      const chooser = page.waitForEvent('filechooser');
+      await fileField.click();
+      await (await chooser).setFiles(join(dir, 'tampered.byok.json'));
+      // Read afresh each time: what was typed for the last reading is gone.
+      await eventually(async () => (await passField.count()) === 1 && (await passField.inputValue()) === '', `round ${round}: the file was read`);
+      assert.equal(await fileField.evaluate((i) => i.files[0]?.name), 'tampered.byok.json');
+      await passField.fill('typed before choosing again');
+    }
+    // Text pasted instead: the field no longer names a file the bundle did not come from.
+    await page.getByLabel('Or paste the bundle text').fill(goodText);
+    await page.getByRole('button', { name: 'Read pasted text' }).click();
+    await eventually(async () => (await passField.inputValue()) === '', 'the pasted text was read');
+    assert.equal(await fileField.inputValue(), '');
+    await page.getByLabel('Or paste the bundle text').fill('');
     // Every refusal rule of the spec, through the same file picker.
     for (const f of readdirSync(NEGATIVE)) {
       const [head, ...rest] = readFileSync(join(NEGATIVE, f), 'utf8').split('\n');

@@ -94,8 +94,15 @@ describe('usage', () => {
     assert.equal(await form.getByLabel('Input $').getAttribute('aria-invalid'), 'true');
     assert.equal(await form.getByLabel('Output $').getAttribute('aria-invalid'), null);
     assert.equal(await form.getByLabel('Model').getAttribute('aria-invalid'), null);
-    await form.getByLabel('Input $').fill('10000');
+    // Input and cached swapped by mistake: cache reads never cost more than input.
+    await form.getByLabel('Input $').fill('1000');
     await form.getByLabel('Output $').fill('20000');
+    await form.getByLabel('Cached $ (optional)').fill('10000');
+    await form.getByRole('button', { name: 'Save price' }).click();
+    await expect(form.locator('#price-cached-error')).toContainText('The cached price is above the input price');
+    await expect(form.getByLabel('Cached $ (optional)')).toBeFocused();
+    await expect(page.getByRole('table', { name: 'Your prices' })).toHaveCount(0);
+    await form.getByLabel('Input $').fill('10000');
     await form.getByLabel('Cached $ (optional)').fill('1000');
     await form.getByRole('button', { name: 'Save price' }).click();
     await expect(page.getByRole('table', { name: 'Your prices' })).toContainText('gpt-4o-mini');
@@ -129,6 +136,12 @@ describe('usage', () => {
     assert.ok(Math.abs(bars[0].height + bars[1].height - 200) < 0.1, 'the busiest day fills the chart');
     assert.ok(Math.abs(bars[1].y + bars[1].height - bars[0].y) < 0.01, 'Home sits on top of Work');
     assert.match(await page.locator('svg desc').textContent(), /the highest day is 35 tokens/);
+    // The scale's top is named above the chart, not among the dates below it.
+    const scale = page.locator('.chart-max');
+    await expect(scale).toContainText('Highest day: 35 tokens');
+    const [top, chartBox] = [await scale.boundingBox(), await page.locator('.chart > svg').boundingBox()];
+    assert.ok(top.y + top.height <= chartBox.y + 1, 'the highest day sits above the bars');
+    await expect(page.locator('.chart-axis')).not.toContainText('35');
     await page.getByRole('button', { name: 'Cost' }).click();
     const costBars = await page.locator('svg rect.bar').evaluateAll((rs) => rs.map((r) => Number(r.dataset.value)));
     assert.ok(Math.abs(costBars[0] - 0.292) < 1e-9 && Math.abs(costBars[1] - 0.27) < 1e-9, `${costBars}`);
@@ -184,8 +197,15 @@ describe('usage', () => {
     await page.getByText('Prices', { exact: true }).click();
     const form = page.getByRole('form', { name: 'Add or change a price' });
     await form.getByLabel('Model').fill(MODEL);
-    await form.getByLabel('Input $').fill('10000');
+    // Input and cached swapped by mistake: cache reads never cost more than input.
+    await form.getByLabel('Input $').fill('1000');
     await form.getByLabel('Output $').fill('20000');
+    await form.getByLabel('Cached $ (optional)').fill('10000');
+    await form.getByRole('button', { name: 'Save price' }).click();
+    await expect(form.locator('#price-cached-error')).toContainText('The cached price is above the input price');
+    await expect(form.getByLabel('Cached $ (optional)')).toBeFocused();
+    await expect(page.getByRole('table', { name: 'Your prices' })).toHaveCount(0);
+    await form.getByLabel('Input $').fill('10000');
     await form.getByLabel('Cached $ (optional)').fill('1000');
     await form.getByRole('button', { name: 'Save price' }).click();
     await page.getByText('Monthly budgets', { exact: true }).click();
@@ -345,8 +365,8 @@ describe('usage', () => {
     await page.getByRole('textbox', { name: 'Message', exact: true }).fill('one two three [[mock:stall]]');
     await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
     await expect(lastAnswer().locator('.md')).toContainText(/\S/);
-    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await unlock(page);
     await nav('Usage');
     await page.getByRole('button', { name: '7 days' }).click();

@@ -205,7 +205,7 @@ describe('vault lifecycle and key management', () => {
     await expect(keyRow(page, LABELS[3])).toHaveCount(0);
 
     // Lock drops the keys from the page.
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await expect(lockedForm(page)).toBeVisible();
     await expect(page.getByText('sk-ant-…')).toHaveCount(0);
     await assertNotInStorage(page, secretsAndLabels(), assert);
@@ -246,13 +246,18 @@ describe('vault lifecycle and key management', () => {
     await page.getByLabel('New passphrase', { exact: true }).fill(PASS);
     await page.getByLabel('Repeat new passphrase').fill(PASS);
     await page.getByRole('button', { name: 'Change passphrase' }).click();
-    await expect(page.getByRole('alert')).toContainText('The new passphrase is the same as the current one');
-    await expect(page.getByLabel('New passphrase', { exact: true })).toBeFocused();
+    await expect(page.locator('#chpass-newpassphrase-error')).toContainText('The new passphrase is the same as the current one');
+    // The field is marked and described by the message, and its text selected to retype.
+    const fresh = page.getByLabel('New passphrase', { exact: true });
+    await expect(fresh).toBeFocused();
+    assert.equal(await fresh.getAttribute('aria-invalid'), 'true');
+    assert.match(await fresh.getAttribute('aria-describedby'), /chpass-newpassphrase-error/);
+    assert.equal(await fresh.evaluate((el) => el.selectionEnd - el.selectionStart), PASS.length);
     await page.getByLabel('New passphrase', { exact: true }).fill(PASS2);
     await page.getByLabel('Repeat new passphrase').fill(PASS2);
     await page.getByRole('button', { name: 'Change passphrase' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Passphrase changed' })).toBeVisible();
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
     await page.getByRole('button', { name: 'Unlock' }).click();
     await expect(page.getByRole('alert')).toContainText('Wrong passphrase');
@@ -304,7 +309,7 @@ describe('vault lifecycle and key management', () => {
     await page.goto(host.url);
     await unlock(page, PASS2);
     await addKey(page, { secret: 'AIzaFAKEFAKEFAKEFAKEFAKEFAKE-lastChange-Lc00', label: 'Last change' });
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     // Flip one character of the encrypted contents, as a disk error would.
     const damaged = await page.evaluate(() => {
       const r = JSON.parse(localStorage.getItem('byok.vault'));
@@ -387,7 +392,7 @@ describe('vault lifecycle and key management', () => {
     await expect(page.getByRole('button', { name: "Forget this browser's vault" })).toBeVisible();
     // A forgotten passphrase: the same way out from the unlock screen, which says that
     // nobody can recover it and what to do instead.
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await page.getByText('Forgot your passphrase?').click();
     await expect(page.getByText('Nobody can recover it')).toBeVisible();
     await page.getByLabel('Type FORGET to confirm').fill('forget');

@@ -24,13 +24,16 @@ const RETRY_AFTER = '7';
 const UNKNOWN_MODEL = 'does-not-exist';
 
 const MODELS = {
+  // Newest first, as Anthropic lists them; OpenAI's order means nothing (an old snapshot
+  // often comes first). The app must start a chat with neither first entry.
   anthropic: [
+    ['claude-opus-4-5-20251101', 'Claude Opus 4.5', '2025-11-01T00:00:00Z'],
     ['claude-sonnet-4-5-20250929', 'Claude Sonnet 4.5', '2025-09-29T00:00:00Z'],
     ['claude-haiku-4-5-20251001', 'Claude Haiku 4.5', '2025-10-01T00:00:00Z'],
     ['claude-opus-4-1-20250805', 'Claude Opus 4.1', '2025-08-05T00:00:00Z'],
   ],
   openai: [
-    ['gpt-4o-mini', 'system'], ['gpt-4.1', 'system'], ['o3-mini', 'system'],
+    ['gpt-4-0613', 'openai'], ['gpt-4o-mini', 'system'], ['o3-mini', 'system'],
     ['text-embedding-3-small', 'system'], ['dall-e-3', 'system'],
   ],
   'openai-compatible': [['mock/llama-3.1-8b-instruct', 'mock'], ['mock/mistral-small', 'mock']],

@@ -39,7 +39,7 @@ pub struct Resolved {
 
 pub fn resolve(
     payload: &BundlePayload,
-    label: Option<&str>,
+    label: Option<(&str, Option<Provider>)>,
     now: OffsetDateTime,
 ) -> Result<Resolved, CliError> {
     let (vault, refused) = to_vault(payload)?;
@@ -50,8 +50,8 @@ pub fn resolve(
     };
     let mut chosen = Vec::new();
     match label {
-        Some(label) => {
-            let key = by_label(&vault, label)?;
+        Some((label, provider)) => {
+            let key = by_label(&vault, label, provider)?;
             let key = vault
                 .resolve(key.provider, Some(key.id), now)
                 .map_err(|e| CliError::Usage(resolve_words(&e)))?;
@@ -188,30 +188,57 @@ fn check_entry(key: &BundleKey) -> Result<Option<String>, String> {
     })
 }
 
-fn by_label<'a>(vault: &'a Vault, label: &str) -> Result<&'a KeyEntry, CliError> {
-    let found: Vec<&KeyEntry> = vault.keys.iter().filter(|k| k.label == label).collect();
+/// `provider`: only that provider's keys, for a label two providers share (byok lets
+/// each provider's keys have labels of their own, so one label can name several keys).
+fn by_label<'a>(
+    vault: &'a Vault,
+    label: &str,
+    provider: Option<Provider>,
+) -> Result<&'a KeyEntry, CliError> {
+    let looked_at = |k: &&KeyEntry| provider.is_none_or(|p| k.provider == p);
+    let found: Vec<&KeyEntry> = vault
+        .keys
+        .iter()
+        .filter(looked_at)
+        .filter(|k| k.label == label)
+        .collect();
     match found.as_slice() {
         [one] => Ok(one),
         [] => {
             let mut labels: Vec<String> = vault
                 .keys
                 .iter()
+                .filter(looked_at)
                 .map(|k| format!("\"{}\"", k.label))
                 .collect();
             labels.dedup();
+            let whose = provider.map_or_else(String::new, |p| format!("{p} "));
             Err(CliError::Usage(if labels.is_empty() {
-                "the bundle holds no keys".into()
+                format!("the bundle holds no {whose}keys")
             } else {
                 format!(
-                    "no key is labelled \"{label}\"; the labels are {}",
+                    "no {whose}key is labelled \"{label}\"; the labels are {}",
                     labels.join(", ")
                 )
             }))
         }
-        many => Err(CliError::Usage(format!(
-            "{} keys are labelled \"{label}\"; rename one in byok to choose it by label",
-            many.len()
-        ))),
+        many => {
+            let mut providers: Vec<&str> = many.iter().map(|k| k.provider.id()).collect();
+            providers.sort_unstable();
+            providers.dedup();
+            Err(CliError::Usage(if providers.len() > 1 {
+                format!(
+                    "{} keys are labelled \"{label}\"; add --provider ({}) to choose one",
+                    many.len(),
+                    providers.join(" or ")
+                )
+            } else {
+                format!(
+                    "{} keys are labelled \"{label}\"; rename one in byok to choose it by label",
+                    many.len()
+                )
+            }))
+        }
     }
 }
 

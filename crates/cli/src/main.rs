@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use byok_core::bundle::{self, BundlePayload, ParsedBundle};
 use byok_core::crypto::{DEFAULT_ITERATIONS, IV_LEN, MAX_ITERATIONS, MIN_ITERATIONS};
+use byok_core::model::Provider;
 use clap::{Args, Parser, Subcommand};
 use zeroize::Zeroizing;
 
@@ -111,6 +112,10 @@ struct Select {
     /// Use only the key with this label (any provider)
     #[arg(long, value_name = "LABEL")]
     name: Option<String>,
+    /// With --name: look only at this provider's keys, for a label two providers share
+    /// (anthropic, openai, gemini, openai-compatible)
+    #[arg(long, value_name = "PROVIDER", requires = "name", value_parser = parse_provider)]
+    provider: Option<Provider>,
     #[command(flatten)]
     pass: PassArgs,
 }
@@ -450,13 +455,20 @@ fn now_here() -> time::OffsetDateTime {
     time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc())
 }
 
+fn parse_provider(s: &str) -> Result<Provider, String> {
+    Provider::from_id(&s.trim().to_ascii_lowercase()).ok_or_else(|| {
+        let ids: Vec<&str> = Provider::ALL.iter().map(|p| p.id()).collect();
+        format!("not a provider; use one of {}", ids.join(", "))
+    })
+}
+
 fn resolve(select: &Select) -> Result<envvars::Resolved, CliError> {
     let payload = open(&select.file, &select.pass)?;
-    let resolved =
-        envvars::resolve(&payload, select.name.as_deref(), now_here()).map_err(|e| match e {
-            CliError::BadKey(m) => CliError::BadKey(format!("{}: {m}", shown(&select.file))),
-            e => e,
-        })?;
+    let pick = select.name.as_deref().map(|l| (l, select.provider));
+    let resolved = envvars::resolve(&payload, pick, now_here()).map_err(|e| match e {
+        CliError::BadKey(m) => CliError::BadKey(format!("{}: {m}", shown(&select.file))),
+        e => e,
+    })?;
     Ok(resolved)
 }
 

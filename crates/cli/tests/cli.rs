@@ -392,6 +392,79 @@ fn env_by_label() {
 }
 
 #[test]
+fn env_by_label_shared_by_two_providers() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let list = key_list(vec![
+        key("anthropic", "Work", "sk-ant-api03-TESTTEST-work", json!({})),
+        key("openai", "Work", "sk-proj-TESTTEST-work", json!({})),
+    ]);
+    let f = bundle_file(dir.path(), "k.byok.json", &list);
+    // Each provider may use the label once: --name alone cannot tell them apart, and
+    // says how to.
+    let r = byok(&["env", s(&f), "--name", "Work"], Some(PASS));
+    r.assert_clean_failure(2);
+    assert!(
+        r.stderr().contains("add --provider (anthropic or openai)"),
+        "{}",
+        r.stderr()
+    );
+    let r = byok(
+        &[
+            "env",
+            s(&f),
+            "--name",
+            "Work",
+            "--provider",
+            "openai",
+            "--format",
+            "json",
+        ],
+        Some(PASS),
+    );
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    assert_eq!(r.json(), json!({"OPENAI_API_KEY": "sk-proj-TESTTEST-work"}));
+    let r = byok(
+        &[
+            "env",
+            s(&f),
+            "--name",
+            "Work",
+            "--provider",
+            "Anthropic",
+            "--format",
+            "json",
+        ],
+        Some(PASS),
+    );
+    assert_eq!(
+        r.json(),
+        json!({"ANTHROPIC_API_KEY": "sk-ant-api03-TESTTEST-work"})
+    );
+    // A provider without that label lists the labels it has.
+    let r = byok(
+        &["env", s(&f), "--name", "Work", "--provider", "gemini"],
+        Some(PASS),
+    );
+    r.assert_clean_failure(2);
+    assert!(r.stderr().contains("no Gemini keys"), "{}", r.stderr());
+    // A misspelt provider, or --provider without --name, is a usage error before the
+    // passphrase is asked for.
+    let r = byok(
+        &["env", s(&f), "--name", "Work", "--provider", "claude"],
+        Some(PASS),
+    );
+    r.assert_clean_failure(2);
+    assert!(
+        r.stderr()
+            .contains("anthropic, openai, gemini, openai-compatible"),
+        "{}",
+        r.stderr()
+    );
+    byok(&["env", s(&f), "--provider", "openai"], Some(PASS)).assert_clean_failure(2);
+    assert!(!r.stderr().contains(MARK));
+}
+
+#[test]
 fn env_skips_expired_and_switched_off_keys() {
     let dir = tempfile::tempdir().expect("tmp");
     let list = key_list(vec![

@@ -86,6 +86,11 @@ pub enum UsageError {
     StarInside,
     #[error("The {0} price must be a number of dollars, zero or more.")]
     BadPrice(&'static str),
+    /// Cache reads cost a fraction of fresh input: a higher one is two fields swapped.
+    #[error(
+        "The cached price is above the input price. Cached tokens cost less than fresh ones (often a tenth): check the two are not swapped."
+    )]
+    CachedAboveInput,
     #[error("A monthly budget must be at least $0.01.")]
     BadBudget,
     #[error(transparent)]
@@ -127,6 +132,9 @@ impl PriceRule {
         }
         if cached.is_some_and(|c| !ok(c)) {
             return Err(UsageError::BadPrice("cached"));
+        }
+        if cached.is_some_and(|c| c > input) {
+            return Err(UsageError::CachedAboveInput);
         }
         Ok(PriceRule {
             provider,
@@ -1041,6 +1049,12 @@ mod tests {
             PriceRule::new(p, "m", 1.0, 1.0, Some(f64::INFINITY)),
             Err(UsageError::BadPrice("cached"))
         );
+        assert_eq!(
+            PriceRule::new(p, "m", 1.0, 4.0, Some(1.5)),
+            Err(UsageError::CachedAboveInput)
+        );
+        // As dear as input is allowed: some providers have no discount.
+        assert!(PriceRule::new(p, "m", 1.0, 4.0, Some(1.0)).is_ok());
         assert_eq!(
             PriceRule::new(p, " Models/My-Model* ", 0.0, 0.0, None)
                 .expect("ok")

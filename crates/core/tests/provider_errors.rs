@@ -1,7 +1,9 @@
 //! Failure classification on the providers' real error bodies, and model list parsing.
 
 use byok_core::model::{Provider, TestOutcome};
-use byok_core::provider::{INVALID_KEY_MESSAGE, classify, fallback_models, models_from_response};
+use byok_core::provider::{
+    INVALID_KEY_MESSAGE, classify, default_model, fallback_models, models_from_response,
+};
 
 use Provider::{Anthropic, Gemini, Openai, OpenaiCompatible};
 use TestOutcome::*;
@@ -464,4 +466,43 @@ fn fallback_lists() {
     assert!(fallback_models(Gemini).contains(&"gemini-2.5-flash"));
     assert!(fallback_models(Gemini).contains(&"gemini-2.5-pro"));
     assert!(fallback_models(OpenaiCompatible).is_empty());
+}
+
+#[test]
+fn a_new_chat_starts_with_the_same_model_for_direct_and_tested_keys() {
+    let list = |ms: &[&str]| ms.iter().map(|m| m.to_string()).collect::<Vec<_>>();
+    // Untested (or a direct key): the first built-in model.
+    assert_eq!(
+        default_model(Anthropic, &[]).as_deref(),
+        Some("claude-sonnet-4-5")
+    );
+    assert_eq!(default_model(Openai, &[]).as_deref(), Some("gpt-5"));
+    // Anthropic lists newest first, Opus before Sonnet: the Sonnet snapshot is chosen,
+    // and not a model that only starts like it.
+    let anthropic = list(&[
+        "claude-opus-4-5-20251101",
+        "claude-sonnet-4-5-preview",
+        "claude-sonnet-4-5-20250929",
+        "claude-haiku-4-5-20251001",
+    ]);
+    assert_eq!(
+        default_model(Anthropic, &anthropic).as_deref(),
+        Some("claude-sonnet-4-5-20250929")
+    );
+    // OpenAI's order means nothing; an old snapshot listed first is passed over.
+    let openai = list(&["gpt-4-0613", "gpt-4o-mini", "gpt-4.1", "gpt-5-mini"]);
+    assert_eq!(
+        default_model(Openai, &openai).as_deref(),
+        Some("gpt-5-mini")
+    );
+    // An alias is preferred to its snapshot.
+    let both = list(&["gpt-5-2025-08-07", "gpt-5"]);
+    assert_eq!(default_model(Openai, &both).as_deref(), Some("gpt-5"));
+    // None of the known ones (a compatible server, or a restricted key): its first.
+    let other = list(&["mock/llama-3.1-8b-instruct", "mock/mistral-small"]);
+    assert_eq!(
+        default_model(OpenaiCompatible, &other).as_deref(),
+        Some("mock/llama-3.1-8b-instruct")
+    );
+    assert_eq!(default_model(OpenaiCompatible, &[]), None);
 }

@@ -12,7 +12,7 @@ mod sse;
 mod stream;
 
 pub use error::{INVALID_KEY_MESSAGE, ProviderError, classify, hide_secret};
-pub use models::{fallback_models, models_from_response};
+pub use models::{default_model, fallback_models, models_from_response};
 pub use request::{
     ANTHROPIC_DEFAULT_MAX_TOKENS, ChatMessage, ChatParams, HttpRequest, Role, chat_request,
     gemini_model_id, models_request,

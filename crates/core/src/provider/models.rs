@@ -109,3 +109,32 @@ pub fn fallback_models(provider: Provider) -> &'static [&'static str] {
         Provider::OpenaiCompatible => &[],
     }
 }
+
+/// The model a new chat starts with, from the models a key's test listed (empty when it
+/// was never tested). The first of [`fallback_models`] the key can use wins, so a
+/// direct key and a tested vault key start alike: providers list models newest first
+/// (Anthropic: an Opus, the dearest) or in no useful order (OpenAI: often an old
+/// snapshot first). A dated snapshot stands for its alias (`claude-sonnet-4-5-20250929`
+/// for `claude-sonnet-4-5`). A key offering none of them starts with its first model.
+pub fn default_model(provider: Provider, listed: &[String]) -> Option<String> {
+    let known = fallback_models(provider);
+    if listed.is_empty() {
+        return known.first().map(|m| m.to_string());
+    }
+    known
+        .iter()
+        .find_map(|want| {
+            listed.iter().find(|m| m == want).or_else(|| {
+                listed.iter().find(|m| {
+                    m.strip_prefix(want)
+                        .and_then(|rest| rest.strip_prefix('-'))
+                        .is_some_and(|date| {
+                            !date.is_empty()
+                                && date.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+                        })
+                })
+            })
+        })
+        .or_else(|| listed.first())
+        .cloned()
+}
