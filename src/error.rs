@@ -95,6 +95,36 @@ fn bundle_sentence(e: &BundleError) -> String {
     out
 }
 
+/// Where the text to open came from: the sentences about a file would puzzle someone
+/// who pasted it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum BundleSource {
+    File,
+    Pasted,
+}
+
+/// What to do about pasted text that is not a whole bundle.
+const PASTE_WHOLE: &str =
+    "Paste the whole content of the .byok.json file byok exported, from its first { to its last }.";
+
+/// [`bundle_sentence`] for a bundle read from `source`.
+pub fn bundle_message(e: &BundleError, source: BundleSource) -> String {
+    if source == BundleSource::File {
+        return bundle_sentence(e);
+    }
+    match e {
+        BundleError::Empty => format!("There is no text to read yet. {PASTE_WHOLE}"),
+        BundleError::NotJson { cut_off: true, .. } => {
+            format!("This text is cut off: it ends before the bundle does. {PASTE_WHOLE}")
+        }
+        BundleError::NotJson { .. }
+        | BundleError::NotABundle { .. }
+        | BundleError::UnknownFormat { .. } => format!("This text is not a byok bundle. {PASTE_WHOLE}"),
+        BundleError::WrongPassphraseOrTampered => "Wrong passphrase, or the text was changed. Check that this is the passphrase the bundle was exported with, and try again.".into(),
+        _ => bundle_sentence(e),
+    }
+}
+
 impl AppError {
     pub fn message(&self) -> String {
         self.to_string()

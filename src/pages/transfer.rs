@@ -19,7 +19,7 @@ use wasm_bindgen::JsCast;
 use crate::components::field_error::{Field, FieldErr};
 use crate::components::passphrase_field::PassphraseWithStrength;
 use crate::components::vault_gate::VaultGate;
-use crate::error::AppError;
+use crate::error::{AppError, BundleSource, bundle_message};
 use crate::state::session::use_session;
 use crate::state::toasts::use_toasts;
 
@@ -276,6 +276,10 @@ fn ImportPanel() -> impl IntoView {
     let open_error = FieldErr::new("import", [(Field::Passphrase, "import-pass".to_string())]);
     // The file the bundle came from, named in the summary.
     let source = RwSignal::new(None::<String>);
+    let from = move || match source.try_with_untracked(Option::is_some) {
+        Some(false) => BundleSource::Pasted,
+        _ => BundleSource::File,
+    };
     // The file input shows the name of the file the bundle on screen came from, and
     // nothing when it came from elsewhere (dropped, pasted) or was put away.
     let file_input = NodeRef::<leptos::html::Input>::new();
@@ -318,17 +322,7 @@ fn ImportPanel() -> impl IntoView {
                 error.set(None);
                 stage.set(Stage::Parsed(summary));
             }
-            // Pasted text that is no bundle at all: "this file" would puzzle, and
-            // the advice is where the bundle's text comes from.
-            Err(
-                bundle::BundleError::NotJson { cut_off: false, .. }
-                | bundle::BundleError::NotABundle { .. }
-                | bundle::BundleError::UnknownFormat { .. },
-            ) if source.get_untracked().is_none() => error.set(Some(
-                "This text is not a byok bundle. Paste the whole content of the .byok.json file byok exported, from its first { to its last }."
-                    .into(),
-            )),
-            Err(e) => error.set(Some(AppError::from(e).message())),
+            Err(e) => error.set(Some(bundle_message(&e, from()))),
         }
     };
 
@@ -419,6 +413,9 @@ fn ImportPanel() -> impl IntoView {
                     crate::focus::focus_when_drawn("#import-preview");
                 }
                 // Back in the field to type it again, as at unlock.
+                Err(AppError::Bundle(e)) => {
+                    open_error.show(Field::Passphrase, bundle_message(&e, from()));
+                }
                 Err(e) => open_error.show(Field::Passphrase, e.message()),
             }
         });

@@ -338,6 +338,21 @@ describe('export and import', () => {
     await page.getByLabel('Or paste the bundle text').fill('just a note I copied');
     await page.getByRole('button', { name: 'Read pasted text' }).click();
     await expect(page.getByRole('alert')).toContainText('This text is not a byok bundle. Paste the whole content of the .byok.json file');
+    // Nothing pasted, or only part of a bundle: said in words about text, not a file.
+    await page.getByLabel('Or paste the bundle text').fill('');
+    await page.getByRole('button', { name: 'Read pasted text' }).click();
+    await expect(page.getByRole('alert')).toContainText('There is no text to read yet. Paste the whole content');
+    await page.getByLabel('Or paste the bundle text').fill(text.slice(0, Math.floor(text.length / 2)));
+    await page.getByRole('button', { name: 'Read pasted text' }).click();
+    await expect(page.getByRole('alert')).toContainText('This text is cut off: it ends before the bundle does.');
+    // A wrong passphrase for pasted text speaks of the text too.
+    await page.getByLabel('Or paste the bundle text').fill(text);
+    await page.getByRole('button', { name: 'Read pasted text' }).click();
+    await page.getByLabel('Passphrase for this bundle').fill('not the passphrase at all');
+    await page.getByRole('button', { name: 'Open bundle' }).click();
+    await expect(page.locator('#import-passphrase-error')).toContainText('Wrong passphrase, or the text was changed.');
+    for (const m of await page.locator('p.error').allInnerTexts()) assert.doesNotMatch(m, /file/);
+    await page.getByRole('form', { name: 'Open bundle' }).getByRole('button', { name: 'Cancel' }).click();
     const dropped = await webcryptoBundle([entry('Dropped key', 'openai', 'sk-proj-FAKEFAKEFAKEFAKEFAKE-dropped-Dr55')], BUNDLE_PASS);
     const dt = await page.evaluateHandle((t) => {
       const d = new DataTransfer();
