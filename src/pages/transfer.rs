@@ -288,6 +288,26 @@ fn ImportPanel() -> impl IntoView {
             i.set_value("");
         }
     };
+    // The file shown as the picker opens: the picker empties the field (so the same file
+    // chosen again still counts as a change), and a picker closed without a choice puts
+    // it back, since its bundle is still the one on screen.
+    let shown_file = StoredValue::new_local(None::<web_sys::File>);
+    let open_picker = move |_| {
+        if let Some(i) = file_input.get_untracked() {
+            shown_file.set_value(i.files().and_then(|l| l.get(0)));
+            i.set_value("");
+        }
+    };
+    let picker_closed = move |_: leptos::ev::Event| {
+        let (Some(i), Some(f)) = (file_input.get_untracked(), shown_file.get_value()) else {
+            return;
+        };
+        if let Ok(dt) = web_sys::DataTransfer::new()
+            && dt.items().add_with_file(&f).is_ok()
+        {
+            i.set_files(dt.files().as_ref());
+        }
+    };
     let dragging = RwSignal::new(false);
 
     // try_: also called when a save finishes, by which time the panel may be gone.
@@ -481,10 +501,8 @@ fn ImportPanel() -> impl IntoView {
             <h2 id="import-title">"Import keys"</h2>
             <p class="hint">"Choose a bundle file, drop it here, or paste its text. Nothing is saved until you confirm."</p>
             <label for="import-file">"Bundle file"</label>
-            // Emptied as the picker opens, so choosing the same file again after a fix
-            // still counts as a change.
             <input id="import-file" type="file" accept=".json,application/json" node_ref=file_input
-                on:click=move |_| clear_file() on:change=on_file/>
+                on:click=open_picker on:cancel=picker_closed on:change=on_file/>
             <label for="import-paste">"Or paste the bundle text"</label>
             <textarea id="import-paste" rows="3" spellcheck="false" prop:value=move || pasted.get() on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
             <div class="row">

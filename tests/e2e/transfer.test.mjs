@@ -290,6 +290,14 @@ describe('export and import', () => {
       assert.equal(await fileField.evaluate((i) => i.files[0]?.name), 'tampered.byok.json');
       await passField.fill('typed before choosing again');
     }
+    // The picker opened and closed without a choice: the bundle on screen is still that
+    // file's, and the field says so again.
+    const chooser = page.waitForEvent('filechooser');
+    await fileField.click();
+    await chooser;
+    await fileField.dispatchEvent('cancel');
+    assert.equal(await fileField.evaluate((i) => i.files[0]?.name), 'tampered.byok.json');
+    assert.equal(await passField.inputValue(), 'typed before choosing again');
     // Text pasted instead: the field no longer names a file the bundle did not come from.
     await page.getByLabel('Or paste the bundle text').fill(goodText);
     await page.getByRole('button', { name: 'Read pasted text' }).click();
