@@ -60,14 +60,14 @@ pub struct FieldErr {
 
 impl FieldErr {
     /// `inputs`: the id of each field's input (a field left out gets no focus).
-    pub fn new(
+    pub fn new<S: Into<String>>(
         prefix: impl Into<String>,
-        inputs: impl IntoIterator<Item = (Field, String)>,
+        inputs: impl IntoIterator<Item = (Field, S)>,
     ) -> Self {
         Self {
             err: RwSignal::new(None),
             prefix: StoredValue::new(prefix.into()),
-            inputs: StoredValue::new(inputs.into_iter().collect()),
+            inputs: StoredValue::new(inputs.into_iter().map(|(f, s)| (f, s.into())).collect()),
         }
     }
 

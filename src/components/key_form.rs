@@ -106,8 +106,7 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
             (Field::Label, "add-label"),
             (Field::BaseUrl, "add-base-url"),
             (Field::Expires, "add-expires"),
-        ]
-        .map(|(f, id)| (f, id.to_string())),
+        ],
     );
     // The mismatch question was asked for the form as it is now.
     let mismatch_asked = RwSignal::new(false);

@@ -40,7 +40,7 @@ fn CreateVaultForm() -> impl IntoView {
     let session = use_session();
     let pass = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
-    let error = FieldErr::new("create", [(Field::Repeat, "new-pass-repeat".into())]);
+    let error = FieldErr::new("create", [(Field::Repeat, "new-pass-repeat")]);
     // The strength hint under the field already says why a passphrase is refused.
     let refused = RwSignal::new(false);
     let busy = RwSignal::new(false);

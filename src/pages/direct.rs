@@ -79,16 +79,16 @@ pub fn DirectPage() -> impl IntoView {
     let error = FieldErr::new(
         "direct",
         [
-            (Field::Secret, "direct-secret".to_string()),
-            (Field::BaseUrl, "direct-base".to_string()),
+            (Field::Secret, "direct-secret"),
+            (Field::BaseUrl, "direct-base"),
         ],
     );
     // Anything but the passphrase is about the file: the file field takes the focus.
     let bundle_error = FieldErr::new(
         "direct-bundle",
         [
-            (Field::Passphrase, "direct-bundle-pass".to_string()),
-            (Field::Form, "direct-bundle".to_string()),
+            (Field::Passphrase, "direct-bundle-pass"),
+            (Field::Form, "direct-bundle"),
         ],
     );
     let notice = RwSignal::new(None::<String>);

@@ -49,7 +49,7 @@ fn AutoLockSettings() -> impl IntoView {
     let minutes = RwSignal::new(current.auto_lock_minutes.to_string());
     let hidden = RwSignal::new(current.lock_when_hidden);
     // One field: the form's error is that field's.
-    let error = FieldErr::new("autolock", [(Field::Form, "autolock-minutes".to_string())]);
+    let error = FieldErr::new("autolock", [(Field::Form, "autolock-minutes")]);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let m = match minutes.get_untracked().trim().parse::<f64>() {
@@ -99,10 +99,7 @@ fn ReminderSettings() -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
     let days = RwSignal::new(session.settings.get_untracked().rotation_days.to_string());
-    let error = FieldErr::new(
-        "rotation-days",
-        [(Field::Form, "rotation-days".to_string())],
-    );
+    let error = FieldErr::new("rotation-days", [(Field::Form, "rotation-days")]);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let d = match days.get_untracked().trim().parse::<u32>() {
@@ -152,9 +149,9 @@ fn ChangePassphrase() -> impl IntoView {
     let error = FieldErr::new(
         "chpass",
         [
-            (Field::Passphrase, "old-pass".to_string()),
-            (Field::NewPassphrase, "chg-pass".to_string()),
-            (Field::Repeat, "chg-pass-repeat".to_string()),
+            (Field::Passphrase, "old-pass"),
+            (Field::NewPassphrase, "chg-pass"),
+            (Field::Repeat, "chg-pass-repeat"),
         ],
     );
     // The strength hint under the new passphrase says why it is refused.

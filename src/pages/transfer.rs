@@ -86,8 +86,8 @@ fn ExportPanel() -> impl IntoView {
     let error = FieldErr::new(
         "export",
         [
-            (Field::Passphrase, "export-vault-pass".to_string()),
-            (Field::Repeat, "export-pass-repeat".to_string()),
+            (Field::Passphrase, "export-vault-pass"),
+            (Field::Repeat, "export-pass-repeat"),
         ],
     );
     // The strength hint under the bundle passphrase says why it is refused.
@@ -273,7 +273,7 @@ fn ImportPanel() -> impl IntoView {
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     // A failure to open the bundle, shown by the passphrase field it is about.
-    let open_error = FieldErr::new("import", [(Field::Passphrase, "import-pass".to_string())]);
+    let open_error = FieldErr::new("import", [(Field::Passphrase, "import-pass")]);
     // The file the bundle came from, named in the summary.
     let source = RwSignal::new(None::<String>);
     let from = move || match source.try_with_untracked(Option::is_some) {

@@ -489,10 +489,10 @@ fn PriceList() -> impl IntoView {
     let error = FieldErr::new(
         "price",
         [
-            (Field::Model, "price-model".to_string()),
-            (Field::Input, "price-input".to_string()),
-            (Field::Output, "price-output".to_string()),
-            (Field::Cached, "price-cached".to_string()),
+            (Field::Model, "price-model"),
+            (Field::Input, "price-input"),
+            (Field::Output, "price-output"),
+            (Field::Cached, "price-cached"),
         ],
     );
     let add = move |ev: leptos::ev::SubmitEvent| {
