@@ -290,6 +290,9 @@ pub fn Chat(
     let error = RwSignal::new(None::<String>);
     let auto_next = RwSignal::new(None::<(Msg, Uuid)>);
     let composer = NodeRef::<html::Textarea>::new();
+    // Whether the message editor was opened with Up from the message box (Escape then
+    // goes back there) rather than with an Edit button (Escape goes back to it).
+    let edit_from_composer = StoredValue::new(false);
     // Editing a message already sent: one at a time, asked again from there on.
     let editing = RwSignal::new(None::<u32>);
     let edit_text = RwSignal::new(String::new());
@@ -904,6 +907,7 @@ pub fn Chat(
                 ev.prevent_default();
                 edit_text.set(text);
                 edit_error.set(None);
+                edit_from_composer.set_value(true);
                 editing.set(Some(id));
             }
         }
@@ -960,6 +964,13 @@ pub fn Chat(
         let hint_id = format!("edit-hint-{id}");
         let cancel = move || {
             edit_error.set(None);
+            // Opened with Up from the message box: back there, where the person was
+            // (focused before the editor goes, so nothing has to rescue the focus).
+            if edit_from_composer.get_value()
+                && let Some(c) = composer.get_untracked()
+            {
+                let _ = c.focus();
+            }
             editing.set(None);
         };
         let area = NodeRef::<html::Textarea>::new();
@@ -1145,6 +1156,7 @@ pub fn Chat(
                                             <button type="button" class="secondary" aria-label=move || format!("Edit \u{201c}{}\u{201d}", text.with(|t| title_from(t))) disabled=move || editing.with(Option::is_some) on:click=move |_| {
                                                 edit_text.set(text.get_untracked());
                                                 edit_error.set(None);
+                                                edit_from_composer.set_value(false);
                                                 editing.set(Some(id));
                                             }>"Edit"</button>
                                         </p>

@@ -179,7 +179,7 @@ fn ChangePassphrase() -> impl IntoView {
         if n == o {
             return error.show(
                 Field::NewPassphrase,
-                "The new passphrase is the same as the current one: nothing would change. Type a new one.",
+                "The new passphrase is the same as the one under Current passphrase: nothing would change. Type a new one.",
             );
         }
         busy.set(true);

@@ -504,7 +504,7 @@ fn ImportPanel() -> impl IntoView {
             <input id="import-file" type="file" accept=".json,application/json" node_ref=file_input
                 on:click=open_picker on:cancel=picker_closed on:change=on_file/>
             <label for="import-paste">"Or paste the bundle text"</label>
-            <textarea id="import-paste" rows="3" spellcheck="false" prop:value=move || pasted.get() on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
+            <textarea id="import-paste" rows="3" spellcheck="false" prop:value=move || pasted.get() on:input=move |ev| { pasted.set(event_target_value(&ev)); error.set(None); }></textarea>
             <div class="row">
                 <button type="button" class="secondary" on:click=move |_| { clear_file(); take_text(pasted.get_untracked(), None) }>"Read pasted text"</button>
             </div>

@@ -420,10 +420,13 @@ fn Budgets() -> impl IntoView {
                         let text = value.get_untracked();
                         let parsed = match text.trim().trim_start_matches('$') {
                             "" => Ok(None),
-                            t => t.parse::<f64>().map(Some).map_err(|_| ()),
+                            // As for prices: a comma could be cents or thousands.
+                            t if t.contains(',') => Err("Write the budget with a dot for cents and no commas, like 7.50."),
+                            t => t.parse::<f64>().map(Some).map_err(|_| "A budget is a number of dollars, like 20 or 7.50."),
                         };
-                        let Ok(usd) = parsed else {
-                            return error.set(Some("A budget is a number of dollars, like 20 or 7.50.".into()));
+                        let usd = match parsed {
+                            Ok(usd) => usd,
+                            Err(why) => return error.set(Some(why.into())),
                         };
                         match session.mutate(|v| v.set_budget(id, usd)) {
                             Ok(()) => {
@@ -500,10 +503,14 @@ fn PriceList() -> impl IntoView {
         let num = |s: RwSignal<String>, what: &str| -> Result<Option<f64>, String> {
             match s.get_untracked().trim().trim_start_matches('$') {
                 "" => Ok(None),
-                t => t
-                    .parse::<f64>()
-                    .map(Some)
-                    .map_err(|_| format!("The {what} price must be a number of dollars.")),
+                // A decimal comma (many keyboards offer one) or a thousands separator:
+                // which one is meant cannot be told, so the person says it with a dot.
+                t if t.contains(',') => Err(format!(
+                    "Write the {what} price with a dot for cents and no commas, as in 2.50."
+                )),
+                t => t.parse::<f64>().map(Some).map_err(|_| {
+                    format!("The {what} price must be a number of dollars, as in 2.50.")
+                }),
             }
         };
         // In the order of the fields; the field to mend takes the focus.

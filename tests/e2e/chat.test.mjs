@@ -743,7 +743,11 @@ describe('conversations', () => {
     await composer.press('ArrowUp');
     await expect(edited).toBeFocused();
     assert.equal(await edited.inputValue(), 'Edit test two, once more');
+    // Opened from the message box, Escape goes back to it (an Edit button gets the
+    // focus back only when it opened the editor, as checked above).
     await edited.press('Escape');
+    await expect(edited).toHaveCount(0);
+    await expect(composer).toBeFocused();
 
     // A long message opens in a box tall enough to show it.
     const long = Array.from({ length: 10 }, (_, i) => `Line ${i + 1} of a long question`).join('\n');

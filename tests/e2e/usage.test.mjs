@@ -94,6 +94,10 @@ describe('usage', () => {
     assert.equal(await form.getByLabel('Input $').getAttribute('aria-invalid'), 'true');
     assert.equal(await form.getByLabel('Output $').getAttribute('aria-invalid'), null);
     assert.equal(await form.getByLabel('Model').getAttribute('aria-invalid'), null);
+    // A decimal comma (or a thousands one: no telling) is asked for with a dot.
+    await form.getByLabel('Input $').fill('1,5');
+    await form.getByLabel('Input $').press('Enter');
+    await expect(form.locator('#price-input-error')).toContainText('Write the input price with a dot for cents and no commas, as in 2.50.');
     // Input and cached swapped by mistake: cache reads never cost more than input.
     await form.getByLabel('Input $').fill('1000');
     await form.getByLabel('Output $').fill('20000');
@@ -209,6 +213,9 @@ describe('usage', () => {
     const budgetRow = page.getByRole('listitem').filter({ has: budget });
     await expect(budgetRow.getByRole('alert')).toContainText('A budget is a number of dollars');
     assert.equal(await budget.getAttribute('aria-invalid'), 'true');
+    await budget.fill('7,50');
+    await budget.press('Enter');
+    await expect(budgetRow.getByRole('alert')).toContainText('Write the budget with a dot for cents and no commas');
     // Less than a cent a month is no budget anyone means (a slip for 0.01): refused.
     await budget.fill('0.001');
     await budget.press('Enter');

@@ -246,7 +246,7 @@ describe('vault lifecycle and key management', () => {
     await page.getByLabel('New passphrase', { exact: true }).fill(PASS);
     await page.getByLabel('Repeat new passphrase').fill(PASS);
     await page.getByRole('button', { name: 'Change passphrase' }).click();
-    await expect(page.locator('#chpass-newpassphrase-error')).toContainText('The new passphrase is the same as the current one');
+    await expect(page.locator('#chpass-newpassphrase-error')).toContainText('The new passphrase is the same as the one under Current passphrase');
     // The field is marked and described by the message, and its text selected to retype.
     const fresh = page.getByLabel('New passphrase', { exact: true });
     await expect(fresh).toBeFocused();
