@@ -408,6 +408,18 @@ pub fn Chat(
                 }
             });
         }
+        // A pasted key's check (below) found it unusable: said before a message is
+        // written for nothing. A vault key's failed test is on its row and in the picker.
+        if direct && let Ok(id) = resolved.get() {
+            key_vault.with(|v| {
+                if let Some(t) = v.get(id).and_then(|k| k.last_test.as_ref())
+                    && t.outcome != TestOutcome::Ok
+                    && !t.outcome.is_transient()
+                {
+                    out.push(t.message.clone());
+                }
+            });
+        }
         if !direct && let Ok(id) = resolved.get() {
             session.vault.with(|v| {
                 let Some(v) = v else { return };
@@ -440,15 +452,57 @@ pub fn Chat(
     // A restored or typed model is kept while the provider stays: another key of it
     // brings another list (its last test's, or the built-in one) but takes the same
     // names. A change of provider resets a name the new list does not have.
+    // A name byok chose (not typed, not restored) also gives way to the key's own list
+    // when that arrives before the first message: a direct key's test, below.
+    let auto_model = StoredValue::new(None::<String>);
     Effect::new(move |prev: Option<Provider>| {
         let ms = models.get();
         let p = provider.get();
         let provider_changed = prev.is_some_and(|q| q != p);
-        if model.with_untracked(|m| m.is_empty() || (provider_changed && !ms.contains(m))) {
-            model.set(default_model(p, &ms).unwrap_or_default());
+        let unsent = messages.with_untracked(Vec::is_empty);
+        let replace = model.with_untracked(|m| {
+            m.is_empty()
+                || (!ms.contains(m)
+                    && (provider_changed
+                        || (unsent && auto_model.with_value(|a| a.as_ref() == Some(m)))))
+        });
+        if replace {
+            let m = default_model(p, &ms).unwrap_or_default();
+            auto_model.set_value(Some(m.clone()));
+            model.set(m);
         }
         p
     });
+    // A direct key was never tested: its provider is asked which models it offers (no
+    // tokens spent), so the chat starts with one the key has and a refused key is said
+    // before a message is written. The result stays with the key in this tab's memory,
+    // and goes into the vault with it if the key is saved.
+    let checking = RwSignal::new(None::<Uuid>);
+    if let Some(m) = direct_memory {
+        Effect::new(move |_| {
+            let Ok(id) = resolved.get() else { return };
+            let Some(k) =
+                key_vault.with(|v| v.get(id).filter(|k| k.last_test_at.is_none()).cloned())
+            else {
+                return;
+            };
+            // One at a time: the next starts when this one's result changes the keys.
+            if checking.get_untracked().is_some() {
+                return;
+            }
+            checking.set(Some(id));
+            spawn_local(async move {
+                let result = crate::keytest::test_key(&k).await;
+                checking.try_set(None);
+                m.keys.try_update(|ks| {
+                    if let Some(k) = ks.iter_mut().find(|k| k.id == id) {
+                        k.last_test_at = Some(crate::now());
+                        k.last_test = Some(result);
+                    }
+                });
+            });
+        });
+    }
 
     let stop = move || {
         controller.try_with_value(|c| {
@@ -1044,6 +1098,9 @@ pub fn Chat(
                 <datalist id="chat-models">
                     {move || models.get().into_iter().map(|m| view! { <option value=m></option> }).collect_view()}
                 </datalist>
+                <Show when=move || checking.get().is_some()>
+                    <p class="hint chat-checking" role="status">{move || format!("Asking {} which models this key can use\u{2026}", provider.get().display_name())}</p>
+                </Show>
                 <details class="options">
                     <summary>"Options"</summary>
                     <div class="stack">

@@ -389,7 +389,15 @@ fn PendingSaveNotice() -> impl IntoView {
             Ok(id) => id,
             Err(e) => return toasts.error(crate::error::AppError::from(e).message()),
         };
-        match session.mutate(|v| v.add(new, id, crate::now())) {
+        // The session's check of the key goes along: it is as fresh as a test here.
+        let tested = k.last_test_at.zip(k.last_test.clone());
+        match session.mutate(|v| {
+            v.add(new, id, crate::now())?;
+            match tested {
+                Some((at, t)) => v.record_test(id, t, at),
+                None => Ok(()),
+            }
+        }) {
             Ok(_) => {
                 pending.0.set(None);
                 toasts.info("The key is saved in your vault, encrypted.");

@@ -851,6 +851,13 @@ describe('anonymous direct-key session', () => {
     await p.getByLabel('Base URL').fill(mock.url);
     await p.getByRole('button', { name: 'Start chatting' }).click();
     await expect(p.getByText('Nothing is saved.')).toBeVisible();
+    // The key is checked at once (its model list, no tokens spent), so the chat starts
+    // with a model this account has: the mock's OpenAI has no gpt-5, the built-in first.
+    await eventually(async () => {
+      const m = await p.getByLabel('Model').inputValue();
+      return m === 'gpt-4o-mini' || `model ${m}`;
+    }, 'the model the key offers');
+    assert.equal(mock.requests.filter((r) => r.path === '/v1/models' && r.headers.authorization === `Bearer ${secret}`).length, 1);
     await sendMessage('anonymous hello', p);
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock openai reply to: anonymous hello');
     const afterChat = await dumpStorage(p);
@@ -878,6 +885,7 @@ describe('anonymous direct-key session', () => {
     const sent = JSON.parse(mock.requests.filter((r) => r.path === '/v1/chat/completions').at(-1).body);
     assert.deepEqual(sent.messages.map((m) => m.content), ['Answer briefly.', 'anonymous hello', 'Mock openai reply to: anonymous hello', 'and after the detour']);
     assert.equal(sent.messages[0].role, 'system');
+    assert.equal(sent.model, 'gpt-4o-mini');
     assert.equal(sent.temperature, 0.3);
     assert.ok(sent.max_tokens === 321 || sent.max_completion_tokens === 321, JSON.stringify(sent));
     assert.deepEqual(await dumpStorage(p), before);
@@ -907,7 +915,14 @@ describe('anonymous direct-key session', () => {
     assert.equal(await p.getByLabel('API key').getAttribute('aria-invalid'), 'true');
     await p.getByLabel('API key').fill('x');
     await expect(p.locator('#direct-secret-error')).toHaveCount(0);
-    await p.getByLabel('API key').fill('');
+    // A refused key is said before a message is written for nothing.
+    await p.getByLabel('API key').fill(key('anthropic', 'fail-401'));
+    if (!(await p.getByLabel('Base URL').isVisible())) await p.getByText('Advanced').click();
+    await p.getByLabel('Base URL').fill(mock.url);
+    await p.getByRole('button', { name: 'Start chatting' }).click();
+    await expect(p.getByRole('status', { name: 'Key notices' })).toContainText('The key was refused: it is wrong, revoked, or for another provider.');
+    await expect(p.getByLabel('Key', { exact: true })).toContainText('(last test failed)');
+    await p.getByRole('button', { name: 'End and forget' }).click();
     // A reload forgets it all.
     await p.reload();
     await expect(p.getByLabel('API key')).toBeVisible();
@@ -958,6 +973,9 @@ describe('anonymous direct-key session', () => {
     await offer.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(p.getByRole('status').filter({ hasText: 'The key is saved in your vault, encrypted.' })).toBeVisible();
     await expect(keyRow(p, 'Kept from direct')).toContainText('sk-ant-');
+    // The session's check of the key came along: it is not "never tested".
+    await expect(keyRow(p, 'Kept from direct')).toContainText('Test passed');
+    await expect(keyRow(p, 'Kept from direct')).not.toContainText('Never tested');
     await expect(offer).toHaveCount(0);
     const stored = JSON.stringify(await dumpStorage(p));
     assert.ok(!stored.includes(key('anthropic', 'keepme')), 'the key is stored in plaintext');
