@@ -133,7 +133,7 @@ fn ReminderSettings() -> impl IntoView {
                 on:input=move |ev| days.set(event_target_value(&ev))
             />
             {error.view(Field::Form)}
-            <p class="hint">"The Keys page also reminds you of keys that expire within 14 days, keys that have expired, and keys never tested."</p>
+            <p class="hint">"The Keys page also reminds you of keys that expire within 14 days, keys that have expired, and keys never tested nor used in a chat."</p>
             <button type="submit">"Save reminders"</button>
         </form>
     }

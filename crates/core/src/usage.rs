@@ -806,7 +806,15 @@ pub fn reminders(k: &KeyEntry, now: OffsetDateTime, rotation_days: u32) -> Vec<R
     }
     if k.is_active && !k.is_expired(now) {
         match &k.last_test {
-            None => out.push(Reminder::NeverTested),
+            // A provider that answered a chat with this secret has accepted it: asking
+            // for a test then would only nag.
+            None if !k
+                .last_used_at
+                .is_some_and(|u| u >= k.rotated_at.unwrap_or(k.created_at)) =>
+            {
+                out.push(Reminder::NeverTested)
+            }
+            None => {}
             // A rate limit or an outage at test time says nothing to fix about the key.
             Some(t) if t.outcome != crate::model::TestOutcome::Ok && !t.outcome.is_transient() => {
                 out.push(Reminder::TestFailed {
@@ -1403,8 +1411,13 @@ mod tests {
         )
         .expect("ok");
         assert_eq!(age_days(&k(&v), NOW), 6);
-        // Rotation drops the old test result: the new secret is untested.
+        // Rotation drops the old test result: the new secret is untested, even when the
+        // old one was used.
+        v.record_use(a, datetime!(2026-11-19 0:00 UTC)).expect("ok");
         assert_eq!(reminders(&k(&v), NOW, 90), vec![Reminder::NeverTested]);
+        // An answer the provider gave with the new secret shows it is accepted.
+        v.record_use(a, datetime!(2026-11-21 0:00 UTC)).expect("ok");
+        assert!(reminders(&k(&v), NOW, 90).is_empty());
         // A failed test is a reminder while the key is on, with what the test said.
         let failed = TestResult {
             outcome: TestOutcome::InvalidKey,
