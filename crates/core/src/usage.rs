@@ -808,9 +808,9 @@ pub fn reminders(k: &KeyEntry, now: OffsetDateTime, rotation_days: u32) -> Vec<R
         match &k.last_test {
             // A provider that answered a chat with this secret has accepted it: asking
             // for a test then would only nag.
-            None if !k
+            None if k
                 .last_used_at
-                .is_some_and(|u| u >= k.rotated_at.unwrap_or(k.created_at)) =>
+                .is_none_or(|u| u < k.rotated_at.unwrap_or(k.created_at)) =>
             {
                 out.push(Reminder::NeverTested)
             }
