@@ -23,6 +23,7 @@ pub enum Field {
     NewPassphrase,
     Repeat,
     /// The price form's fields.
+    Provider,
     Model,
     Input,
     Output,

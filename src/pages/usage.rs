@@ -492,6 +492,7 @@ fn PriceList() -> impl IntoView {
     let error = FieldErr::new(
         "price",
         [
+            (Field::Provider, "price-provider"),
             (Field::Model, "price-model"),
             (Field::Input, "price-input"),
             (Field::Output, "price-output"),
@@ -534,6 +535,9 @@ fn PriceList() -> impl IntoView {
                     UsageError::BadPrice("input") => Field::Input,
                     UsageError::BadPrice("output") => Field::Output,
                     UsageError::BadPrice(_) | UsageError::CachedAboveInput => Field::Cached,
+                    // The name is likely right (copied from the provider's page): it is
+                    // the provider that was left at the last one chosen.
+                    UsageError::OtherMakersModel { .. } => Field::Provider,
                     _ => Field::Model,
                 };
                 (field, e.to_string())
@@ -618,7 +622,7 @@ fn PriceList() -> impl IntoView {
                 <div class="fields">
                     <div class="field">
                         <label for="price-provider">"Provider"</label>
-                        <select id="price-provider" on:change=move |ev| if let Some(p) = Provider::from_id(&event_target_value(&ev)) { provider.set(p) }>
+                        <select id="price-provider" aria-invalid=error.invalid(Field::Provider) aria-describedby=error.id(Field::Provider) on:change=move |ev| if let Some(p) = Provider::from_id(&event_target_value(&ev)) { provider.set(p) }>
                             {Provider::ALL.into_iter().map(|p| view! { <option value=p.id() selected=move || provider.get() == p>{p.display_name()}</option> }).collect_view()}
                         </select>
                     </div>
@@ -638,7 +642,7 @@ fn PriceList() -> impl IntoView {
                 </div>
                 // Below the grid, where a sentence has room; the field it is about is
                 // marked invalid, focused, and described by it alone.
-                {[Field::Model, Field::Input, Field::Output, Field::Cached, Field::Form].map(|f| error.view(f))}
+                {[Field::Provider, Field::Model, Field::Input, Field::Output, Field::Cached, Field::Form].map(|f| error.view(f))}
                 <div class="row">
                     <button type="submit">"Save price"</button>
                 </div>

@@ -108,6 +108,16 @@ describe('usage', () => {
     await expect(page.getByRole('table', { name: 'Your prices' })).toHaveCount(0);
     await form.getByLabel('Input $').fill('10000');
     await form.getByLabel('Cached $ (optional)').fill('1000');
+    // The provider left at another maker: that API never serves this model, so the
+    // price would never apply. Said under Provider, which takes the focus.
+    await form.getByLabel('Provider').selectOption({ label: 'Anthropic' });
+    await form.getByRole('button', { name: 'Save price' }).click();
+    await expect(form.locator('#price-provider-error')).toContainText('\u201cgpt-4o-mini\u201d is an OpenAI model, but Provider says Anthropic. Choose OpenAI, or OpenAI-compatible');
+    await expect(form.getByLabel('Provider')).toBeFocused();
+    assert.equal(await form.getByLabel('Provider').getAttribute('aria-invalid'), 'true');
+    await expect(page.getByRole('table', { name: 'Your prices' })).toHaveCount(0);
+    await form.getByLabel('Provider').selectOption({ label: 'OpenAI' });
+    await expect(form.locator('#price-provider-error')).toHaveCount(0);
     await form.getByRole('button', { name: 'Save price' }).click();
     await expect(page.getByRole('table', { name: 'Your prices' })).toContainText('gpt-4o-mini');
     // Written as prices are: with cents.

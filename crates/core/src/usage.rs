@@ -91,6 +91,19 @@ pub enum UsageError {
         "The cached price is above the input price. Cached tokens cost less than fresh ones (often a tenth): check the two are not swapped."
     )]
     CachedAboveInput,
+    /// A price under one maker's API for another maker's model would never apply: that
+    /// API does not serve it, so the usage it was meant for stays unpriced.
+    #[error(
+        "\u{201c}{model}\u{201d} is {} model, but Provider says {}. Choose {}, or OpenAI-compatible for a server that offers models of several makers.",
+        .maker.with_article(),
+        .chosen.display_name(),
+        .maker.display_name()
+    )]
+    OtherMakersModel {
+        model: String,
+        maker: Provider,
+        chosen: Provider,
+    },
     #[error("A monthly budget must be at least $0.01.")]
     BadBudget,
     #[error(transparent)]
@@ -104,6 +117,22 @@ fn model_id(model: &str) -> String {
     match m.rsplit_once("models/") {
         Some((_, rest)) => rest.to_string(),
         None => m,
+    }
+}
+
+/// The maker whose own API alone serves a model of this name, by the prefixes each
+/// keeps for its models (`gpt-oss` is open, but neither Anthropic's nor Google's API
+/// serves it). Other names say nothing: any API may serve them.
+fn maker_of(model: &str) -> Option<Provider> {
+    let has = |prefixes: &[&str]| prefixes.iter().any(|p| model.starts_with(p));
+    if has(&["claude"]) {
+        Some(Provider::Anthropic)
+    } else if has(&["gemini", "gemma"]) {
+        Some(Provider::Gemini)
+    } else if has(&["gpt-", "chatgpt-"]) {
+        Some(Provider::Openai)
+    } else {
+        None
     }
 }
 
@@ -135,6 +164,16 @@ impl PriceRule {
         }
         if cached.is_some_and(|c| c > input) {
             return Err(UsageError::CachedAboveInput);
+        }
+        if let Some(maker) = maker_of(&model)
+            && provider != maker
+            && provider != Provider::OpenaiCompatible
+        {
+            return Err(UsageError::OtherMakersModel {
+                model,
+                maker,
+                chosen: provider,
+            });
         }
         Ok(PriceRule {
             provider,
@@ -1063,6 +1102,36 @@ mod tests {
         );
         // As dear as input is allowed: some providers have no discount.
         assert!(PriceRule::new(p, "m", 1.0, 4.0, Some(1.0)).is_ok());
+        // Another maker's model under a maker's own API would never be priced.
+        let e = PriceRule::new(Provider::Openai, "Claude-Sonnet-4-5*", 3.0, 15.0, None)
+            .expect_err("Anthropic's model under OpenAI");
+        assert_eq!(
+            e.to_string(),
+            "\u{201c}claude-sonnet-4-5*\u{201d} is an Anthropic model, but Provider says OpenAI. Choose Anthropic, or OpenAI-compatible for a server that offers models of several makers."
+        );
+        assert!(matches!(
+            PriceRule::new(Provider::Anthropic, "models/gemini-2.5-pro", 1.0, 1.0, None),
+            Err(UsageError::OtherMakersModel {
+                maker: Provider::Gemini,
+                ..
+            })
+        ));
+        assert!(PriceRule::new(Provider::Gemini, "gpt-4o", 1.0, 1.0, None).is_err());
+        // Its own maker, a compatible server, or a name no maker keeps: fine.
+        for (prov, model) in [
+            (Provider::Anthropic, "claude-haiku-4-5"),
+            (Provider::Gemini, "gemma-3-27b-it"),
+            (Provider::Openai, "gpt-5"),
+            (Provider::OpenaiCompatible, "claude-sonnet-4-5"),
+            (Provider::OpenaiCompatible, "gpt-oss-120b"),
+            (Provider::Openai, "o3-mini"),
+            (Provider::Anthropic, "my-proxy-model"),
+        ] {
+            assert!(
+                PriceRule::new(prov, model, 1.0, 1.0, None).is_ok(),
+                "{model}"
+            );
+        }
         assert_eq!(
             PriceRule::new(p, " Models/My-Model* ", 0.0, 0.0, None)
                 .expect("ok")
