@@ -292,7 +292,7 @@ fn push_vars(out: &mut Resolved, key: &KeyEntry) {
 pub enum Format {
     /// `export NAME='value'` lines for sh, bash, zsh (`eval "$(byok env FILE)"`).
     Shell,
-    /// `NAME="value"` lines, for .env files.
+    /// `NAME='value'` lines for .env files (`NAME="value"`, escaped, when the value holds `'`, `\` or a line break).
     Dotenv,
     /// One JSON object.
     Json,
