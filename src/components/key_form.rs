@@ -220,7 +220,8 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
             <div id="add-secret-hints" role="status">
                 {move || guess_kind.get().map(|k| view! { <p class="hint">"Looks like: " {k}</p> })}
                 <ul class="warnings">
-                    {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                    // While a save was refused under the field, its message is the one to act on.
+                    {move || warnings.get().into_iter().filter(|_| !error.is_on(Field::Secret)).map(|w| view! { <li>{w}</li> }).collect_view()}
                 </ul>
             </div>
             <label for="add-provider">"Provider"</label>

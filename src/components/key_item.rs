@@ -849,7 +849,8 @@ fn RotatePanel(
             <input id=format!("r-{pid}") type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() aria-invalid=error.invalid(Field::Secret) aria-describedby=format!("{} r-{pid}-hints", error.id(Field::Secret)) prop:value=move || secret.get() on:input=move |ev| { secret.set(event_target_value(&ev)); reset(); }/>
             {error.view(Field::Secret)}
             <ul class="warnings" id=format!("r-{pid}-hints") role="status">
-                {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                // While a save was refused under the field, its message is the one to act on.
+                {move || warnings.get().into_iter().filter(|_| !error.is_on(Field::Secret)).map(|w| view! { <li>{w}</li> }).collect_view()}
             </ul>
             <label for=format!("rx-{pid}")>"Expires on (optional)"</label>
             <input id=format!("rx-{pid}") type="date" aria-invalid=error.invalid(Field::Expires) aria-describedby=format!("{} rx-{pid}-hint rx-{pid}-hints", error.id(Field::Expires)) prop:value=move || expires.get() on:input=move |ev| { expires.set(event_target_value(&ev)); if error.is_on(Field::Expires) { error.clear(); } }/>

@@ -84,10 +84,13 @@ describe('vault lifecycle and key management', () => {
     // refused, never saved.
     await form.getByLabel('Secret').fill('hello world');
     await expect(form.locator('p.error')).toHaveCount(0);
+    // Said as it is typed; once a save is refused for it, only the error says it.
+    await expect(form.locator('ul.warnings')).toContainText('spaces or line breaks inside it');
     // Enter in the field itself: the focus stays, so the error is announced as an alert
     // (where the focus moves to the field, its description reads it, once).
     await form.getByLabel('Secret').press('Enter');
     await expect(form.getByRole('alert')).toContainText('spaces or line breaks inside it');
+    await expect(form.locator('ul.warnings li')).toHaveCount(0);
     await expect(keyRow(page, 'Copy')).toHaveCount(0);
     // A second OpenAI key under a label one already has (in any case) could not be told
     // apart in the chat's key menu: its label is asked for again.

@@ -81,7 +81,7 @@ impl KeyWarning {
         match self {
             KeyWarning::Empty => "The key is empty.".into(),
             KeyWarning::Whitespace => {
-                "The key contains spaces or line breaks; API keys never do. Check the paste."
+                "The key has spaces or line breaks inside it; API keys never do. Check the paste."
                     .into()
             }
             KeyWarning::Quotes => "The key is wrapped in quotes; remove them.".into(),
@@ -138,10 +138,11 @@ pub fn check(secret: &str, chosen: Option<Provider>) -> Vec<KeyWarning> {
         out.push(KeyWarning::Empty);
         return out;
     }
-    if secret.chars().any(char::is_whitespace) {
+    let t = secret.trim();
+    // At the ends it is a paste's stray space or line break, and trimmed on saving.
+    if t.chars().any(char::is_whitespace) {
         out.push(KeyWarning::Whitespace);
     }
-    let t = secret.trim();
     if t.len() >= 2
         && ((t.starts_with('"') && t.ends_with('"')) || (t.starts_with('\'') && t.ends_with('\'')))
     {
@@ -256,7 +257,9 @@ mod tests {
 
     #[test]
     fn warns_on_paste_accidents() {
-        assert!(check(&format!(" {ANT}\n"), None).contains(&KeyWarning::Whitespace));
+        assert!(check(&format!("{ANT} {ANT}"), None).contains(&KeyWarning::Whitespace));
+        // A stray space or line break at an end is trimmed on saving: nothing to say.
+        assert!(check(&format!(" {ANT}\n"), None).is_empty());
         assert!(check(&format!("\"{ANT}\""), None).contains(&KeyWarning::Quotes));
         assert!(check("sk-ant-api03-FAKE", None).contains(&KeyWarning::LooksTruncated));
         assert!(check("", None).contains(&KeyWarning::Empty));

@@ -623,6 +623,12 @@ impl Vault {
         }
         let base_url = clean_base_url(provider, edit.base_url.as_deref())?;
         let k = self.get_mut(id)?;
+        // A test of the old address says nothing of the new one (a failure there was
+        // often what the edit mends): the key is untested again, as after a rotation.
+        if k.base_url != base_url {
+            k.last_test = None;
+            k.last_test_at = None;
+        }
         k.label = label;
         k.base_url = base_url;
         k.expires_at = edit.expires_at;
@@ -965,6 +971,32 @@ pub(crate) mod tests {
         // edited while the label stays.
         v.keys[2].label = "Gemini main".into();
         v.edit(id(4), edit("Gemini main")).expect("label unchanged");
+    }
+
+    #[test]
+    fn a_new_base_url_drops_the_test_of_the_old_one() {
+        let mut v = Vault::default();
+        v.add(new(Provider::Openai, "Proxy", "sk-1"), id(1), NOW)
+            .expect("add");
+        let failed = TestResult {
+            outcome: TestOutcome::Blocked,
+            message: "Not allowed by this page's connect policy.".into(),
+            models: vec![],
+        };
+        let edit = |label: &str, base_url: Option<&str>| KeyEdit {
+            label: label.into(),
+            base_url: base_url.map(str::to_string),
+            expires_at: None,
+            notes: String::new(),
+        };
+        v.record_test(id(1), failed, NOW).expect("test");
+        // Another label or note: the test still stands.
+        v.edit(id(1), edit("Proxy 2", None)).expect("edit");
+        assert!(v.get(id(1)).expect("k").last_test.is_some());
+        v.edit(id(1), edit("Proxy 2", Some("https://proxy.example/v1")))
+            .expect("edit");
+        let k = v.get(id(1)).expect("k");
+        assert!(k.last_test.is_none() && k.last_test_at.is_none());
     }
 
     #[test]

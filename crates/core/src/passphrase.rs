@@ -120,7 +120,9 @@ pub fn assess(pass: &str) -> Strength {
     } else if distinct <= 3 {
         Some("Too repetitive: use more different characters, or several unrelated words.")
     } else if common && bits < 45 {
-        Some("This is built on a very common password; attackers try those first.")
+        Some(
+            "This is built on a very common password, which attackers try first. Choose several unrelated words instead.",
+        )
     } else if score < 2 {
         Some("Too easy to guess (sequences or repeats). Add another unrelated word or two.")
     } else {
