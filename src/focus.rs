@@ -45,8 +45,9 @@ pub fn focus_selector(selector: &str) {
 
 /// Moves focus to `selector` once the change just made has been drawn (the element may
 /// not exist, or still be disabled, until the page's effects have run).
-pub fn focus_when_drawn(selector: &'static str) {
-    set_timeout(move || focus_selector(selector), Duration::ZERO);
+pub fn focus_when_drawn(selector: impl Into<String>) {
+    let selector = selector.into();
+    set_timeout(move || focus_selector(&selector), Duration::ZERO);
 }
 
 /// Focus without scrolling: a mouse user whose click removed the focused element should

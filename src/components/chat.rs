@@ -241,6 +241,21 @@ pub fn Chat(
         })
         .unwrap_or_default();
     let messages = RwSignal::new(restored);
+    // A conversation opens at its latest question, not at its first message far above
+    // (a long one is tens of screens).
+    if messages.with_untracked(|m| m.len() > 2) {
+        set_timeout(
+            || {
+                if let Ok(qs) = document().query_selector_all(".messages > li.user")
+                    && let Some(last) = qs.item(qs.length().saturating_sub(1))
+                    && let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(last)
+                {
+                    el.scroll_into_view();
+                }
+            },
+            Duration::ZERO,
+        );
+    }
     // Identity of this conversation: kept from the saved one, or new.
     let conv_meta = StoredValue::new(
         conversation
@@ -511,6 +526,38 @@ pub fn Chat(
             }
         });
     };
+    // The conversation shown and what was being written, kept sealed in the session
+    // for the chat page's next visit: after an unlock, or after a look at another page
+    // (a key tested mid-chat must not cost the message). Nothing to keep clears what an
+    // earlier chat kept, so the chat left last is the one that comes back.
+    let keep_for_return = move || {
+        let saved = messages.try_with_untracked(|m| !m.is_empty()) == Some(true);
+        let r = Resume {
+            conversation: page
+                .and_then(|ChatPageLink(_, current)| current.try_get_untracked().flatten())
+                .or_else(|| conv_meta.try_get_value().flatten().map(|m| m.0))
+                .filter(|_| saved),
+            draft: draft.try_get_untracked().unwrap_or_default(),
+            system: system.try_get_untracked().unwrap_or_default(),
+            // Where it is in the conversation: the messages get new ids when it opens.
+            edit: editing.try_get_untracked().flatten().and_then(|id| {
+                let (at, was) = messages.try_with_untracked(|ms| {
+                    ms.iter()
+                        .position(|m| m.id == id)
+                        .map(|i| (i, ms[i].text.get_untracked()))
+                })??;
+                Some((at, was, edit_text.try_get_untracked()?))
+            }),
+        };
+        let json =
+            (r.conversation.is_some() || !r.draft.trim().is_empty() || !r.system.trim().is_empty())
+                .then(|| serde_json::to_vec(&r).ok())
+                .flatten();
+        match json {
+            Some(json) => session.set_resume(&json),
+            None => session.clear_resume(),
+        }
+    };
     // Locking mid-answer keeps the question and what came of the answer, as Stop does:
     // saved while the key is still there (the save holds it until it is written).
     let lock_hook = (!direct).then(|| {
@@ -529,31 +576,7 @@ pub fn Chat(
             }
             // The chat as it stands comes back after the unlock (a lunch break must not
             // cost the message being written).
-            let saved = messages.try_with_untracked(|m| !m.is_empty()) == Some(true);
-            let r = Resume {
-                conversation: page
-                    .and_then(|ChatPageLink(_, current)| current.try_get_untracked().flatten())
-                    .or_else(|| conv_meta.try_get_value().flatten().map(|m| m.0))
-                    .filter(|_| saved),
-                draft: draft.try_get_untracked().unwrap_or_default(),
-                system: system.try_get_untracked().unwrap_or_default(),
-                // Where it is in the conversation: the messages get new ids when it opens.
-                edit: editing.try_get_untracked().flatten().and_then(|id| {
-                    let (at, was) = messages.try_with_untracked(|ms| {
-                        ms.iter()
-                            .position(|m| m.id == id)
-                            .map(|i| (i, ms[i].text.get_untracked()))
-                    })??;
-                    Some((at, was, edit_text.try_get_untracked()?))
-                }),
-            };
-            if (r.conversation.is_some()
-                || !r.draft.trim().is_empty()
-                || !r.system.trim().is_empty())
-                && let Ok(json) = serde_json::to_vec(&r)
-            {
-                session.set_resume(&json);
-            }
+            keep_for_return();
         })
     });
     // Leaving the chat (another conversation, another page, lock) ends its request:
@@ -567,8 +590,13 @@ pub fn Chat(
         stop();
         // A lock saved it already (above), and a locked vault saves nothing more. A
         // direct session's memory has no lock.
-        if was_answering && (direct || session.phase.get_untracked() == Phase::Unlocked) {
+        let unlocked = session.phase.get_untracked() == Phase::Unlocked;
+        if was_answering && (direct || unlocked) {
             persist();
+        }
+        // Left while unlocked: another page or conversation (a lock kept it above).
+        if !direct && unlocked {
+            keep_for_return();
         }
         if let Some(m) = direct_memory.filter(DirectMemory::is_open) {
             m.draft.try_set_value(DirectDraft {
@@ -869,7 +897,14 @@ pub fn Chat(
 
     let send = move || {
         let text = draft.get_untracked();
-        if text.trim().is_empty() || busy.get_untracked() {
+        if text.trim().is_empty() {
+            // Send pressed with nothing written: the box to write in takes the focus.
+            if let Some(c) = composer.get_untracked() {
+                let _ = c.focus();
+            }
+            return;
+        }
+        if busy.get_untracked() {
             return;
         }
         let key_id = match ready() {

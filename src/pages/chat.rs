@@ -90,6 +90,7 @@ fn Conversations() -> impl IntoView {
     let save_record = move |c: Conversation| saved.save_record(c);
     let renaming = RwSignal::new(None::<Uuid>);
     let rename_text = RwSignal::new(String::new());
+    let rename_error = RwSignal::new(None::<&'static str>);
     let deleting = RwSignal::new(None::<Uuid>);
 
     spawn_local(async move {
@@ -199,7 +200,8 @@ fn Conversations() -> impl IntoView {
     let rename = move |id: Uuid| {
         let title = rename_text.get_untracked().trim().to_string();
         if title.is_empty() {
-            return toasts.error("A conversation needs a title.");
+            // Said under the field, where the focus already is (Enter or Save title).
+            return rename_error.set(Some("Give the conversation a title."));
         }
         spawn_local(async move {
             // This tab's own version if it has one (a save of it may be on its way): the
@@ -221,6 +223,8 @@ fn Conversations() -> impl IntoView {
             renaming.try_set(None);
             refresh_list();
             save_record(c);
+            // The field goes with the form: the focus goes back to where renaming began.
+            crate::focus::focus_when_drawn(format!("#ren-{id}"));
         });
     };
 
@@ -297,6 +301,12 @@ fn Conversations() -> impl IntoView {
         });
     };
 
+    // Back to Rename, once its row is shown again.
+    let cancel_rename = move |id: Uuid| {
+        renaming.set(None);
+        rename_error.set(None);
+        crate::focus::focus_when_drawn(format!("#ren-{id}"));
+    };
     // Back to the Delete button that asked, first, so that focus is not removed with the
     // question.
     let close_delete = move |id: Uuid| {
@@ -408,7 +418,7 @@ fn Conversations() -> impl IntoView {
 
     view! {
         <div class="chat-layout">
-            <aside class="conversations card" aria-label="Conversations">
+            <aside class="conversations card" id="conversations" tabindex="-1" aria-label="Conversations">
                 <button type="button" on:click=move |_| {
                     open(None);
                     // Once the fresh chat is drawn: its message box is where one starts.
@@ -426,21 +436,30 @@ fn Conversations() -> impl IntoView {
                             let title3 = s.title.clone();
                             let aria = s.title.clone();
                             view! {
-                                <li class="conv" class:current=move || current.get() == Some(id) aria-label=aria>
+                                <li class="conv" class:current=move || current.get() == Some(id) aria-current=move || (current.get() == Some(id)).then_some("true") aria-label=aria>
                                     <Show when=move || renaming.get() == Some(id) fallback={
                                         let title = title2.clone();
                                         move || view! { <button type="button" class="link" on:click=move |_| open(Some(id))>{title.clone()}</button> }
                                     }>
-                                        <form on:submit=move |ev| { ev.prevent_default(); rename(id); } aria-label="Rename conversation" on:keydown=move |ev| if ev.key() == "Escape" { ev.prevent_default(); crate::focus::focus_selector(&format!("#ren-{id}")); renaming.set(None); }>
+                                        <form class="rename" novalidate on:submit=move |ev| { ev.prevent_default(); rename(id); } aria-label="Rename conversation" on:keydown=move |ev| if ev.key() == "Escape" { ev.prevent_default(); cancel_rename(id); }>
                                             <label class="sr-only" for=format!("rn-{id}")>"New title"</label>
-                                            <input id=format!("rn-{id}") node_ref=crate::focus::focus_on_show() prop:value=move || rename_text.get() on:input=move |ev| rename_text.set(event_target_value(&ev))/>
-                                            <button type="submit" class="secondary">"Save title"</button>
+                                            <input id=format!("rn-{id}") node_ref=crate::focus::focus_on_show()
+                                                aria-invalid=move || rename_error.get().map(|_| "true") aria-describedby=format!("rn-{id}-error")
+                                                prop:value=move || rename_text.get() on:input=move |ev| { rename_text.set(event_target_value(&ev)); rename_error.set(None); }/>
+                                            <Show when=move || rename_error.get().is_some()>
+                                                <p class="error" id=format!("rn-{id}-error") role="alert">{move || rename_error.get()}</p>
+                                            </Show>
+                                            <div class="row small">
+                                                <button type="submit" class="secondary">"Save title"</button>
+                                                <button type="button" class="secondary" on:click=move |_| cancel_rename(id)>"Cancel"</button>
+                                            </div>
                                         </form>
                                     </Show>
-                                    <div class="row small">
+                                    // Renaming is its own step: its Save and Cancel stand alone.
+                                    <div class="row small" hidden=move || renaming.get() == Some(id)>
                                         <button type="button" class="secondary" id=format!("ren-{id}") on:click={
                                             let t = title.clone();
-                                            move |_| { rename_text.set(t.clone()); deleting.set(None); renaming.set(Some(id)); }
+                                            move |_| { rename_text.set(t.clone()); rename_error.set(None); deleting.set(None); renaming.set(Some(id)); }
                                         }>"Rename"</button>
                                         <button type="button" class="secondary" on:click=move |_| download(id)>"Download"</button>
                                         <button type="button" class="danger" id=format!("del-{id}") on:click=move |_| { renaming.set(None); deleting.set(Some(id)); }>"Delete"</button>
@@ -462,7 +481,16 @@ fn Conversations() -> impl IntoView {
                 </Show>
             </aside>
             <div class="chat-main">
-                <h1>"Chat"</h1>
+                <div class="chat-head">
+                    <h1>"Chat"</h1>
+                    // On a phone the list is below the chat: one press away from its top.
+                    <button type="button" class="secondary to-conversations" on:click=move |_| {
+                        if let Some(el) = document().get_element_by_id("conversations") {
+                            el.scroll_into_view();
+                            crate::focus::focus_selector("#conversations");
+                        }
+                    }>{move || format!("Saved conversations ({})", list.with(Vec::len))}</button>
+                </div>
                 <Show
                     when=move || keys.with(|k| !k.is_empty())
                     fallback=|| view! { <p class="empty card">"Add a key under " <a href="/">"Keys"</a> " to start chatting."</p> }

@@ -5,7 +5,7 @@
 use byok_core::Secret;
 use byok_core::bundle;
 use byok_core::keyfmt;
-use byok_core::model::{KeyEntry, NewKey, Provider, Vault, new_id};
+use byok_core::model::{KeyEntry, NewKey, Provider, TestOutcome, Vault, new_id};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -95,6 +95,7 @@ pub fn DirectPage() -> impl IntoView {
     let bundle_pass = RwSignal::new(String::new());
     let bundle_text = StoredValue::new(None::<String>);
     let busy = RwSignal::new(false);
+    let checking = RwSignal::new(false);
     let pending = use_context::<PendingSave>();
 
     let start = move |ev: leptos::ev::SubmitEvent| {
@@ -113,14 +114,43 @@ pub fn DirectPage() -> impl IntoView {
             notes: String::new(),
             make_default: true,
         };
+        if checking.get_untracked() {
+            return;
+        }
         match v.add(new, id, crate::now()) {
             Ok(_) => {
-                keys.set(v.keys);
-                secret.set(String::new());
                 error.clear();
-                notice.set(None);
-                // The form gives way to the chat: start in its message box.
-                crate::focus::focus_when_drawn("#chat-input");
+                let Some(mut k) = v.keys.pop() else { return };
+                checking.set(true);
+                // Asked of the provider first (its model list, no tokens spent): a key it
+                // refuses, or an address the page may not call, is mended here in the
+                // form instead of found out after a message is written. Anything else
+                // (a rate limit, an outage, a list not understood) may still chat, and
+                // the chat says what the check found.
+                spawn_local(async move {
+                    let result = crate::keytest::test_key(&k).await;
+                    checking.try_set(false);
+                    let field = match result.outcome {
+                        TestOutcome::InvalidKey => Some(Field::Secret),
+                        TestOutcome::Blocked
+                            if base_url.with_untracked(|u| !u.trim().is_empty()) =>
+                        {
+                            Some(Field::BaseUrl)
+                        }
+                        TestOutcome::Blocked => Some(Field::Form),
+                        _ => None,
+                    };
+                    if let Some(f) = field {
+                        return error.show(f, result.message);
+                    }
+                    k.last_test_at = Some(crate::now());
+                    k.last_test = Some(result);
+                    keys.try_set(vec![k]);
+                    secret.try_set(String::new());
+                    notice.try_set(None);
+                    // The form gives way to the chat: start in its message box.
+                    crate::focus::focus_when_drawn("#chat-input");
+                });
             }
             Err(e) => {
                 // The field here is "API key"; the core's message names the Add form's
@@ -258,7 +288,8 @@ pub fn DirectPage() -> impl IntoView {
                 <Show when=move || provider.get() == Provider::OpenaiCompatible>{base_url_field}</Show>
                 <AdvancedBaseUrl provider field=base_url_field/>
                 {error.view(Field::Form)}
-                <button type="submit">"Start chatting"</button>
+                <p class="hint" role="status">{move || checking.get().then(|| format!("Asking {} whether it accepts the key\u{2026}", provider.get().display_name()))}</p>
+                <button type="submit" disabled=move || checking.get()>{move || if checking.get() { "Checking the key\u{2026}" } else { "Start chatting" }}</button>
             </form>
             <form class="card stack" novalidate on:submit=open_bundle aria-label="Use the keys of a bundle" on:input=move |_| bundle_error.clear()>
                 <h2>"Or use the keys of a bundle"</h2>

@@ -488,7 +488,8 @@ impl Session {
         id
     }
 
-    /// Keep `plaintext` sealed under the data key until the next unlock (see `resume`).
+    /// Keep `plaintext` sealed under the data key until it is taken: by the chat page's
+    /// next visit, after an unlock or another page (see `resume`).
     pub fn set_resume(&self, plaintext: &[u8]) {
         let Ok(iv) = crypto::random_array::<{ crypto::IV_LEN }>() else {
             return;
@@ -501,6 +502,10 @@ impl Session {
             })
             .flatten();
         self.resume.try_set_value(sealed.map(|ct| (iv, ct)));
+    }
+
+    pub fn clear_resume(&self) {
+        self.resume.try_set_value(None);
     }
 
     /// What [`Session::set_resume`] kept, once, opened with the key of the vault now

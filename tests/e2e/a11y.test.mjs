@@ -104,6 +104,31 @@ describe('accessibility', () => {
     await expect(page.getByRole('listitem', { name: 'Answer' }).last().locator('pre')).toBeVisible();
     await page.evaluate(() => scrollTo(0, 0));
     await fits('chat with a code block');
+    // The saved conversations are below the chat here, one press away from its top.
+    await page.getByRole('button', { name: /^Saved conversations \(\d+\)$/ }).click();
+    await expect(page.getByRole('complementary', { name: 'Conversations' })).toBeFocused();
+    await expect(page.getByRole('complementary', { name: 'Conversations' }).getByRole('listitem', { name: /^code please/ })).toBeInViewport();
+    // A long answer grows below the window's foot: Stop and the message box stay there.
+    await page.evaluate(() => scrollTo(0, 0));
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('long one [[mock:reply:long]] [[mock:rate:400]]');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await eventually(async () => {
+      const n = (await page.getByRole('listitem', { name: 'Answer' }).last().locator('.md').innerText()).length;
+      return n > 4000 || `${n} characters`;
+    }, 'an answer taller than the screen');
+    await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeInViewport();
+    await expect(page.getByRole('textbox', { name: 'Message', exact: true })).toBeInViewport();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await expect(page.getByRole('button', { name: 'Send' })).toBeInViewport();
+    // Opened again (here after a look at Keys), it shows its latest question, not the
+    // top of the long answer above it.
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('and a follow-up');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await expect(page.getByRole('listitem', { name: 'Answer' }).last()).toContainText('reply to: and a follow-up');
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await expect(keyRow(page, 'Axe key')).toBeVisible();
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await expect(page.getByRole('listitem', { name: 'You' }).filter({ hasText: 'and a follow-up' })).toBeInViewport();
     // A table too wide for the screen scrolls in its box: no word in it is broken.
     const broken = await page.getByRole('listitem', { name: 'Answer' }).last().locator('td').evaluateAll((cells) => cells
       .filter((c) => /^[A-Za-z]+$/.test(c.textContent.trim()))

@@ -335,6 +335,10 @@ describe('conversations', () => {
   test('saved encrypted, listed, searchable, renamed, deleted; survive reload and unlock', async () => {
     await page.getByRole('button', { name: 'New conversation' }).click();
     await page.getByLabel('Provider').selectOption({ label: 'OpenAI' });
+    // Send with nothing written sends nothing: the box to write in takes the focus.
+    await page.getByRole('button', { name: 'Send' }).click();
+    await expect(page.getByRole('textbox', { name: 'Message', exact: true })).toBeFocused();
+    await expect(page.getByRole('listitem', { name: 'You' })).toHaveCount(0);
     await sendMessage('Plan a trip to Lisbon');
     await expect(lastAnswer()).toContainText('Mock openai reply to: Plan a trip to Lisbon');
     const convs = page.getByRole('complementary', { name: 'Conversations' });
@@ -399,10 +403,20 @@ describe('conversations', () => {
     await expect(airships).toHaveCount(0);
     const lisbon = convs.getByRole('listitem', { name: 'Plan a trip to Lisbon' });
     await lisbon.getByRole('button', { name: 'Rename' }).click();
+    // Renaming is a step of its own: the row's other buttons step aside.
+    await expect(lisbon.getByRole('button', { name: 'Download' })).not.toBeVisible();
+    // An empty title is said under the field, which keeps the focus.
+    await lisbon.getByLabel('New title').fill('  ');
+    await lisbon.getByLabel('New title').press('Enter');
+    await expect(lisbon.getByRole('alert')).toContainText('Give the conversation a title.');
+    await expect(lisbon.getByLabel('New title')).toBeFocused();
+    assert.equal(await lisbon.getByLabel('New title').getAttribute('aria-invalid'), 'true');
     await lisbon.getByLabel('New title').fill('Portugal trip');
+    await expect(lisbon.getByRole('alert')).toHaveCount(0);
     await lisbon.getByRole('button', { name: 'Save title' }).click();
     const portugal = convs.getByRole('listitem', { name: 'Portugal trip' });
     await expect(portugal).toBeVisible();
+    await expect(portugal.getByRole('button', { name: 'Rename' })).toBeFocused();
     const soup = convs.getByRole('listitem', { name: 'Recipe for soup' });
     // One form at a time: Rename closes the delete question, and opens focused on the
     // title; Escape leaves it unchanged.
@@ -418,6 +432,11 @@ describe('conversations', () => {
     await expect(soup.getByRole('alertdialog')).toHaveCount(0);
     await expect(soup.getByLabel('New title')).toBeFocused();
     await page.keyboard.press('Escape');
+    await expect(soup.getByLabel('New title')).toHaveCount(0);
+    await expect(soup.getByRole('button', { name: 'Rename' })).toBeFocused();
+    // Cancel does the same as Escape.
+    await soup.getByRole('button', { name: 'Rename' }).click();
+    await soup.getByRole('button', { name: 'Cancel' }).click();
     await expect(soup.getByLabel('New title')).toHaveCount(0);
     await expect(soup.getByRole('button', { name: 'Rename' })).toBeFocused();
     await soup.getByRole('button', { name: 'Delete' }).click();
@@ -469,6 +488,30 @@ describe('conversations', () => {
     await locked.getByRole('button', { name: 'Delete' }).click();
     await locked.getByRole('button', { name: 'Yes, delete' }).click();
     await expect(locked).toHaveCount(0);
+    // A look at another page mid-conversation (a key to test) costs nothing either: the
+    // chat comes back with the conversation shown and the message being written.
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await sendMessage('Checking a key meanwhile');
+    await expect(lastAnswer()).toContainText(/\d+ in \/ \d+ out tokens/);
+    await box.fill('Back in a moment');
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await expect(box).toHaveCount(0);
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await expect(lastAnswer()).toContainText('reply to: Checking a key meanwhile');
+    await eventually(async () => (await box.inputValue()) === 'Back in a moment' || 'no draft', 'the draft came back');
+    const meanwhile = convs.getByRole('listitem', { name: /^Checking a key meanwhile/ });
+    // Marked in the list as the one shown.
+    await eventually(async () => (await meanwhile.getAttribute('aria-current')) === 'true' || 'not current', 'the conversation is marked current');
+    // The chat left last is the one that comes back: a new one, left empty, stays new.
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await expect(box).toBeVisible();
+    await expect(page.getByRole('listitem', { name: 'Answer' })).toHaveCount(0);
+    assert.equal(await box.inputValue(), '');
+    await meanwhile.getByRole('button', { name: 'Delete' }).click();
+    await meanwhile.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect(meanwhile).toHaveCount(0);
     // A saved answer asked for again, and the vault locked while the new one arrives:
     // the new (partial) answer is what is saved, in place, with no copy made.
     await page.getByRole('button', { name: 'New conversation' }).click();
@@ -611,9 +654,9 @@ describe('conversations', () => {
     await row.getByRole('button', { name: 'Delete' }).click();
     await row.getByRole('button', { name: 'Yes, delete' }).click();
     await expect(row).toHaveCount(0);
+    // Back on Chat, the conversation left is on screen again.
     await page.getByRole('link', { name: 'Chat' }).click();
     const convs = page.getByRole('complementary', { name: 'Conversations' });
-    await convs.getByRole('button', { name: /^Which key answers here/ }).click();
     await expect(notices).toContainText('The key this conversation used is no longer in your vault, so “');
     // Picking a key says it is meant.
     await page.getByLabel('Key', { exact: true }).selectOption({ label: 'OpenAI good' });
@@ -898,6 +941,8 @@ describe('anonymous direct-key session', () => {
     await expect(p.getByLabel('API key')).toBeFocused();
     // A new session starts empty: neither the old conversation nor the old message.
     await p.getByLabel('API key').fill(secret);
+    if (!(await p.getByLabel('Base URL').isVisible())) await p.getByText('Advanced').click();
+    await p.getByLabel('Base URL').fill(mock.url);
     await p.getByRole('button', { name: 'Start chatting' }).click();
     await expect(p.getByRole('textbox', { name: 'Message', exact: true })).toBeVisible();
     await expect(p.getByRole('listitem', { name: 'Answer' })).toHaveCount(0);
@@ -915,14 +960,17 @@ describe('anonymous direct-key session', () => {
     assert.equal(await p.getByLabel('API key').getAttribute('aria-invalid'), 'true');
     await p.getByLabel('API key').fill('x');
     await expect(p.locator('#direct-secret-error')).toHaveCount(0);
-    // A refused key is said before a message is written for nothing.
+    // A key the provider refuses is checked before the chat opens, and said under its
+    // field, which takes the focus, before a message is written for nothing.
     await p.getByLabel('API key').fill(key('anthropic', 'fail-401'));
     if (!(await p.getByLabel('Base URL').isVisible())) await p.getByText('Advanced').click();
     await p.getByLabel('Base URL').fill(mock.url);
     await p.getByRole('button', { name: 'Start chatting' }).click();
-    await expect(p.getByRole('status', { name: 'Key notices' })).toContainText('The key was refused: it is wrong, revoked, or for another provider.');
-    await expect(p.getByLabel('Key', { exact: true })).toContainText('(last test failed)');
-    await p.getByRole('button', { name: 'End and forget' }).click();
+    await expect(p.locator('#direct-secret-error')).toContainText('The key was refused: it is wrong, revoked, or for another provider.');
+    await expect(p.getByLabel('API key')).toBeFocused();
+    await expect(p.getByRole('textbox', { name: 'Message', exact: true })).toHaveCount(0);
+    assert.equal(await p.getByLabel('API key').inputValue(), key('anthropic', 'fail-401'));
+    await p.getByLabel('API key').fill('');
     // A reload forgets it all.
     await p.reload();
     await expect(p.getByLabel('API key')).toBeVisible();
@@ -947,6 +995,11 @@ describe('anonymous direct-key session', () => {
     await p.getByRole('button', { name: 'Open bundle' }).click();
     await expect(p.getByRole('status').filter({ hasText: '1 key of this bundle was left out' })).toBeVisible();
     await expect(p.locator('option', { hasText: 'Bad address' })).toHaveCount(0);
+    // A bundle's key is checked as the chat takes it up: the model is one it lists.
+    await eventually(async () => {
+      const m = await p.getByLabel('Model').inputValue();
+      return m === 'claude-sonnet-4-5-20250929' || `model ${m}`;
+    }, 'the model the bundle key offers');
     await sendMessage('bundle hello', p);
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('Mock anthropic reply to: bundle hello');
     await expect(p.getByRole('listitem', { name: 'Answer' }).last()).toContainText('From bundle');
