@@ -1333,7 +1333,7 @@ pub fn Chat(
                 ></textarea>
                 <div class="row">
                     <Show when=move || busy.get() fallback=move || view! { <button type="submit">"Send"</button> }>
-                        <button type="button" class="danger" on:click=move |_| stop()>"Stop"</button>
+                        <button type="button" class="danger stop-float" on:click=move |_| stop()>"Stop"</button>
                     </Show>
                 </div>
             </form>
