@@ -423,15 +423,22 @@ pub fn Chat(
                 }
             });
         }
-        // A pasted key's check (below) found it unusable: said before a message is
-        // written for nothing. A vault key's failed test is on its row and in the picker.
+        // A direct key's check (below, or the form's) did not pass: said before a
+        // message is written for nothing, and why the model is the built-in one. A vault
+        // key's failed test is on its row and in the picker.
         if direct && let Ok(id) = resolved.get() {
             key_vault.with(|v| {
                 if let Some(t) = v.get(id).and_then(|k| k.last_test.as_ref())
                     && t.outcome != TestOutcome::Ok
-                    && !t.outcome.is_transient()
                 {
-                    out.push(t.message.clone());
+                    out.push(if t.outcome.is_transient() {
+                        format!(
+                            "The key could not be checked, so the model is byok's usual one, not one the key is known to have. {}",
+                            t.message
+                        )
+                    } else {
+                        t.message.clone()
+                    });
                 }
             });
         }
@@ -593,6 +600,12 @@ pub fn Chat(
         let unlocked = session.phase.get_untracked() == Phase::Unlocked;
         if was_answering && (direct || unlocked) {
             persist();
+            // Not silently: the answer would have run on. ("End and forget" keeps nothing.)
+            if direct_memory.is_none_or(|m| m.is_open()) {
+                toasts.info(
+                    "The answer was stopped as you left it; what had come is kept, with Retry.",
+                );
+            }
         }
         // Left while unlocked: another page or conversation (a lock kept it above).
         if !direct && unlocked {

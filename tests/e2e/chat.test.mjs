@@ -463,6 +463,7 @@ describe('conversations', () => {
     await expect(page.getByRole('listitem', { name: 'Answer' })).toHaveCount(0);
     const left = convs.getByRole('listitem', { name: /^Leaving mid-reply/ });
     await expect(left).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: 'The answer was stopped as you left it' })).toBeVisible();
     await left.getByRole('button', { name: /^Leaving mid-reply/ }).click();
     await expect(page.getByText('Leaving mid-reply').last()).toBeVisible();
     await expect(lastAnswer()).toContainText('Stopped.');
@@ -970,7 +971,13 @@ describe('anonymous direct-key session', () => {
     await expect(p.getByLabel('API key')).toBeFocused();
     await expect(p.getByRole('textbox', { name: 'Message', exact: true })).toHaveCount(0);
     assert.equal(await p.getByLabel('API key').inputValue(), key('anthropic', 'fail-401'));
-    await p.getByLabel('API key').fill('');
+    // One that cannot be checked now (rate-limited) may still chat: the chat opens and
+    // says why its model is the usual one.
+    await p.getByLabel('API key').fill(key('anthropic', 'fail-429'));
+    await p.getByRole('button', { name: 'Start chatting' }).click();
+    await expect(p.getByRole('status', { name: 'Key notices' })).toContainText('The key could not be checked, so the model is byok\'s usual one');
+    await p.getByRole('button', { name: 'End and forget' }).click();
+    await expect(p.getByLabel('API key')).toBeFocused();
     // A reload forgets it all.
     await p.reload();
     await expect(p.getByLabel('API key')).toBeVisible();

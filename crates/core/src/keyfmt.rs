@@ -81,7 +81,7 @@ impl KeyWarning {
         match self {
             KeyWarning::Empty => "The key is empty.".into(),
             KeyWarning::Whitespace => {
-                "The key has spaces or line breaks inside it; API keys never do. Check the paste."
+                "The secret has spaces or line breaks inside it; API keys never do. Check the paste."
                     .into()
             }
             KeyWarning::Quotes => "The key is wrapped in quotes; remove them.".into(),

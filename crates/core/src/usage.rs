@@ -124,7 +124,9 @@ fn model_id(model: &str) -> String {
 /// keeps for its models (`gpt-oss` is open, but neither Anthropic's nor Google's API
 /// serves it). Other names say nothing: any API may serve them.
 fn maker_of(model: &str) -> Option<Provider> {
-    let has = |prefixes: &[&str]| prefixes.iter().any(|p| model.starts_with(p));
+    // `anthropic/claude-3` is a router's name: the maker's own API has no such path.
+    let name = model.rsplit('/').next().unwrap_or(model);
+    let has = |prefixes: &[&str]| prefixes.iter().any(|p| name.starts_with(p));
     if has(&["claude"]) {
         Some(Provider::Anthropic)
     } else if has(&["gemini", "gemma"]) {
@@ -1117,6 +1119,7 @@ mod tests {
             })
         ));
         assert!(PriceRule::new(Provider::Gemini, "gpt-4o", 1.0, 1.0, None).is_err());
+        assert!(PriceRule::new(Provider::Openai, "anthropic/claude-3*", 1.0, 1.0, None).is_err());
         // Its own maker, a compatible server, or a name no maker keeps: fine.
         for (prov, model) in [
             (Provider::Anthropic, "claude-haiku-4-5"),
