@@ -518,8 +518,7 @@ pub fn Chat(
                 checking.try_set(None);
                 m.keys.try_update(|ks| {
                     if let Some(k) = ks.iter_mut().find(|k| k.id == id) {
-                        k.last_test_at = Some(crate::now());
-                        k.last_test = Some(result);
+                        k.record_test(result, crate::now());
                     }
                 });
             });

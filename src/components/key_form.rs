@@ -65,15 +65,19 @@ pub fn mismatch_question(secret: &str, provider: Provider) -> Option<String> {
         })
 }
 
-/// What looks wrong with the secret being typed, as the person types it.
+/// What looks wrong with the secret being typed, as the person types it. Nothing while
+/// a save was refused under the field (`error`): that message is the one to act on, and
+/// the hint would say it again.
 pub fn live_warnings(
     secret: RwSignal<String>,
     provider: impl Fn() -> Option<Provider> + Send + Sync + 'static,
+    error: FieldErr,
 ) -> Memo<Vec<String>> {
     Memo::new(move |_| {
         let provider = provider();
+        let refused = error.is_on(Field::Secret);
         secret.with(|s| {
-            if s.is_empty() {
+            if s.is_empty() || refused {
                 Vec::new()
             } else {
                 keyfmt::check(s, provider)
@@ -118,7 +122,7 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
         }
     });
 
-    let warnings = live_warnings(secret, move || Some(provider.get()));
+    let warnings = live_warnings(secret, move || Some(provider.get()), error);
     let guess_kind = Memo::new(move |_| secret.with(|s| keyfmt::guess(s).kind));
 
     let on_secret = move |ev| {
@@ -220,8 +224,7 @@ pub fn AddKeyForm(on_done: Callback<()>) -> impl IntoView {
             <div id="add-secret-hints" role="status">
                 {move || guess_kind.get().map(|k| view! { <p class="hint">"Looks like: " {k}</p> })}
                 <ul class="warnings">
-                    // While a save was refused under the field, its message is the one to act on.
-                    {move || warnings.get().into_iter().filter(|_| !error.is_on(Field::Secret)).map(|w| view! { <li>{w}</li> }).collect_view()}
+                    {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
                 </ul>
             </div>
             <label for="add-provider">"Provider"</label>

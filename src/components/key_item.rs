@@ -701,7 +701,7 @@ fn RotatePanel(
     let step = RwSignal::new(RotateStep::Ready);
     // As in the Add form: a key for another provider, quotes, a cut-off paste.
     let provider = entry.with_untracked(|e| e.as_ref().map(|e| e.provider));
-    let warnings = crate::components::key_form::live_warnings(secret, move || provider);
+    let warnings = crate::components::key_form::live_warnings(secret, move || provider, error);
     let mismatch_asked = RwSignal::new(false);
     // A refusal by the provider, kept so that "Save anyway" records it: the key then
     // shows its failed test instead of "never tested".
@@ -849,8 +849,7 @@ fn RotatePanel(
             <input id=format!("r-{pid}") type="password" autocomplete="off" node_ref=crate::focus::focus_on_show() aria-invalid=error.invalid(Field::Secret) aria-describedby=format!("{} r-{pid}-hints", error.id(Field::Secret)) prop:value=move || secret.get() on:input=move |ev| { secret.set(event_target_value(&ev)); reset(); }/>
             {error.view(Field::Secret)}
             <ul class="warnings" id=format!("r-{pid}-hints") role="status">
-                // While a save was refused under the field, its message is the one to act on.
-                {move || warnings.get().into_iter().filter(|_| !error.is_on(Field::Secret)).map(|w| view! { <li>{w}</li> }).collect_view()}
+                {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
             </ul>
             <label for=format!("rx-{pid}")>"Expires on (optional)"</label>
             <input id=format!("rx-{pid}") type="date" aria-invalid=error.invalid(Field::Expires) aria-describedby=format!("{} rx-{pid}-hint rx-{pid}-hints", error.id(Field::Expires)) prop:value=move || expires.get() on:input=move |ev| { expires.set(event_target_value(&ev)); if error.is_on(Field::Expires) { error.clear(); } }/>

@@ -100,6 +100,10 @@ pub fn DirectPage() -> impl IntoView {
 
     let start = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // Enter in a field while the check runs (the button is disabled meanwhile).
+        if checking.get_untracked() {
+            return;
+        }
         let mut v = Vault::default();
         let id = match new_id() {
             Ok(id) => id,
@@ -114,9 +118,6 @@ pub fn DirectPage() -> impl IntoView {
             notes: String::new(),
             make_default: true,
         };
-        if checking.get_untracked() {
-            return;
-        }
         match v.add(new, id, crate::now()) {
             Ok(_) => {
                 error.clear();
@@ -143,8 +144,7 @@ pub fn DirectPage() -> impl IntoView {
                     if let Some(f) = field {
                         return error.show(f, result.message);
                     }
-                    k.last_test_at = Some(crate::now());
-                    k.last_test = Some(result);
+                    k.record_test(result, crate::now());
                     keys.try_set(vec![k]);
                     secret.try_set(String::new());
                     notice.try_set(None);

@@ -326,7 +326,7 @@ describe('failure modes', () => {
   });
 
   test('a key with -fail- but no known mode is a wrong key', async () => {
-    assert.equal((await CALLS.anthropic('sk-ant-fail-whatever-x')).status, 401);
+    assert.equal((await CALLS.anthropic('sk-ant-FAKE-fail-whatever-TEST')).status, 401);
     assert.equal((await CALLS.openai('sk-fail-x')).status, 401);
     assert.equal((await CALLS.gemini('AIza-fail-x')).status, 400);
   });

@@ -228,6 +228,13 @@ pub struct KeyEntry {
 }
 
 impl KeyEntry {
+    /// A test's result and when it was made (also for keys outside a vault: a direct
+    /// session's check).
+    pub fn record_test(&mut self, result: TestResult, now: OffsetDateTime) {
+        self.last_test_at = Some(now);
+        self.last_test = Some(result);
+    }
+
     /// An expiry is a calendar date ("expires on 2026-12-01"), stored as midnight UTC of
     /// that date: the key is expired from the start of that date where the person is,
     /// that is in the offset `now` comes in (the app passes the browser's own, the CLI
@@ -735,9 +742,7 @@ impl Vault {
         result: TestResult,
         now: OffsetDateTime,
     ) -> Result<(), ModelError> {
-        let k = self.get_mut(id)?;
-        k.last_test_at = Some(now);
-        k.last_test = Some(result);
+        self.get_mut(id)?.record_test(result, now);
         Ok(())
     }
 
