@@ -54,6 +54,23 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // The page comes a task after the frame (see `crate::start`), drawn behind the first
+    // screen, which hides the app meanwhile (style/main.css) and keeps taking keystrokes.
+    // The first screen leaves just before the next paint, handing over what was typed:
+    // no paint shows both, or neither.
+    let drawn = RwSignal::new(false);
+    set_timeout(
+        move || {
+            drawn.set(true);
+            request_animation_frame(|| {
+                if let Some(shell) = crate::shell::take() {
+                    shell.hand_over();
+                }
+            });
+        },
+        std::time::Duration::ZERO,
+    );
+
     view! {
         <Router>
             <a class="skip" href="#main" on:click=|ev| {
@@ -64,6 +81,7 @@ pub fn App() -> impl IntoView {
             <Header/>
             <InsecureNotice/>
             <main id="main" tabindex="-1">
+                <Show when=move || drawn.get()>
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=KeysPage/>
                     <Route path=path!("/chat") view=ChatPage/>
@@ -72,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/transfer") view=TransferPage/>
                     <Route path=path!("/usage") view=UsagePage/>
                 </Routes>
+                </Show>
             </main>
             <ToastRegion/>
             <PageTitle/>

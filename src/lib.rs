@@ -16,12 +16,15 @@ pub mod state;
 pub mod storage;
 pub mod webcrypto;
 
+/// Starts the app in the task after the wasm's instantiation, and [`app::App`] draws the
+/// page a task after its frame: one task for all three held the main thread for 50 to
+/// 100 ms in a third of cold loads, mostly compiling code on its first run
+/// (docs/benchmark.md).
 pub fn start() {
-    let shell = shell::take();
-    leptos::mount::mount_to_body(app::App);
-    if let Some(shell) = shell {
-        shell.hand_over();
-    }
+    leptos::prelude::set_timeout(
+        || leptos::mount::mount_to_body(app::App),
+        std::time::Duration::ZERO,
+    );
 }
 
 /// Milliseconds since the epoch from the browser clock.

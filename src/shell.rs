@@ -1,9 +1,12 @@
 //! Taking over from the first screen in `index.html`.
 //!
 //! The page shows the unlock (or create) form as plain HTML before the wasm has arrived,
-//! so a person can start typing at once. When the app starts it removes that copy before
-//! drawing its own (the two never share ids in the document), then carries over what was
-//! typed, the focus with the caret, and a submit that was pressed meanwhile.
+//! so a person can start typing at once. The app draws its own page behind that copy
+//! (style/main.css keeps it out of sight), then, just before the next paint, removes the
+//! copy and carries over what was typed, the focus with the caret, and a submit that was
+//! pressed meanwhile (`crate::app::App`). Until then the two share ids: the app's forms
+//! reach their fields through node refs, and [`Shell::hand_over`] looks them up by id
+//! only once the copy is gone.
 
 use std::time::Duration;
 
@@ -37,8 +40,9 @@ pub fn take() -> Option<Shell> {
             )
         });
     let submitted = el.get_attribute("data-submitted").is_some();
+    let shown = !el.has_attribute("hidden");
     el.remove();
-    Some(Shell {
+    shown.then_some(Shell {
         el,
         focused,
         submitted,

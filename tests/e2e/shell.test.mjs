@@ -117,6 +117,32 @@ test('pages without the vault form show no copy', async () => {
   await page.close();
 });
 
+test('the app takes over in one step, never showing both copies or neither', async () => {
+  // The app draws its frame and its page in two tasks (src/app.rs). What is shown is
+  // recorded after every change of the document, which covers every moment a paint can
+  // show: from the copy's first showing on, one heading and one page header at a time.
+  const page = await browser.newPage();
+  await page.addInitScript(() => {
+    window.__shown = [];
+    const look = () => {
+      const visible = (sel) => [...document.querySelectorAll(sel)].filter((e) => e.checkVisibility()).map((e) => e.textContent.trim().slice(0, 40));
+      const now = JSON.stringify({ h1: visible('h1'), header: visible('header.top').length });
+      if (window.__shown.at(-1) !== now) window.__shown.push(now);
+    };
+    new MutationObserver(look).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  await page.goto(host.url, { waitUntil: 'domcontentloaded' });
+  await waitForApp(page);
+  // The app's page is in place (its own form handles the button).
+  await expect(page.getByRole('button', { name: 'Unlock' })).toBeVisible();
+  const shown = (await page.evaluate(() => window.__shown)).map((s) => JSON.parse(s));
+  const from = shown.findIndex((s) => s.h1.length > 0);
+  assert.ok(from >= 0, 'the copy never showed');
+  // (The first test left a vault behind, so this is the unlock form.)
+  assert.deepEqual(shown.slice(from), [{ h1: ['Unlock your vault'], header: 1 }]);
+  await page.close();
+});
+
 test('the copy is never drawn without its styles', async () => {
   const page = await browser.newPage();
   // Styles held back: nothing is painted unstyled meanwhile.
