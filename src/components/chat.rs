@@ -18,8 +18,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 
-/// What the chat had on screen when the vault locked, brought back after the unlock
-/// (kept sealed meanwhile: [`crate::state::session::Session::set_resume`]).
+/// What a chat had on screen when it was left, brought back when its conversation is
+/// shown again (in [`Kept`]; sealed while the page is away or the vault locked:
+/// [`crate::state::session::Session::set_resume`]).
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct Resume {
     /// The conversation shown, if it was saved.
@@ -34,11 +35,65 @@ pub struct Resume {
     pub edit: Option<(usize, String, String)>,
 }
 
-/// From the Chat page: an unsent message and system prompt for the next chat to mount
-/// (from a [`Resume`]), and the conversation the chat saves to (its copy, when another
-/// tab took the original on), which is the one to reopen.
+/// What the Chat page's chats had unsent when they were left, each under its
+/// conversation (`None` for a new one), and the conversation shown last: a switch to
+/// another conversation, another page or a lock costs no message being written.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+pub struct Kept {
+    pub shown: Option<Uuid>,
+    pub chats: Vec<Resume>,
+}
+
+impl Kept {
+    /// The unsent part of this conversation's chat, taken out: it is its chat's again.
+    fn take(&mut self, conversation: Option<Uuid>) -> Option<Resume> {
+        let at = self
+            .chats
+            .iter()
+            .position(|c| c.conversation == conversation)?;
+        Some(self.chats.swap_remove(at))
+    }
+
+    /// A chat being left. With nothing unsent it keeps nothing, and leaves alone what
+    /// another chat of the same conversation kept (a blank chat shown while the last one
+    /// is being opened).
+    fn keep(&mut self, r: Resume) {
+        self.shown = r.conversation;
+        if !r.draft.trim().is_empty() || !r.system.trim().is_empty() || r.edit.is_some() {
+            self.chats.retain(|c| c.conversation != r.conversation);
+            self.chats.push(r);
+        }
+    }
+
+    /// A conversation deleted: nothing of it comes back.
+    pub fn forget(&mut self, conversation: Uuid) {
+        self.chats.retain(|c| c.conversation != Some(conversation));
+        if self.shown == Some(conversation) {
+            self.shown = None;
+        }
+    }
+
+    /// The conversation shown last is gone (deleted in another tab): what it had unsent
+    /// comes back on a new chat instead.
+    pub fn shown_gone(&mut self) {
+        if let Some(id) = self.shown.take()
+            && let Some(mut r) = self.take(Some(id))
+        {
+            r.conversation = None;
+            self.chats.retain(|c| c.conversation.is_some());
+            self.chats.push(r);
+        }
+    }
+}
+
+/// From the Chat page: what its chats left unsent ([`Kept`]), and the conversations
+/// whose chats save to a copy now (another tab took the original on): the copy is the
+/// one to reopen.
 #[derive(Clone, Copy)]
-pub struct ChatPageLink(pub StoredValue<Option<Resume>>, pub RwSignal<Option<Uuid>>);
+pub struct ChatPageLink(
+    pub StoredValue<Kept>,
+    pub StoredValue<std::collections::HashMap<Uuid, Uuid>>,
+);
 
 use crate::components::markdown;
 use crate::net::{self, NetError};
@@ -172,10 +227,14 @@ pub fn Chat(
     let temperature = RwSignal::new(String::new());
     let max_tokens = RwSignal::new(String::new());
     let draft = RwSignal::new(String::new());
-    // Back from a lock: the message that was being written, and the system prompt.
+    // Back to this conversation (from another one, another page or a lock): the message
+    // that was being written, and the system prompt.
     let page = use_context::<ChatPageLink>();
-    let resumed_edit = match page.and_then(|ChatPageLink(p, _)| p.try_update_value(Option::take)) {
-        Some(Some(r)) => {
+    let resumed_edit = match page.and_then(|ChatPageLink(kept, _)| {
+        let shown = conversation.as_ref().map(|c| c.id);
+        kept.try_update_value(|k| k.take(shown)).flatten()
+    }) {
+        Some(r) => {
             draft.set(r.draft);
             system.set(r.system);
             r.edit
@@ -532,17 +591,28 @@ pub fn Chat(
             }
         });
     };
-    // The conversation shown and what was being written, kept sealed in the session
-    // for the chat page's next visit: after an unlock, or after a look at another page
-    // (a key tested mid-chat must not cost the message). Nothing to keep clears what an
-    // earlier chat kept, so the chat left last is the one that comes back.
+    // The conversation shown and what was being written, for the chat's next showing:
+    // after another conversation, and (kept sealed in the session with the other chats'
+    // unsent parts) after an unlock or a look at another page (a key tested mid-chat must
+    // not cost the message). The chat left last is the one that comes back.
     let keep_for_return = move || {
+        let Some(ChatPageLink(kept, moved)) = page else {
+            return;
+        };
         let saved = messages.try_with_untracked(|m| !m.is_empty()) == Some(true);
+        // Its own conversation (the page shows another one already when the chat is left
+        // for it), or the copy it saves to now.
+        let mut mine = conv_meta.try_get_value().flatten().map(|m| m.0);
+        let mut hops = 0;
+        while let Some(id) = mine
+            && let Some(Some(to)) = moved.try_with_value(|m| m.get(&id).copied())
+            && hops < 16
+        {
+            mine = Some(to);
+            hops += 1;
+        }
         let r = Resume {
-            conversation: page
-                .and_then(|ChatPageLink(_, current)| current.try_get_untracked().flatten())
-                .or_else(|| conv_meta.try_get_value().flatten().map(|m| m.0))
-                .filter(|_| saved),
+            conversation: mine.filter(|_| saved),
             draft: draft.try_get_untracked().unwrap_or_default(),
             system: system.try_get_untracked().unwrap_or_default(),
             // Where it is in the conversation: the messages get new ids when it opens.
@@ -555,10 +625,14 @@ pub fn Chat(
                 Some((at, was, edit_text.try_get_untracked()?))
             }),
         };
-        let json =
-            (r.conversation.is_some() || !r.draft.trim().is_empty() || !r.system.trim().is_empty())
-                .then(|| serde_json::to_vec(&r).ok())
-                .flatten();
+        let json = kept
+            .try_update_value(|k| {
+                k.keep(r);
+                (k.shown.is_some() || !k.chats.is_empty())
+                    .then(|| serde_json::to_vec(k).ok())
+                    .flatten()
+            })
+            .flatten();
         match json {
             Some(json) => session.set_resume(&json),
             None => session.clear_resume(),
@@ -1382,4 +1456,59 @@ fn count_usage(
 /// The key resolution would pick now, for remembering it with a conversation.
 fn resolved_id_untracked(vault: Memo<byok_core::model::Vault>, p: Provider) -> Option<Uuid> {
     vault.with_untracked(|v| v.resolve(p, None, crate::now_here()).ok().map(|k| k.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn left(conversation: Option<Uuid>, draft: &str) -> Resume {
+        Resume {
+            conversation,
+            draft: draft.into(),
+            system: String::new(),
+            edit: None,
+        }
+    }
+
+    #[test]
+    fn each_conversation_gets_back_its_own_unsent_message_once() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let mut k = Kept::default();
+        k.keep(left(Some(a), "for a"));
+        k.keep(left(Some(b), "for b"));
+        k.keep(left(None, "for a new chat"));
+        assert_eq!(k.shown, None);
+        assert_eq!(k.take(Some(a)).map(|r| r.draft).as_deref(), Some("for a"));
+        assert!(k.take(Some(a)).is_none(), "taken twice");
+        assert_eq!(
+            k.take(None).map(|r| r.draft).as_deref(),
+            Some("for a new chat")
+        );
+        // Left again with nothing unsent: b's message stays kept.
+        k.keep(left(Some(b), "  "));
+        assert_eq!(k.shown, Some(b));
+        assert_eq!(k.take(Some(b)).map(|r| r.draft).as_deref(), Some("for b"));
+    }
+
+    #[test]
+    fn a_deleted_conversation_brings_nothing_back_and_a_vanished_one_moves_to_a_new_chat() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let mut k = Kept::default();
+        k.keep(left(Some(a), "for a"));
+        k.keep(left(Some(b), "for b"));
+        k.forget(b);
+        assert_eq!(k.shown, None);
+        assert!(k.take(Some(b)).is_none());
+        k.keep(left(None, "older new-chat message"));
+        k.keep(left(Some(a), "for a, again"));
+        k.shown_gone();
+        assert_eq!(k.shown, None);
+        assert!(k.take(Some(a)).is_none());
+        assert_eq!(
+            k.take(None).map(|r| r.draft).as_deref(),
+            Some("for a, again")
+        );
+        assert!(k.chats.is_empty());
+    }
 }

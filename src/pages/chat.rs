@@ -12,7 +12,7 @@ use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::components::chat::{Chat, ChatPageLink, Resume};
+use crate::components::chat::{Chat, ChatPageLink, Kept};
 use crate::components::vault_gate::VaultGate;
 use crate::error::AppError;
 use crate::idb;
@@ -173,27 +173,31 @@ fn Conversations() -> impl IntoView {
         }),
     };
 
-    // Back from a lock: the conversation that was shown, and what was being written.
-    let pending = StoredValue::new(None::<Resume>);
-    provide_context(ChatPageLink(pending, current));
-    if let Some(r) = session
+    // Back from a lock or another page: the conversation that was shown, and what each
+    // chat left unsent.
+    let kept = StoredValue::new(Kept::default());
+    provide_context(ChatPageLink(kept, moved));
+    if let Some(k) = session
         .take_resume()
-        .and_then(|pt| serde_json::from_slice::<Resume>(&pt).ok())
+        .and_then(|pt| serde_json::from_slice::<Kept>(&pt).ok())
     {
-        match r.conversation {
-            // Mounted after the read, with the draft (the blank chat before it has none).
+        match k.shown {
+            // Given to the page after the read: the blank chat shown meanwhile must not
+            // take the new chat's unsent message with it.
             Some(id) => spawn_local(async move {
                 let found = whole(id).await.is_some();
+                let mut k = k;
                 if found {
                     moved.try_update_value(|m| {
                         m.remove(&id);
                     });
+                } else {
+                    k.shown_gone();
                 }
-                // Deleted meanwhile (in another tab): the draft still comes back.
-                pending.try_set_value(Some(r));
+                kept.try_set_value(k);
                 show(found.then_some(id));
             }),
-            None => pending.set_value(Some(r)),
+            None => kept.set_value(k),
         }
     }
 
@@ -259,6 +263,7 @@ fn Conversations() -> impl IntoView {
                     seen.try_update_value(|m| {
                         m.remove(&id);
                     });
+                    kept.try_update_value(|k| k.forget(id));
                     // A chat moved off this conversation goes on saving to its copy.
                     moved.try_update_value(|m| m.retain(|_, to| *to != id));
                     saved.tell_other_tabs(id);

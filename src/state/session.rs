@@ -69,9 +69,9 @@ pub struct Session {
     pub today: RwSignal<time::Date>,
     open: StoredValue<Option<Open>>,
     lock_hooks: StoredValue<LockHooks, LocalStorage>,
-    /// What the chat had on screen when the vault locked (its conversation, an unsent
-    /// message, the system prompt), sealed under the data key: the chat comes back as
-    /// it was after the unlock, and nothing of it is readable while locked.
+    /// What the Chat page had on screen when it was left or the vault locked (its
+    /// conversation, and each chat's unsent message and system prompt), sealed under the
+    /// data key: the chat comes back as it was, and nothing of it is readable while locked.
     resume: StoredValue<Option<([u8; crypto::IV_LEN], Vec<u8>)>>,
 }
 

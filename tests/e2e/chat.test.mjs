@@ -513,6 +513,61 @@ describe('conversations', () => {
     await meanwhile.getByRole('button', { name: 'Delete' }).click();
     await meanwhile.getByRole('button', { name: 'Yes, delete' }).click();
     await expect(meanwhile).toHaveCount(0);
+    // Each conversation keeps its own unsent message: a switch to another one and back,
+    // a look at another page and a lock cost none of them.
+    const boxSays = (text) => eventually(async () => {
+      const now = await box.inputValue();
+      return now === text || `the message box says "${now}"`;
+    }, `the message box says "${text}"`);
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await sendMessage('Draft keeper one');
+    await expect(lastAnswer()).toContainText(/\d+ in \/ \d+ out tokens/);
+    await box.fill('Unsent for one');
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await boxSays('');
+    await sendMessage('Draft keeper two');
+    await expect(lastAnswer()).toContainText(/\d+ in \/ \d+ out tokens/);
+    await box.fill('Unsent for two');
+    const one = convs.getByRole('listitem', { name: /^Draft keeper one/ });
+    const two = convs.getByRole('listitem', { name: /^Draft keeper two/ });
+    await one.getByRole('button', { name: /^Draft keeper one/ }).click();
+    await expect(lastAnswer()).toContainText('reply to: Draft keeper one');
+    await boxSays('Unsent for one');
+    await two.getByRole('button', { name: /^Draft keeper two/ }).click();
+    await expect(lastAnswer()).toContainText('reply to: Draft keeper two');
+    await boxSays('Unsent for two');
+    // A new chat's too.
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await boxSays('');
+    await box.fill('Unsent for a new one');
+    await one.getByRole('button', { name: /^Draft keeper one/ }).click();
+    await boxSays('Unsent for one');
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await expect(box).toHaveCount(0);
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await expect(lastAnswer()).toContainText('reply to: Draft keeper one');
+    await boxSays('Unsent for one');
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    await expect(box).toHaveCount(0);
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expect(lastAnswer()).toContainText('reply to: Draft keeper one');
+    await boxSays('Unsent for one');
+    await two.getByRole('button', { name: /^Draft keeper two/ }).click();
+    await boxSays('Unsent for two');
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await boxSays('Unsent for a new one');
+    // A message cleared is not brought back.
+    await box.fill('');
+    await two.getByRole('button', { name: /^Draft keeper two/ }).click();
+    await boxSays('Unsent for two');
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await boxSays('');
+    for (const c of [one, two]) {
+      await c.getByRole('button', { name: 'Delete' }).click();
+      await c.getByRole('button', { name: 'Yes, delete' }).click();
+      await expect(c).toHaveCount(0);
+    }
     // A saved answer asked for again, and the vault locked while the new one arrives:
     // the new (partial) answer is what is saved, in place, with no copy made.
     await page.getByRole('button', { name: 'New conversation' }).click();
