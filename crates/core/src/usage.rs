@@ -147,6 +147,7 @@ impl PriceRule {
         output: f64,
         cached: Option<f64>,
     ) -> Result<PriceRule, UsageError> {
+        let typed = model.trim();
         let model = model_id(model);
         if model.is_empty() || model == "*" {
             return Err(UsageError::EmptyPattern);
@@ -172,7 +173,8 @@ impl PriceRule {
             && provider != Provider::OpenaiCompatible
         {
             return Err(UsageError::OtherMakersModel {
-                model,
+                // As typed: the saved form is lower-cased.
+                model: typed.to_string(),
                 maker,
                 chosen: provider,
             });
@@ -1104,12 +1106,13 @@ mod tests {
         );
         // As dear as input is allowed: some providers have no discount.
         assert!(PriceRule::new(p, "m", 1.0, 4.0, Some(1.0)).is_ok());
-        // Another maker's model under a maker's own API would never be priced.
+        // Another maker's model under a maker's own API would never be priced. The
+        // message names it as typed, not lower-cased as it would be saved.
         let e = PriceRule::new(Provider::Openai, "Claude-Sonnet-4-5*", 3.0, 15.0, None)
             .expect_err("Anthropic's model under OpenAI");
         assert_eq!(
             e.to_string(),
-            "\u{201c}claude-sonnet-4-5*\u{201d} is an Anthropic model, but Provider says OpenAI. Choose Anthropic, or OpenAI-compatible for a server that offers models of several makers."
+            "\u{201c}Claude-Sonnet-4-5*\u{201d} is an Anthropic model, but Provider says OpenAI. Choose Anthropic, or OpenAI-compatible for a server that offers models of several makers."
         );
         assert!(matches!(
             PriceRule::new(Provider::Anthropic, "models/gemini-2.5-pro", 1.0, 1.0, None),
