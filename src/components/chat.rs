@@ -74,26 +74,49 @@ impl Kept {
     }
 
     /// The conversation shown last is gone (deleted in another tab): what it had unsent
-    /// comes back on a new chat instead.
+    /// comes back on a new chat instead, after what a new chat had unsent already.
     pub fn shown_gone(&mut self) {
         if let Some(id) = self.shown.take()
             && let Some(mut r) = self.take(Some(id))
         {
             r.conversation = None;
-            self.chats.retain(|c| c.conversation.is_some());
+            // Its place in the conversation means nothing on a new chat.
+            if let Some((_, _, text)) = r.edit.take()
+                && !text.trim().is_empty()
+            {
+                r.draft = join_unsent(&text, &r.draft);
+            }
+            if let Some(older) = self.take(None) {
+                r.draft = join_unsent(&older.draft, &r.draft);
+                if r.system.trim().is_empty() {
+                    r.system = older.system;
+                }
+            }
             self.chats.push(r);
         }
     }
 }
 
-/// From the Chat page: what its chats left unsent ([`Kept`]), and the conversations
-/// whose chats save to a copy now (another tab took the original on): the copy is the
-/// one to reopen.
+/// Two unsent messages in one message box, neither lost.
+fn join_unsent(first: &str, second: &str) -> String {
+    match (first.trim().is_empty(), second.trim().is_empty()) {
+        (true, _) => second.to_string(),
+        (_, true) => first.to_string(),
+        _ => format!("{first}\n\n{second}"),
+    }
+}
+
+/// From the Chat page: what its chats left unsent, and what a chat needs to know to
+/// keep its own under the right conversation.
 #[derive(Clone, Copy)]
-pub struct ChatPageLink(
-    pub StoredValue<Kept>,
-    pub StoredValue<std::collections::HashMap<Uuid, Uuid>>,
-);
+pub struct ChatPageLink {
+    pub kept: StoredValue<Kept>,
+    /// Conversations whose chats save to a copy now (another tab took the original on):
+    /// the copy is the one to reopen.
+    pub moved: StoredValue<std::collections::HashMap<Uuid, Uuid>>,
+    /// Conversations deleted here: nothing of theirs is kept.
+    pub gone: StoredValue<std::collections::HashSet<Uuid>>,
+}
 
 use crate::components::markdown;
 use crate::net::{self, NetError};
@@ -230,7 +253,7 @@ pub fn Chat(
     // Back to this conversation (from another one, another page or a lock): the message
     // that was being written, and the system prompt.
     let page = use_context::<ChatPageLink>();
-    let resumed_edit = match page.and_then(|ChatPageLink(kept, _)| {
+    let resumed_edit = match page.and_then(|ChatPageLink { kept, .. }| {
         let shown = conversation.as_ref().map(|c| c.id);
         kept.try_update_value(|k| k.take(shown)).flatten()
     }) {
@@ -596,7 +619,7 @@ pub fn Chat(
     // unsent parts) after an unlock or a look at another page (a key tested mid-chat must
     // not cost the message). The chat left last is the one that comes back.
     let keep_for_return = move || {
-        let Some(ChatPageLink(kept, moved)) = page else {
+        let Some(ChatPageLink { kept, moved, gone }) = page else {
             return;
         };
         let saved = messages.try_with_untracked(|m| !m.is_empty()) == Some(true);
@@ -625,11 +648,17 @@ pub fn Chat(
                 Some((at, was, edit_text.try_get_untracked()?))
             }),
         };
+        let deleted =
+            mine.is_some_and(|id| gone.try_with_value(|g| g.contains(&id)) != Some(false));
         let json = kept
             .try_update_value(|k| {
-                k.keep(r);
+                if deleted {
+                    k.shown = None;
+                } else {
+                    k.keep(r);
+                }
                 (k.shown.is_some() || !k.chats.is_empty())
-                    .then(|| serde_json::to_vec(k).ok())
+                    .then(|| serde_json::to_vec(k).ok().map(zeroize::Zeroizing::new))
                     .flatten()
             })
             .flatten();
@@ -1492,7 +1521,7 @@ mod tests {
     }
 
     #[test]
-    fn a_deleted_conversation_brings_nothing_back_and_a_vanished_one_moves_to_a_new_chat() {
+    fn a_deleted_conversation_brings_nothing_back_and_a_vanished_ones_joins_the_new_chats() {
         let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
         let mut k = Kept::default();
         k.keep(left(Some(a), "for a"));
@@ -1505,9 +1534,10 @@ mod tests {
         k.shown_gone();
         assert_eq!(k.shown, None);
         assert!(k.take(Some(a)).is_none());
+        // Neither is lost: both come back in the new chat's message box.
         assert_eq!(
             k.take(None).map(|r| r.draft).as_deref(),
-            Some("for a, again")
+            Some("older new-chat message\n\nfor a, again")
         );
         assert!(k.chats.is_empty());
     }

@@ -55,9 +55,12 @@ fn Conversations() -> impl IntoView {
             .vault
             .with(|v| v.as_ref().map(|v| v.keys.clone()).unwrap_or_default())
     });
+    // What each chat left unsent (see `Kept`).
+    let kept = StoredValue::new(Kept::default());
     let saved = Saved {
         session,
         toasts,
+        kept,
         cache: StoredValue::new(HashMap::new()),
         summaries: StoredValue::new(HashMap::new()),
         list: RwSignal::new(Vec::new()),
@@ -164,19 +167,25 @@ fn Conversations() -> impl IntoView {
         None => show(None),
         Some(id) => spawn_local(async move {
             if whole(id).await.is_some() {
-                // Opened afresh: the chat is based on the record as saved now.
-                moved.try_update_value(|m| {
-                    m.remove(&id);
-                });
                 show(Some(id));
+                // Opened afresh: the chat is based on the record as saved now. Once the
+                // chat left has been put away: it may be saving to the copy still, and
+                // keeps its unsent message under the copy.
+                set_timeout(
+                    move || {
+                        moved.try_update_value(|m| {
+                            m.remove(&id);
+                        });
+                    },
+                    std::time::Duration::ZERO,
+                );
             }
         }),
     };
 
     // Back from a lock or another page: the conversation that was shown, and what each
     // chat left unsent.
-    let kept = StoredValue::new(Kept::default());
-    provide_context(ChatPageLink(kept, moved));
+    provide_context(ChatPageLink { kept, moved, gone });
     if let Some(k) = session
         .take_resume()
         .and_then(|pt| serde_json::from_slice::<Kept>(&pt).ok())
@@ -527,6 +536,8 @@ struct Saved {
     list: RwSignal<Vec<Summary>>,
     /// The conversation the chat shown saves to: the one mounted, or its copy (`moved`).
     current: RwSignal<Option<Uuid>>,
+    /// What each chat left unsent: a conversation another tab deleted takes its own along.
+    kept: StoredValue<Kept>,
     /// For each conversation this tab's chat is based on: its record (as a hash) and
     /// title when read or last saved here. A stored record that differs was saved by
     /// another tab meanwhile.
@@ -621,6 +632,7 @@ impl Saved {
         if ours() || entry() != before {
             return;
         }
+        let removed = now.is_none();
         self.summaries.try_update_value(|m| match now {
             Some(s) => {
                 m.insert(id, s);
@@ -629,6 +641,9 @@ impl Saved {
                 m.remove(&id);
             }
         });
+        if removed {
+            self.kept.try_update_value(|k| k.forget(id));
+        }
         self.refresh_list();
     }
 

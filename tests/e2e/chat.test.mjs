@@ -647,6 +647,20 @@ describe('conversations', () => {
     // A's list follows B's saves without a reload.
     await expect(item(page, 'Portugal trip (copy)')).toBeVisible();
     await send(b, 'And Cascais?');
+    // A message written in B's copy and left for the original stays with the copy.
+    const boxB = b.getByRole('textbox', { name: 'Message', exact: true });
+    const boxSays = (text) => eventually(async () => {
+      const now = await boxB.inputValue();
+      return now === text || `the message box says "${now}"`;
+    }, `the message box says "${text}"`);
+    await boxB.fill('Unsent in the copy');
+    await convs(b).getByRole('button', { name: 'Portugal trip', exact: true }).click();
+    await expect(answers(b).last()).toContainText('What about Faro?');
+    await boxSays('');
+    await convs(b).getByRole('button', { name: 'Portugal trip (copy)' }).click();
+    await expect(answers(b).last()).toContainText('And Cascais?');
+    await boxSays('Unsent in the copy');
+    await boxB.fill('');
     // B renames A's conversation: A's list shows it at once, and A's next answers keep
     // that title.
     await rename(b, 'Portugal trip', 'Portugal, two tabs');
