@@ -106,6 +106,19 @@ fn join_unsent(first: &str, second: &str) -> String {
     }
 }
 
+/// Where a chat of conversation `id` saves now: to the end of its moves to copies (a copy
+/// can itself be taken on by another tab).
+pub fn moved_to(moved: StoredValue<std::collections::HashMap<Uuid, Uuid>>, mut id: Uuid) -> Uuid {
+    // Bounded: a copy is always new, but a loop here would hang the page.
+    for _ in 0..64 {
+        match moved.try_with_value(|m| m.get(&id).copied()).flatten() {
+            Some(to) => id = to,
+            None => break,
+        }
+    }
+    id
+}
+
 /// From the Chat page: what its chats left unsent, and what a chat needs to know to
 /// keep its own under the right conversation.
 #[derive(Clone, Copy)]
@@ -625,15 +638,10 @@ pub fn Chat(
         let saved = messages.try_with_untracked(|m| !m.is_empty()) == Some(true);
         // Its own conversation (the page shows another one already when the chat is left
         // for it), or the copy it saves to now.
-        let mut mine = conv_meta.try_get_value().flatten().map(|m| m.0);
-        let mut hops = 0;
-        while let Some(id) = mine
-            && let Some(Some(to)) = moved.try_with_value(|m| m.get(&id).copied())
-            && hops < 16
-        {
-            mine = Some(to);
-            hops += 1;
-        }
+        let mine = conv_meta
+            .try_get_value()
+            .flatten()
+            .map(|m| moved_to(moved, m.0));
         let r = Resume {
             conversation: mine.filter(|_| saved),
             draft: draft.try_get_untracked().unwrap_or_default(),

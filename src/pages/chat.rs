@@ -12,7 +12,7 @@ use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::components::chat::{Chat, ChatPageLink, Kept};
+use crate::components::chat::{Chat, ChatPageLink, Kept, moved_to};
 use crate::components::vault_gate::VaultGate;
 use crate::error::AppError;
 use crate::idb;
@@ -129,10 +129,7 @@ fn Conversations() -> impl IntoView {
     });
 
     let on_save = Callback::new(move |mut c: Conversation| {
-        // To the end of the moves: a copy can itself be taken on by another tab.
-        while let Some(Some(to)) = moved.try_with_value(|m| m.get(&c.id).copied()) {
-            c.id = to;
-        }
+        c.id = moved_to(moved, c.id);
         if gone.try_with_value(|g| g.contains(&c.id)) != Some(false) {
             return;
         }

@@ -47,6 +47,14 @@ async function sendMessage(text, p = page) {
   await p.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
   await p.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
 }
+/** Waits until the message box of page `p` holds exactly `text`. */
+function boxSays(text, p = page) {
+  const box = p.getByRole('textbox', { name: 'Message', exact: true });
+  return eventually(async () => {
+    const now = await box.inputValue();
+    return now === text || `the message box says "${now}"`;
+  }, `the message box says "${text}"`);
+}
 /** The browser's own reports of failures a test provoked on purpose; anything else fails. */
 function allowOnly(patterns) {
   const unexpected = browser.problems.filter((m) => !patterns.some((re) => re.test(m)));
@@ -515,10 +523,6 @@ describe('conversations', () => {
     await expect(meanwhile).toHaveCount(0);
     // Each conversation keeps its own unsent message: a switch to another one and back,
     // a look at another page and a lock cost none of them.
-    const boxSays = (text) => eventually(async () => {
-      const now = await box.inputValue();
-      return now === text || `the message box says "${now}"`;
-    }, `the message box says "${text}"`);
     await page.getByRole('button', { name: 'New conversation' }).click();
     await sendMessage('Draft keeper one');
     await expect(lastAnswer()).toContainText(/\d+ in \/ \d+ out tokens/);
@@ -649,17 +653,13 @@ describe('conversations', () => {
     await send(b, 'And Cascais?');
     // A message written in B's copy and left for the original stays with the copy.
     const boxB = b.getByRole('textbox', { name: 'Message', exact: true });
-    const boxSays = (text) => eventually(async () => {
-      const now = await boxB.inputValue();
-      return now === text || `the message box says "${now}"`;
-    }, `the message box says "${text}"`);
     await boxB.fill('Unsent in the copy');
     await convs(b).getByRole('button', { name: 'Portugal trip', exact: true }).click();
     await expect(answers(b).last()).toContainText('What about Faro?');
-    await boxSays('');
+    await boxSays('', b);
     await convs(b).getByRole('button', { name: 'Portugal trip (copy)' }).click();
     await expect(answers(b).last()).toContainText('And Cascais?');
-    await boxSays('Unsent in the copy');
+    await boxSays('Unsent in the copy', b);
     await boxB.fill('');
     // B renames A's conversation: A's list shows it at once, and A's next answers keep
     // that title.
